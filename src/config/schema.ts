@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 5m, 1h or 28d');
+
+const retentionSchema = z
+  .strictObject({
+    requests_days: z.number().int().positive().default(30),
+    spans_days: z.number().int().positive().default(30),
+    metrics_days: z.number().int().positive().default(15),
+  })
+  .prefault({});
+
+const duckdbSchema = z
+  .strictObject({
+    /** Database file; relative paths resolve against data_dir. */
+    path: z.string().min(1).default('kubeburner.duckdb'),
+    memory_limit: z.string().optional(),
+    threads: z.number().int().positive().optional(),
+  })
+  .prefault({});
+
+const clickhouseSchema = z
+  .strictObject({
+    url: z.url().default('http://127.0.0.1:8123'),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier')
+      .default('kubeburner'),
+    username: z.string().default('default'),
+    password: z.string().default(''),
+    request_timeout_ms: z.number().int().positive().default(30_000),
+    /** Set to create replicated/distributed tables ON CLUSTER (see docs/clickhouse.md). */
+    cluster: z.string().optional(),
+  })
+  .prefault({});
+
+const storeSchema = z
+  .strictObject({
+    backend: z.enum(['duckdb', 'clickhouse']).default('duckdb'),
+    duckdb: duckdbSchema,
+    clickhouse: clickhouseSchema,
+    retention: retentionSchema,
+  })
+  .prefault({});
+
+const selectorSchema = z
+  .strictObject({
+    model: z.string().optional(),
+    team: z.string().optional(),
+    workload: z.string().optional(),
+    cluster: z.string().optional(),
+  })
+  .prefault({});
+
+const ttftBandSchema = z.strictObject({
+  /** Upper bound (inclusive) of the prompt-length band; omit on the last band. */
+  max_prompt_tokens: z.number().int().positive().optional(),
+  threshold: duration,
+});
+
+const sloSchema = z.strictObject({
+  name: z.string().min(1),
+  selector: selectorSchema,
+  objective: z.number().gt(0).lt(1),
+  window: duration.default('28d'),
+  token_weighted: z.boolean().default(false),
+  ttft: z.strictObject({ bands: z.array(ttftBandSchema).min(1) }).optional(),
+  tpot: z.strictObject({ threshold: duration }).optional(),
+  availability: z.strictObject({ count_as_errors: z.array(z.string()).optional() }).optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** Where the embedded store and other state live. */
+  data_dir: z.string().min(1).default('.kubeburner'),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    })
+    .prefault({}),
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .prefault({}),
+  privacy: z
+    .strictObject({
+      /** Prompt text is never stored unless this is turned on. */
+      store_prompt_text: z.boolean().default(false),
+    })
+    .prefault({}),
+  store: storeSchema,
+  slos: z.array(sloSchema).default([]),
+});
+
+export type KubeBurnerConfig = z.output<typeof configSchema>;
+export type StoreConfig = KubeBurnerConfig['store'];
+export type SloConfig = KubeBurnerConfig['slos'][number];

@@ -1,0 +1,16 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { storeContract } from '../../../test/support/store-contract.ts';
+import { ChdbClickHouseExecutor } from './chdb-executor.ts';
+import { ClickHouseStore } from './clickhouse-store.ts';
+
+// Modern ClickHouse (the engine chdb embeds): LowCardinality, Map, DateTime64, TTL.
+storeContract('ClickHouse (chdb)', async () => {
+  const executor = await ChdbClickHouseExecutor.open(mkdtempSync(join(tmpdir(), 'kb-chdb-')));
+  const store = new ClickHouseStore(executor, {
+    retention: { requestsDays: 30, spansDays: 30, metricsDays: 15 },
+  });
+  await store.init();
+  return store;
+});

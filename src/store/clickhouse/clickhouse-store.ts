@@ -1,0 +1,139 @@
+import type { InferenceRequest } from '../../model/request.ts';
+import type { Span } from '../../model/span.ts';
+import type { MetricSample } from '../../model/metric-sample.ts';
+import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES } from '../columns.ts';
+import {
+  aggregateRequestsSql,
+  decodeAggregateRows,
+  decodeMetricPoints,
+  decodeRequestWithSpans,
+  decodeRow,
+  getRequestSql,
+  queryMetricSql,
+  searchRequestsSql,
+} from '../sql.ts';
+import {
+  retentionCutoffUs,
+  type AggregateRow,
+  type MetricPoint,
+  type MetricQuery,
+  type RequestAggregation,
+  type RequestSearch,
+  type RetentionPolicy,
+  type RetentionResult,
+  type Store,
+  type StoreStats,
+} from '../store.ts';
+import { clickhouseDialect as dialect } from './dialect.ts';
+import type { ClickHouseExecutor } from './executor.ts';
+import { toJsonEachRow } from './encode.ts';
+import { clickhouseSchemaStatements } from './schema.ts';
+
+export interface ClickHouseStoreOptions {
+  retention: RetentionPolicy;
+  cluster?: string;
+}
+
+/** The scale-out backend: MergeTree tables on a ClickHouse server (or chdb in tests). */
+export class ClickHouseStore implements Store {
+  readonly backend = 'clickhouse' as const;
+
+  constructor(
+    private readonly executor: ClickHouseExecutor,
+    private readonly options: ClickHouseStoreOptions,
+  ) {}
+
+  async init(): Promise<void> {
+    const statements = clickhouseSchemaStatements({
+      retention: this.options.retention,
+      cluster: this.options.cluster,
+    });
+    for (const statement of statements) await this.executor.command(statement);
+  }
+
+  /**
+   * ClickHouse has no multi-table transaction. Both tables' rows are encoded (and so validated)
+   * before anything is sent; then requests go in, then spans. A server failure between the two
+   * leaves requests without spans until the caller retries the batch (docs/clickhouse.md).
+   */
+  async writeBatch(batch: { requests: readonly InferenceRequest[]; spans: readonly Span[] }): Promise<void> {
+    const requests = batch.requests.length > 0 ? toJsonEachRow(REQUEST_COLUMNS, batch.requests) : null;
+    const spans = batch.spans.length > 0 ? toJsonEachRow(SPAN_COLUMNS, batch.spans) : null;
+    if (requests !== null) await this.executor.insertJsonEachRow(TABLES.requests.name, requests);
+    if (spans !== null) await this.executor.insertJsonEachRow(TABLES.spans.name, spans);
+  }
+
+  async writeMetricSamples(samples: readonly MetricSample[]): Promise<void> {
+    if (samples.length === 0) return;
+    await this.executor.insertJsonEachRow(
+      TABLES.metrics.name,
+      toJsonEachRow(TABLES.metrics.columns, samples),
+    );
+  }
+
+  async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {
+    const sql = getRequestSql(dialect, requestId);
+    const [raw] = await this.executor.query(sql.request);
+    if (!raw) return null;
+    return decodeRequestWithSpans(raw, await this.executor.query(sql.spans));
+  }
+
+  async searchRequests(search: RequestSearch): Promise<InferenceRequest[]> {
+    return (await this.executor.query(searchRequestsSql(dialect, search))).map((r) =>
+      decodeRow(REQUEST_COLUMNS, r),
+    );
+  }
+
+  async aggregateRequests(aggregation: RequestAggregation): Promise<AggregateRow[]> {
+    return decodeAggregateRows(
+      aggregation,
+      await this.executor.query(aggregateRequestsSql(dialect, aggregation)),
+    );
+  }
+
+  async queryMetric(query: MetricQuery): Promise<MetricPoint[]> {
+    return decodeMetricPoints(query, await this.executor.query(queryMetricSql(dialect, query)));
+  }
+
+  /** Drops whole day partitions before the cutoff (TTL also expires them in the background). */
+  async applyRetention(policy: RetentionPolicy, nowUs: number): Promise<RetentionResult> {
+    const cutoffUs = {
+      requests: retentionCutoffUs(nowUs, policy.requestsDays),
+      spans: retentionCutoffUs(nowUs, policy.spansDays),
+      metrics: retentionCutoffUs(nowUs, policy.metricsDays),
+    };
+    for (const key of ['requests', 'spans', 'metrics'] as const) {
+      const table = TABLES[key].name;
+      const cutoffDay = new Date(cutoffUs[key] / 1000).toISOString().slice(0, 10);
+      const partitions = await this.executor.query(
+        `SELECT DISTINCT partition FROM system.parts
+WHERE database = currentDatabase() AND table = ${dialect.stringLiteral(table)} AND active
+  AND partition < ${dialect.stringLiteral(cutoffDay)}`,
+      );
+      for (const { partition } of partitions) {
+        await this.executor.command(
+          `ALTER TABLE ${table} DROP PARTITION ${dialect.stringLiteral(String(partition))}`,
+        );
+      }
+    }
+    return { cutoffUs };
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [row] = await this.executor.query(
+      `SELECT (SELECT count() FROM ${TABLES.requests.name}) AS requests,
+              (SELECT count() FROM ${TABLES.spans.name}) AS spans,
+              (SELECT count() FROM ${TABLES.metrics.name}) AS metrics`,
+    );
+    return {
+      backend: this.backend,
+      requests: Number(row?.requests ?? 0),
+      spans: Number(row?.spans ?? 0),
+      metricSamples: Number(row?.metrics ?? 0),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.executor.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { hex64ToBigInt, type Column } from '../columns.ts';
+
+/** µs since epoch → "seconds.micros", which ClickHouse parses exactly into DateTime64(6). */
+function unixMicrosText(us: number): string {
+  const whole = Math.round(us);
+  const seconds = Math.floor(whole / 1_000_000);
+  const micros = whole - seconds * 1_000_000;
+  return `${seconds}.${String(micros).padStart(6, '0')}`;
+}
+
+function encodeValue<T>(column: Column<T>, value: unknown): unknown {
+  if (value === null || value === undefined) {
+    if (column.type.endsWith('?')) return null;
+    if (column.type === 'map') return {};
+    throw new TypeError(`${column.name}: value is required`);
+  }
+  switch (column.type) {
+    case 'ts':
+    case 'ts?':
+      return unixMicrosText(value as number);
+    case 'ts_ms':
+      return unixMicrosText((value as number) * 1000);
+    case 'us':
+    case 'us?':
+    case 'count':
+      return Math.round(value as number);
+    case 'hex64':
+    case 'hex64?':
+      // Decimal text: JSON numbers above 2^53 would lose precision.
+      return hex64ToBigInt(value as string, column.name).toString();
+    case 'map':
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+      );
+    default:
+      return value;
+  }
+}
+
+/** Rows as JSONEachRow text with our column names. */
+export function toJsonEachRow<T>(columns: readonly Column<T>[], rows: readonly T[]): string {
+  const lines = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as T;
+    const out: Record<string, unknown> = {};
+    for (const column of columns) out[column.name] = encodeValue(column, row[column.field]);
+    lines[i] = JSON.stringify(out);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,170 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { InferenceRequest } from '../../model/request.ts';
+import type { Span } from '../../model/span.ts';
+import type { MetricSample } from '../../model/metric-sample.ts';
+import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES } from '../columns.ts';
+import {
+  aggregateRequestsSql,
+  decodeAggregateRows,
+  decodeMetricPoints,
+  decodeRequestWithSpans,
+  decodeRow,
+  getRequestSql,
+  queryMetricSql,
+  searchRequestsSql,
+} from '../sql.ts';
+import {
+  retentionCutoffUs,
+  type AggregateRow,
+  type MetricPoint,
+  type MetricQuery,
+  type RequestAggregation,
+  type RequestSearch,
+  type RetentionPolicy,
+  type RetentionResult,
+  type Store,
+  type StoreStats,
+} from '../store.ts';
+import { appendRows } from './chunk-writer.ts';
+import { duckdbDialect as dialect } from './dialect.ts';
+import { duckdbSchemaStatements } from './schema.ts';
+
+export interface DuckDbStoreOptions {
+  /** Database file, or ':memory:'. */
+  path: string;
+  memoryLimit?: string;
+  threads?: number;
+}
+
+/** The embedded default: one DuckDB file, zero setup. */
+export class DuckDbStore implements Store {
+  readonly backend = 'duckdb' as const;
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+  ) {}
+
+  static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const config: Record<string, string> = {};
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.threads) config.threads = String(options.threads);
+    const instance = await DuckDBInstance.create(options.path, config);
+    const store = new DuckDbStore(instance, await instance.connect(), await instance.connect());
+    await store.init();
+    return store;
+  }
+
+  async init(): Promise<void> {
+    for (const statement of duckdbSchemaStatements()) await this.writer.run(statement);
+  }
+
+  /** Writes run one at a time: DuckDB allows one writer transaction per connection. */
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.writeQueue.then(work, work);
+    this.writeQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  writeBatch(batch: { requests: readonly InferenceRequest[]; spans: readonly Span[] }): Promise<void> {
+    return this.serialize(async () => {
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        if (batch.requests.length > 0)
+          await this.append(TABLES.requests.name, REQUEST_COLUMNS, batch.requests);
+        if (batch.spans.length > 0) await this.append(TABLES.spans.name, SPAN_COLUMNS, batch.spans);
+        // COMMIT writes the WAL; once it returns the rows survive a crash (see test/store-kill.test.ts).
+        await this.writer.run('COMMIT');
+      } catch (err) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  writeMetricSamples(samples: readonly MetricSample[]): Promise<void> {
+    if (samples.length === 0) return Promise.resolve();
+    return this.serialize(() => this.append(TABLES.metrics.name, TABLES.metrics.columns, samples));
+  }
+
+  private async append<T>(
+    table: string,
+    columns: Parameters<typeof appendRows<T>>[1],
+    rows: readonly T[],
+  ): Promise<void> {
+    const appender = await this.writer.createAppender(table);
+    try {
+      appendRows(appender, columns, rows);
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  private async rows(sql: string): Promise<Record<string, unknown>[]> {
+    const reader = await this.reader.runAndReadAll(sql);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {
+    const sql = getRequestSql(dialect, requestId);
+    const [raw] = await this.rows(sql.request);
+    if (!raw) return null;
+    return decodeRequestWithSpans(raw, await this.rows(sql.spans));
+  }
+
+  async searchRequests(search: RequestSearch): Promise<InferenceRequest[]> {
+    return (await this.rows(searchRequestsSql(dialect, search))).map((r) => decodeRow(REQUEST_COLUMNS, r));
+  }
+
+  async aggregateRequests(aggregation: RequestAggregation): Promise<AggregateRow[]> {
+    return decodeAggregateRows(aggregation, await this.rows(aggregateRequestsSql(dialect, aggregation)));
+  }
+
+  async queryMetric(query: MetricQuery): Promise<MetricPoint[]> {
+    return decodeMetricPoints(query, await this.rows(queryMetricSql(dialect, query)));
+  }
+
+  applyRetention(policy: RetentionPolicy, nowUs: number): Promise<RetentionResult> {
+    const cutoffUs = {
+      requests: retentionCutoffUs(nowUs, policy.requestsDays),
+      spans: retentionCutoffUs(nowUs, policy.spansDays),
+      metrics: retentionCutoffUs(nowUs, policy.metricsDays),
+    };
+    return this.serialize(async () => {
+      for (const key of ['requests', 'spans', 'metrics'] as const) {
+        const table = TABLES[key];
+        await this.writer.run(
+          `DELETE FROM ${table.name} WHERE ${table.timeColumn} < ${dialect.timestampFromUs(cutoffUs[key])}`,
+        );
+      }
+      return { cutoffUs };
+    });
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [row] = await this.rows(
+      `SELECT (SELECT count(*) FROM ${TABLES.requests.name}) AS requests,
+              (SELECT count(*) FROM ${TABLES.spans.name}) AS spans,
+              (SELECT count(*) FROM ${TABLES.metrics.name}) AS metrics`,
+    );
+    return {
+      backend: this.backend,
+      requests: Number(row?.requests ?? 0),
+      spans: Number(row?.spans ?? 0),
+      metricSamples: Number(row?.metrics ?? 0),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.writeQueue;
+    this.writer.closeSync();
+    this.reader.closeSync();
+    this.instance.closeSync();
+  }
+}

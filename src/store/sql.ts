@@ -1,0 +1,248 @@
+import type { Column } from './columns.ts';
+import type { InferenceRequest } from '../model/request.ts';
+import type { Span } from '../model/span.ts';
+import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, bigIntToHex64 } from './columns.ts';
+import {
+  REQUEST_DIMENSIONS,
+  REQUEST_NUMERIC_FIELDS,
+  measureKey,
+  type AggregateRow,
+  type Measure,
+  type MetricPoint,
+  type MetricQuery,
+  type RequestAggregation,
+  type RequestFilter,
+  type RequestSearch,
+} from './store.ts';
+
+/**
+ * The few places where DuckDB and ClickHouse SQL differ. Everything else in the queries is
+ * written once, below, so both backends answer the contract tests from the same logic.
+ */
+export interface SqlDialect {
+  stringLiteral(value: string): string;
+  timestampFromUs(us: number): string;
+  epochUs(column: string): string;
+  toDouble(expr: string): string;
+  intDiv(expr: string, divisor: number): string;
+  /** Exact quantile, linear interpolation between closest ranks (R7). */
+  quantile(expr: string, q: number): string;
+  argMax(value: string, by: string): string;
+  mapValue(column: string, key: string): string;
+  /** How a map column is selected so that decodeRow can read it. */
+  selectMap(column: string): string;
+  /** Text form of an integer column (64-bit ids would lose precision as JSON numbers). */
+  toText(column: string): string;
+}
+
+function assertFiniteInteger(value: number, what: string): number {
+  if (!Number.isFinite(value)) throw new RangeError(`${what} must be a finite number, got ${value}`);
+  return Math.trunc(value);
+}
+
+function assertKnown<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new RangeError(`unknown ${what} "${value}"; expected one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function selectExpression<T>(dialect: SqlDialect, c: Column<T>): string | null {
+  if (c.type === 'ts' || c.type === 'ts?' || c.type === 'ts_ms') return dialect.epochUs(c.name);
+  if (c.type === 'map') return dialect.selectMap(c.name);
+  if (c.type === 'hex64' || c.type === 'hex64?') return dialect.toText(c.name);
+  return null;
+}
+
+/**
+ * The name a column comes back under. Converted columns get a distinct alias because in
+ * ClickHouse a SELECT alias shadows the column of the same name in WHERE and ORDER BY.
+ */
+function outputName<T>(c: Column<T>): string {
+  return c.type.startsWith('ts') || c.type === 'map' || c.type.startsWith('hex64') ? `${c.name}_out` : c.name;
+}
+
+export function selectList<T>(dialect: SqlDialect, columns: readonly Column<T>[]): string {
+  return columns
+    .map((c) => {
+      const expression = selectExpression(dialect, c);
+      return expression === null ? c.name : `${expression} AS ${outputName(c)}`;
+    })
+    .join(', ');
+}
+
+function toNumberOrNull(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isNaN(n) ? null : n;
+}
+
+/** Turns a raw row (bigints, numeric strings, JSON text) from either backend into a model object. */
+export function decodeRow<T>(columns: readonly Column<T>[], raw: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) {
+    const value = raw[outputName(c)];
+    switch (c.type) {
+      case 'ts':
+      case 'ts?':
+      case 'us':
+      case 'us?':
+      case 'count':
+      case 'float':
+      case 'float?':
+        out[c.field] = toNumberOrNull(value);
+        break;
+      case 'ts_ms': {
+        const us = toNumberOrNull(value);
+        out[c.field] = us === null ? null : us / 1000;
+        break;
+      }
+      case 'hex64':
+      case 'hex64?':
+        out[c.field] = value === null || value === undefined ? null : bigIntToHex64(value as string);
+        break;
+      case 'bool':
+        out[c.field] = value === true || value === 1 || value === '1' || value === 'true';
+        break;
+      case 'map':
+        out[c.field] = typeof value === 'string' ? (value === '' ? {} : JSON.parse(value)) : (value ?? {});
+        break;
+      default:
+        out[c.field] = value === undefined ? null : value;
+    }
+  }
+  return out as T;
+}
+
+/** A stored request and its spans, with each span given the request's trace id. */
+export function decodeRequestWithSpans(
+  rawRequest: Record<string, unknown>,
+  rawSpans: Record<string, unknown>[],
+): { request: InferenceRequest; spans: Span[] } {
+  const request = decodeRow(REQUEST_COLUMNS, rawRequest);
+  const traceId = request.traceId ?? '';
+  return { request, spans: rawSpans.map((raw) => ({ traceId, ...decodeRow(SPAN_COLUMNS, raw) })) };
+}
+
+export function requestWhere(dialect: SqlDialect, filter: RequestFilter): string {
+  const range = filter.range;
+  const clauses = [
+    `arrival >= ${dialect.timestampFromUs(assertFiniteInteger(range.fromUs, 'range.fromUs'))}`,
+    `arrival < ${dialect.timestampFromUs(assertFiniteInteger(range.toUs, 'range.toUs'))}`,
+  ];
+  for (const [dimension, values] of Object.entries(filter.where ?? {})) {
+    const column = assertKnown(dimension, REQUEST_DIMENSIONS, 'dimension');
+    if (!values || values.length === 0) continue;
+    clauses.push(`${column} IN (${values.map((v) => dialect.stringLiteral(v)).join(', ')})`);
+  }
+  for (const [field, min] of Object.entries(filter.atLeast ?? {})) {
+    const column = assertKnown(field, REQUEST_NUMERIC_FIELDS, 'numeric field');
+    if (min === undefined || !Number.isFinite(min)) throw new RangeError(`atLeast.${column} must be finite`);
+    clauses.push(`${column} >= ${min}`);
+  }
+  return clauses.join(' AND ');
+}
+
+export function searchRequestsSql(dialect: SqlDialect, search: RequestSearch): string {
+  const orderBy = search.orderBy ?? 'arrival';
+  if (orderBy !== 'arrival') assertKnown(orderBy, REQUEST_NUMERIC_FIELDS, 'order field');
+  const direction = search.direction === 'asc' ? 'ASC' : 'DESC';
+  const limit = assertFiniteInteger(search.limit, 'limit');
+  if (limit < 1 || limit > 100_000) throw new RangeError('limit must be between 1 and 100000');
+  // request_id breaks ties so both backends return the same order.
+  return `SELECT ${selectList(dialect, REQUEST_COLUMNS)} FROM ${TABLES.requests.name}
+WHERE ${requestWhere(dialect, search)}
+ORDER BY ${orderBy} ${direction} NULLS LAST, request_id ASC
+LIMIT ${limit}`;
+}
+
+export function getRequestSql(dialect: SqlDialect, requestId: string): { request: string; spans: string } {
+  const id = dialect.stringLiteral(requestId);
+  return {
+    request: `SELECT ${selectList(dialect, REQUEST_COLUMNS)} FROM ${TABLES.requests.name} WHERE request_id = ${id} LIMIT 1`,
+    spans: `SELECT ${selectList(dialect, SPAN_COLUMNS)} FROM ${TABLES.spans.name} WHERE request_id = ${id} ORDER BY start ASC, span_id ASC`,
+  };
+}
+
+function measureSql(dialect: SqlDialect, measure: Measure): string {
+  if (measure.fn === 'count') return dialect.toDouble('count(*)');
+  const field = assertKnown(measure.field, REQUEST_NUMERIC_FIELDS, 'numeric field');
+  if (measure.fn === 'quantile') {
+    if (!(measure.q >= 0 && measure.q <= 1))
+      throw new RangeError(`quantile q must be in [0, 1], got ${measure.q}`);
+    return dialect.toDouble(dialect.quantile(field, measure.q));
+  }
+  return dialect.toDouble(`${measure.fn}(${field})`);
+}
+
+export function aggregateRequestsSql(dialect: SqlDialect, aggregation: RequestAggregation): string {
+  const dims = aggregation.groupBy.map((d) => assertKnown(d, REQUEST_DIMENSIONS, 'dimension'));
+  const keys: string[] = [...dims];
+  const selects: string[] = [...dims];
+  if (aggregation.bucketUs !== undefined) {
+    const step = assertFiniteInteger(aggregation.bucketUs, 'bucketUs');
+    if (step <= 0) throw new RangeError('bucketUs must be positive');
+    selects.push(`${dialect.intDiv(dialect.epochUs('arrival'), step)} * ${step} AS bucket_start_us`);
+    keys.push('bucket_start_us');
+  }
+  if (aggregation.measures.length === 0) throw new RangeError('at least one measure is required');
+  aggregation.measures.forEach((m, i) => selects.push(`${measureSql(dialect, m)} AS m${i}`));
+  const groupClause = keys.length > 0 ? `\nGROUP BY ${keys.join(', ')}\nORDER BY ${keys.join(', ')}` : '';
+  return `SELECT ${selects.join(', ')} FROM ${TABLES.requests.name}
+WHERE ${requestWhere(dialect, aggregation)}${groupClause}`;
+}
+
+export function decodeAggregateRows(
+  aggregation: RequestAggregation,
+  rows: Record<string, unknown>[],
+): AggregateRow[] {
+  // NaN (ClickHouse's quantile of nothing) and NULL (DuckDB's) both become null.
+  return rows.map((raw) => {
+    const row: AggregateRow = { group: {}, values: {} };
+    for (const dim of aggregation.groupBy) row.group[dim] = raw[dim] === null ? '' : String(raw[dim]);
+    if (aggregation.bucketUs !== undefined) row.bucketStartUs = Number(raw.bucket_start_us);
+    aggregation.measures.forEach((m, i) => {
+      row.values[measureKey(m)] = toNumberOrNull(raw[`m${i}`]);
+    });
+    return row;
+  });
+}
+
+const METRIC_DIMENSIONS = ['cluster', 'model', 'replica', 'engine'] as const;
+
+export function queryMetricSql(dialect: SqlDialect, query: MetricQuery): string {
+  const step = assertFiniteInteger(query.stepUs, 'stepUs');
+  if (step <= 0) throw new RangeError('stepUs must be positive');
+  const dims = (query.groupBy ?? []).map((d) => assertKnown(d, METRIC_DIMENSIONS, 'metric dimension'));
+  const clauses = [
+    `name = ${dialect.stringLiteral(query.name)}`,
+    `time >= ${dialect.timestampFromUs(assertFiniteInteger(query.range.fromUs, 'range.fromUs'))}`,
+    `time < ${dialect.timestampFromUs(assertFiniteInteger(query.range.toUs, 'range.toUs'))}`,
+  ];
+  for (const [dimension, values] of Object.entries(query.where ?? {})) {
+    const column = assertKnown(dimension, METRIC_DIMENSIONS, 'metric dimension');
+    if (!values || values.length === 0) continue;
+    clauses.push(`${column} IN (${values.map((v) => dialect.stringLiteral(v)).join(', ')})`);
+  }
+  for (const [key, value] of Object.entries(query.labels ?? {})) {
+    clauses.push(`${dialect.mapValue('labels', key)} = ${dialect.stringLiteral(value)}`);
+  }
+  const aggregate =
+    query.aggregate === 'last'
+      ? dialect.argMax('value', 'time')
+      : `${assertKnown(query.aggregate, ['avg', 'max', 'min', 'sum'] as const, 'aggregate')}(value)`;
+  const keys = [...dims, 'bucket_start_us'];
+  return `SELECT ${[...dims, `${dialect.intDiv(dialect.epochUs('time'), step)} * ${step} AS bucket_start_us`, `${dialect.toDouble(aggregate)} AS value`].join(', ')}
+FROM ${TABLES.metrics.name}
+WHERE ${clauses.join(' AND ')}
+GROUP BY ${keys.join(', ')}
+ORDER BY ${keys.join(', ')}`;
+}
+
+export function decodeMetricPoints(query: MetricQuery, rows: Record<string, unknown>[]): MetricPoint[] {
+  return rows.map((raw) => {
+    const group: MetricPoint['group'] = {};
+    for (const dim of query.groupBy ?? []) group[dim] = String(raw[dim]);
+    return { group, bucketStartUs: Number(raw.bucket_start_us), value: Number(raw.value) };
+  });
+}

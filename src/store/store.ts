@@ -1,0 +1,150 @@
+import type { InferenceRequest } from '../model/request.ts';
+import type { Span } from '../model/span.ts';
+import type { MetricSample } from '../model/metric-sample.ts';
+
+/** Half-open time range [fromUs, toUs) in epoch microseconds. */
+export interface TimeRange {
+  fromUs: number;
+  toUs: number;
+}
+
+export const REQUEST_DIMENSIONS = [
+  'tenant',
+  'team',
+  'cluster',
+  'namespace',
+  'workload',
+  'model',
+  'engine',
+  'replica',
+  'node',
+  'gpu_type',
+  'status',
+  'error_class',
+  'prompt_family',
+] as const;
+export type RequestDimension = (typeof REQUEST_DIMENSIONS)[number];
+
+export const REQUEST_NUMERIC_FIELDS = [
+  'ttft_us',
+  'e2e_us',
+  'queue_us',
+  'prefill_us',
+  'decode_us',
+  'tpot_us',
+  'prompt_tokens',
+  'cached_prompt_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'retries',
+  'preemptions',
+  'cost_usd',
+  'gpu_count',
+] as const;
+export type RequestNumericField = (typeof REQUEST_NUMERIC_FIELDS)[number];
+
+export interface RequestFilter {
+  range: TimeRange;
+  /** Each listed dimension must equal one of the given values. */
+  where?: Partial<Record<RequestDimension, readonly string[]>>;
+  /** Only requests whose field is at least this value (e.g. slow requests: e2e_us ≥ 5e6). */
+  atLeast?: Partial<Record<RequestNumericField, number>>;
+}
+
+export interface RequestSearch extends RequestFilter {
+  orderBy?: 'arrival' | RequestNumericField;
+  direction?: 'asc' | 'desc';
+  limit: number;
+}
+
+export type Measure =
+  | { fn: 'count' }
+  | { fn: 'sum' | 'avg' | 'min' | 'max'; field: RequestNumericField }
+  /** Exact quantile with linear interpolation between closest ranks (R7, as Excel PERCENTILE.INC). */
+  | { fn: 'quantile'; field: RequestNumericField; q: number };
+
+export interface RequestAggregation extends RequestFilter {
+  groupBy: readonly RequestDimension[];
+  /** Adds a time bucket of this width (µs) to the grouping; rows carry bucketStartUs. */
+  bucketUs?: number;
+  measures: readonly Measure[];
+}
+
+export interface AggregateRow {
+  group: Partial<Record<RequestDimension, string>>;
+  bucketStartUs?: number;
+  /** Keyed by measureKey(measure); null when no value contributed (e.g. all null). */
+  values: Record<string, number | null>;
+}
+
+export interface MetricQuery {
+  name: string;
+  range: TimeRange;
+  where?: Partial<Record<'cluster' | 'model' | 'replica' | 'engine', readonly string[]>>;
+  /** Label equality filters on the labels map. */
+  labels?: Record<string, string>;
+  groupBy?: readonly ('cluster' | 'model' | 'replica' | 'engine')[];
+  /** Bucket width; each bucket holds the aggregate of the samples in it. */
+  stepUs: number;
+  aggregate: 'avg' | 'max' | 'min' | 'sum' | 'last';
+}
+
+export interface MetricPoint {
+  group: Partial<Record<'cluster' | 'model' | 'replica' | 'engine', string>>;
+  bucketStartUs: number;
+  value: number;
+}
+
+export interface RetentionPolicy {
+  requestsDays: number;
+  spansDays: number;
+  metricsDays: number;
+}
+
+export interface RetentionResult {
+  /** Rows older than the cutoff UTC day were removed from these tables. */
+  cutoffUs: Record<'requests' | 'spans' | 'metrics', number>;
+}
+
+export interface StoreStats {
+  backend: 'duckdb' | 'clickhouse';
+  requests: number;
+  spans: number;
+  metricSamples: number;
+}
+
+/** What every storage backend provides. A resolved write is durable (see the kill test). */
+export interface Store {
+  readonly backend: 'duckdb' | 'clickhouse';
+  /** Creates tables if they do not exist. Idempotent. */
+  init(): Promise<void>;
+  /** Writes requests and their spans; both land or neither does. */
+  writeBatch(batch: { requests: readonly InferenceRequest[]; spans: readonly Span[] }): Promise<void>;
+  writeMetricSamples(samples: readonly MetricSample[]): Promise<void>;
+  getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null>;
+  searchRequests(search: RequestSearch): Promise<InferenceRequest[]>;
+  aggregateRequests(aggregation: RequestAggregation): Promise<AggregateRow[]>;
+  queryMetric(query: MetricQuery): Promise<MetricPoint[]>;
+  /** Drops whole UTC days older than now − days, per table. */
+  applyRetention(policy: RetentionPolicy, nowUs: number): Promise<RetentionResult>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
+
+export function measureKey(measure: Measure): string {
+  if (measure.fn === 'count') return 'count';
+  if (measure.fn === 'quantile') return `p${formatQuantile(measure.q)}_${measure.field}`;
+  return `${measure.fn}_${measure.field}`;
+}
+
+/** 0.99 → "99", 0.999 → "99.9", 0.5 → "50". */
+function formatQuantile(q: number): string {
+  return String(Math.round(q * 100_000) / 1000);
+}
+
+const DAY_US = 86_400_000_000;
+
+/** Start of the UTC day that is `days` before the day containing nowUs. Rows before it expire. */
+export function retentionCutoffUs(nowUs: number, days: number): number {
+  return Math.floor(nowUs / DAY_US) * DAY_US - days * DAY_US;
+}

@@ -1,0 +1,335 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { InferenceRequest } from '../../src/model/request.ts';
+import { makeRequest } from '../../src/model/request.ts';
+import type { Span } from '../../src/model/span.ts';
+import type { MetricSample } from '../../src/model/metric-sample.ts';
+import type { Store } from '../../src/store/store.ts';
+import { close, inRange, quantileR7 } from './expected.ts';
+import { syntheticData } from './synthetic.ts';
+
+export const DAY_US = 86_400_000_000;
+/** 2026-11-20T00:00:00Z */
+export const START_US = Date.UTC(2026, 10, 20) * 1000;
+
+export const CONTRACT_DATA = syntheticData({ seed: 7, count: 3000, startUs: START_US, spanUs: 3 * DAY_US });
+
+export const CONTRACT_METRICS: MetricSample[] = Array.from({ length: 240 }, (_, i) => ({
+  timeMs: START_US / 1000 + i * 15_000,
+  name: i % 2 === 0 ? 'llm.kv_cache.usage' : 'llm.requests.waiting',
+  value: i % 2 === 0 ? (i % 17) / 17 : i % 9,
+  cluster: 'us-east-1',
+  model: 'llama-3-8b',
+  replica: `llama-3-8b-${i % 3}`,
+  engine: 'vllm',
+  labels: i % 4 === 0 ? { le: '+Inf', source: 'scrape' } : ({ source: 'scrape' } as Record<string, string>),
+}));
+
+/** A request whose strings exercise quoting in both SQL dialects. */
+export const ODD_REQUEST: InferenceRequest = makeRequest({
+  requestId: `cmpl-'quote'\\back\\slash-ünïcødé-🙂`,
+  arrivalUs: START_US + 5 * DAY_US + 123_456,
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  team: "team 'x'; DROP TABLE kb_requests; --",
+  model: 'llama-3-8b',
+  engine: 'llamacpp',
+  ttftUs: 1,
+  e2eUs: 2,
+  status: 'rejected',
+  errorClass: 'rate_limited',
+  attributes: { 'key with "quotes"': "value with 'quotes' and \\ backslash" },
+});
+
+const ODD_SPAN: Span = {
+  traceId: ODD_REQUEST.traceId as string,
+  spanId: 'ffffffffffffffff',
+  parentSpanId: null,
+  requestId: ODD_REQUEST.requestId,
+  kind: 'route',
+  name: 'route: score=0.93',
+  startUs: ODD_REQUEST.arrivalUs,
+  durationUs: 1,
+  estimated: true,
+  costUsd: null,
+  attributes: {},
+};
+
+/**
+ * The contract every Store must meet. Expected values are computed here in JS from the same
+ * data, so a backend that is wrong fails even if another backend is wrong the same way.
+ */
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(`${name} store contract`, () => {
+    let store: Store;
+    const { requests, spans } = CONTRACT_DATA;
+
+    before(async () => {
+      store = await open();
+      // Several batches, as a collector would write them.
+      for (let i = 0; i < requests.length; i += 1000) {
+        const batch = requests.slice(i, i + 1000);
+        const ids = new Set(batch.map((r) => r.requestId));
+        await store.writeBatch({ requests: batch, spans: spans.filter((s) => ids.has(s.requestId)) });
+      }
+      await store.writeBatch({ requests: [ODD_REQUEST], spans: [ODD_SPAN] });
+      await store.writeMetricSamples(CONTRACT_METRICS);
+    });
+
+    after(async () => {
+      await store?.close();
+    });
+
+    it('counts every written row', async () => {
+      const stats = await store.stats();
+      assert.equal(stats.requests, requests.length + 1);
+      assert.equal(stats.spans, spans.length + 1);
+      assert.equal(stats.metricSamples, CONTRACT_METRICS.length);
+    });
+
+    it('returns a request and its spans by id exactly as written', async () => {
+      for (const original of [requests[0], requests[1234], requests[2999]] as InferenceRequest[]) {
+        const found = await store.getRequest(original.requestId);
+        assert.ok(found, `request ${original.requestId} not found`);
+        assert.deepEqual(found.request, original);
+        const expectedSpans = spans
+          .filter((s) => s.requestId === original.requestId)
+          .sort((a, b) => a.startUs - b.startUs || a.spanId.localeCompare(b.spanId));
+        assert.deepEqual(found.spans, expectedSpans);
+      }
+    });
+
+    it('keeps quotes, backslashes and unicode in ids, labels and attributes', async () => {
+      const found = await store.getRequest(ODD_REQUEST.requestId);
+      assert.ok(found);
+      assert.deepEqual(found.request, ODD_REQUEST);
+      assert.deepEqual(found.spans, [ODD_SPAN]);
+      const byTeam = await store.searchRequests({
+        range: { fromUs: START_US, toUs: START_US + 10 * DAY_US },
+        where: { team: [ODD_REQUEST.team] },
+        limit: 10,
+      });
+      assert.deepEqual(
+        byTeam.map((r) => r.requestId),
+        [ODD_REQUEST.requestId],
+      );
+    });
+
+    it('returns null for an unknown request id', async () => {
+      assert.equal(await store.getRequest('chatcmpl-does-not-exist'), null);
+    });
+
+    it('finds the slowest requests of a team in a time range, ties broken by id', async () => {
+      const fromUs = START_US + DAY_US / 2;
+      const toUs = START_US + 2 * DAY_US;
+      const found = await store.searchRequests({
+        range: { fromUs, toUs },
+        where: { team: ['search', 'ads'] },
+        orderBy: 'e2e_us',
+        direction: 'desc',
+        limit: 25,
+      });
+      const expected = requests
+        .filter((r) => inRange(r, fromUs, toUs) && (r.team === 'search' || r.team === 'ads'))
+        .sort((a, b) => (b.e2eUs as number) - (a.e2eUs as number) || a.requestId.localeCompare(b.requestId))
+        .slice(0, 25);
+      assert.equal(found.length, 25);
+      assert.deepEqual(found, expected);
+    });
+
+    it('filters by a minimum value and by several dimensions at once', async () => {
+      const range = { fromUs: START_US, toUs: START_US + 3 * DAY_US };
+      const found = await store.searchRequests({
+        range,
+        where: { model: ['llama-3-70b'], status: ['ok'] },
+        atLeast: { ttft_us: 500_000 },
+        orderBy: 'arrival',
+        direction: 'asc',
+        limit: 1000,
+      });
+      const expected = requests.filter(
+        (r) => r.model === 'llama-3-70b' && r.status === 'ok' && (r.ttftUs as number) >= 500_000,
+      );
+      assert.ok(expected.length > 0);
+      assert.deepEqual(
+        found.map((r) => r.requestId),
+        expected.map((r) => r.requestId),
+      );
+    });
+
+    it('computes p50/p95/p99 TTFT by model over 24 hours', async () => {
+      const range = { fromUs: START_US + DAY_US, toUs: START_US + 2 * DAY_US };
+      const rows = await store.aggregateRequests({
+        range,
+        groupBy: ['model'],
+        measures: [
+          { fn: 'count' },
+          { fn: 'quantile', field: 'ttft_us', q: 0.5 },
+          { fn: 'quantile', field: 'ttft_us', q: 0.95 },
+          { fn: 'quantile', field: 'ttft_us', q: 0.99 },
+        ],
+      });
+      const models = [...new Set(requests.map((r) => r.model))].sort();
+      assert.deepEqual(
+        rows.map((r) => r.group.model),
+        models,
+      );
+      for (const row of rows) {
+        const ttfts = requests
+          .filter((r) => inRange(r, range.fromUs, range.toUs) && r.model === row.group.model)
+          .map((r) => r.ttftUs as number);
+        assert.equal(row.values.count, ttfts.length);
+        for (const [key, q] of [
+          ['p50_ttft_us', 0.5],
+          ['p95_ttft_us', 0.95],
+          ['p99_ttft_us', 0.99],
+        ] as const) {
+          assert.ok(
+            close(row.values[key], quantileR7(ttfts, q)),
+            `${row.group.model} ${key}: ${row.values[key]}`,
+          );
+        }
+      }
+    });
+
+    it('rolls cost and tokens up by team and day', async () => {
+      const range = { fromUs: START_US, toUs: START_US + 3 * DAY_US };
+      const rows = await store.aggregateRequests({
+        range,
+        groupBy: ['team'],
+        bucketUs: DAY_US,
+        measures: [
+          { fn: 'sum', field: 'cost_usd' },
+          { fn: 'sum', field: 'prompt_tokens' },
+          { fn: 'sum', field: 'output_tokens' },
+          { fn: 'avg', field: 'e2e_us' },
+          { fn: 'max', field: 'e2e_us' },
+          { fn: 'min', field: 'tpot_us' },
+        ],
+      });
+      const teams = [...new Set(requests.map((r) => r.team))].sort();
+      assert.equal(rows.length, teams.length * 3);
+      for (const row of rows) {
+        const group = requests.filter(
+          (r) =>
+            r.team === row.group.team &&
+            r.arrivalUs >= (row.bucketStartUs as number) &&
+            r.arrivalUs < (row.bucketStartUs as number) + DAY_US,
+        );
+        const sum = (f: (r: InferenceRequest) => number) => group.reduce((acc, r) => acc + f(r), 0);
+        assert.ok(
+          close(
+            row.values.sum_cost_usd,
+            sum((r) => r.costUsd as number),
+          ),
+        );
+        assert.equal(
+          row.values.sum_prompt_tokens,
+          sum((r) => r.promptTokens),
+        );
+        assert.equal(
+          row.values.sum_output_tokens,
+          sum((r) => r.outputTokens),
+        );
+        assert.ok(close(row.values.avg_e2e_us, sum((r) => r.e2eUs as number) / group.length));
+        assert.equal(row.values.max_e2e_us, Math.max(...group.map((r) => r.e2eUs as number)));
+        const tpots = group.map((r) => r.tpotUs).filter((v): v is number => v !== null);
+        assert.equal(row.values.min_tpot_us, Math.min(...tpots));
+      }
+    });
+
+    it('returns one row of nulls and a zero count for an empty range', async () => {
+      const rows = await store.aggregateRequests({
+        range: { fromUs: 0, toUs: 1000 },
+        groupBy: [],
+        measures: [
+          { fn: 'count' },
+          { fn: 'quantile', field: 'ttft_us', q: 0.99 },
+          { fn: 'sum', field: 'cost_usd' },
+        ],
+      });
+      assert.deepEqual(rows, [{ group: {}, values: { count: 0, p99_ttft_us: null, sum_cost_usd: null } }]);
+    });
+
+    it('aggregates metric samples per replica and step, with label filters and last values', async () => {
+      const range = { fromUs: START_US, toUs: START_US + 3_600_000_000 };
+      const stepUs = 300_000_000;
+      const points = await store.queryMetric({
+        name: 'llm.kv_cache.usage',
+        range,
+        groupBy: ['replica'],
+        stepUs,
+        aggregate: 'avg',
+      });
+      const kv = CONTRACT_METRICS.filter((m) => m.name === 'llm.kv_cache.usage');
+      const expected = new Map<string, number[]>();
+      for (const m of kv) {
+        const key = `${m.replica}|${Math.floor((m.timeMs * 1000) / stepUs) * stepUs}`;
+        expected.set(key, [...(expected.get(key) ?? []), m.value]);
+      }
+      assert.equal(points.length, expected.size);
+      for (const p of points) {
+        const values = expected.get(`${p.group.replica}|${p.bucketStartUs}`);
+        assert.ok(values, `unexpected bucket ${p.group.replica} ${p.bucketStartUs}`);
+        assert.ok(close(p.value, values.reduce((a, b) => a + b, 0) / values.length));
+      }
+      const last = await store.queryMetric({
+        name: 'llm.requests.waiting',
+        range,
+        stepUs: 3_600_000_000,
+        aggregate: 'last',
+        labels: { source: 'scrape' },
+      });
+      const waiting = CONTRACT_METRICS.filter((m) => m.name === 'llm.requests.waiting');
+      assert.deepEqual(last, [
+        { group: {}, bucketStartUs: START_US, value: (waiting.at(-1) as MetricSample).value },
+      ]);
+      const withLe = await store.queryMetric({
+        name: 'llm.kv_cache.usage',
+        range,
+        stepUs: 3_600_000_000,
+        aggregate: 'sum',
+        labels: { le: '+Inf' },
+      });
+      const leSum = kv.filter((m) => m.labels.le === '+Inf').reduce((a, m) => a + m.value, 0);
+      assert.equal(withLe.length, 1);
+      assert.ok(close(withLe[0]?.value, leSum));
+    });
+
+    it('rejects a batch with an invalid span id and writes none of it', async () => {
+      const before = await store.stats();
+      const request = makeRequest({ requestId: 'bad-batch', arrivalUs: START_US });
+      await assert.rejects(
+        store.writeBatch({
+          requests: [request],
+          spans: [{ ...ODD_SPAN, requestId: 'bad-batch', spanId: 'not-hex' }],
+        }),
+        /span_id: expected 16 lowercase hex digits, got "not-hex"/,
+      );
+      assert.deepEqual(await store.stats(), before);
+      assert.equal(await store.getRequest('bad-batch'), null);
+    });
+
+    it('rejects unknown dimensions and bad limits with a clear error', async () => {
+      const range = { fromUs: START_US, toUs: START_US + DAY_US };
+      await assert.rejects(
+        store.searchRequests({ range, where: { ['team; DROP' as 'team']: ['x'] }, limit: 1 }),
+        /unknown dimension "team; DROP"/,
+      );
+      await assert.rejects(store.searchRequests({ range, limit: 0 }), /limit must be between 1 and 100000/);
+    });
+
+    it('drops whole UTC days older than the retention window', async () => {
+      // "now" is day 3 18:00; keeping 1 day keeps day 2 and day 3 (and the odd request on day 5).
+      const nowUs = START_US + 3 * DAY_US + 18 * 3_600_000_000;
+      const result = await store.applyRetention({ requestsDays: 1, spansDays: 1, metricsDays: 1 }, nowUs);
+      assert.equal(result.cutoffUs.requests, START_US + 2 * DAY_US);
+      const kept = requests.filter((r) => r.arrivalUs >= START_US + 2 * DAY_US);
+      const stats = await store.stats();
+      assert.equal(stats.requests, kept.length + 1);
+      const keptIds = new Set(kept.map((r) => r.requestId));
+      assert.equal(stats.spans, spans.filter((s) => keptIds.has(s.requestId)).length + 1);
+      assert.equal(stats.metricSamples, 0);
+      assert.equal(await store.getRequest((requests[0] as InferenceRequest).requestId), null);
+    });
+  });
+}
