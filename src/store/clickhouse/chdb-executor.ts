@@ -30,7 +30,8 @@ export class ChdbClickHouseExecutor implements ClickHouseExecutor {
     await this.session.queryAsync(sql);
   }
 
-  async insertJsonEachRow(table: string, ndjson: string): Promise<void> {
+  async insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    const ndjson = rows.map((row) => JSON.stringify(row)).join('\n');
     await this.session.insert({ table, values: Buffer.from(ndjson), format: 'JSONEachRow' });
   }
 

@@ -26,12 +26,26 @@ import {
 } from '../store.ts';
 import { clickhouseDialect as dialect } from './dialect.ts';
 import type { ClickHouseExecutor } from './executor.ts';
-import { toJsonEachRow } from './encode.ts';
+import { toInsertRows } from './encode.ts';
 import { clickhouseSchemaStatements } from './schema.ts';
 
 export interface ClickHouseStoreOptions {
   retention: RetentionPolicy;
   cluster?: string;
+}
+
+/** Oldest server our schema is written for: Map, Bool, LowCardinality and DateTime64 without flags. */
+export const MIN_CLICKHOUSE_VERSION = [23, 8] as const;
+
+export function assertSupportedVersion(version: string): void {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const [minMajor, minMinor] = MIN_CLICKHOUSE_VERSION;
+  if (major < minMajor || (major === minMajor && minor < minMinor)) {
+    throw new Error(
+      `ClickHouse ${version} is too old: KubeBurner needs ${minMajor}.${minMinor} or newer ` +
+        '(Map, Bool, LowCardinality, DateTime64, TTL and skip indexes); see docs/clickhouse.md',
+    );
+  }
 }
 
 /** The scale-out backend: MergeTree tables on a ClickHouse server (or chdb in tests). */
@@ -44,6 +58,8 @@ export class ClickHouseStore implements Store {
   ) {}
 
   async init(): Promise<void> {
+    const [row] = await this.executor.query('SELECT version() AS version');
+    assertSupportedVersion(String(row?.version ?? 'unknown'));
     const statements = clickhouseSchemaStatements({
       retention: this.options.retention,
       cluster: this.options.cluster,
@@ -57,17 +73,17 @@ export class ClickHouseStore implements Store {
    * leaves requests without spans until the caller retries the batch (docs/clickhouse.md).
    */
   async writeBatch(batch: { requests: readonly InferenceRequest[]; spans: readonly Span[] }): Promise<void> {
-    const requests = batch.requests.length > 0 ? toJsonEachRow(REQUEST_COLUMNS, batch.requests) : null;
-    const spans = batch.spans.length > 0 ? toJsonEachRow(SPAN_COLUMNS, batch.spans) : null;
-    if (requests !== null) await this.executor.insertJsonEachRow(TABLES.requests.name, requests);
-    if (spans !== null) await this.executor.insertJsonEachRow(TABLES.spans.name, spans);
+    const requests = toInsertRows(REQUEST_COLUMNS, batch.requests);
+    const spans = toInsertRows(SPAN_COLUMNS, batch.spans);
+    if (requests.length > 0) await this.executor.insertRows(TABLES.requests.name, requests);
+    if (spans.length > 0) await this.executor.insertRows(TABLES.spans.name, spans);
   }
 
   async writeMetricSamples(samples: readonly MetricSample[]): Promise<void> {
     if (samples.length === 0) return;
-    await this.executor.insertJsonEachRow(
+    await this.executor.insertRows(
       TABLES.metrics.name,
-      toJsonEachRow(TABLES.metrics.columns, samples),
+      toInsertRows(TABLES.metrics.columns, samples),
     );
   }
 

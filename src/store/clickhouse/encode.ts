@@ -37,14 +37,11 @@ function encodeValue<T>(column: Column<T>, value: unknown): unknown {
   }
 }
 
-/** Rows as JSONEachRow text with our column names. */
-export function toJsonEachRow<T>(columns: readonly Column<T>[], rows: readonly T[]): string {
-  const lines = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as T;
+/** Rows keyed by column name with values in ClickHouse's JSONEachRow input form; validates each. */
+export function toInsertRows<T>(columns: readonly Column<T>[], rows: readonly T[]): Record<string, unknown>[] {
+  return rows.map((row) => {
     const out: Record<string, unknown> = {};
     for (const column of columns) out[column.name] = encodeValue(column, row[column.field]);
-    lines[i] = JSON.stringify(out);
-  }
-  return lines.join('\n');
+    return out;
+  });
 }

@@ -5,8 +5,8 @@
 export interface ClickHouseExecutor {
   /** DDL and other statements without a result. */
   command(sql: string): Promise<void>;
-  /** Inserts newline-delimited JSON rows (JSONEachRow). */
-  insertJsonEachRow(table: string, ndjson: string): Promise<void>;
+  /** Inserts rows (objects keyed by column name, values already in ClickHouse's JSON input form). */
+  insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   /** Runs a SELECT and returns its rows. */
   query(sql: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseExecutor } from './executor.ts';
 
 export interface HttpExecutorOptions {
@@ -21,6 +20,8 @@ export class HttpClickHouseExecutor implements ClickHouseExecutor {
       username: options.username,
       password: options.password,
       request_timeout: options.requestTimeoutMs,
+      // Errors reach the caller; the client's own stderr logging would print each one twice.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
 
@@ -31,6 +32,7 @@ export class HttpClickHouseExecutor implements ClickHouseExecutor {
       username: options.username,
       password: options.password,
       request_timeout: options.requestTimeoutMs,
+      log: { level: ClickHouseLogLevel.OFF },
     });
     try {
       await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${options.database}` });
@@ -43,9 +45,9 @@ export class HttpClickHouseExecutor implements ClickHouseExecutor {
     await this.client.command({ query: sql });
   }
 
-  async insertJsonEachRow(table: string, ndjson: string): Promise<void> {
+  async insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
     // A synchronous insert: the server answers once the rows are written to a part on disk.
-    await this.client.insert({ table, values: Readable.from([ndjson]), format: 'JSONEachRow' });
+    await this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
   }
 
   async query(sql: string): Promise<Record<string, unknown>[]> {
