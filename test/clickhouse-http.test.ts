@@ -19,7 +19,7 @@ const options = {
 const TRICKY = [
   "o'brien",
   'back\\slash',
-  'both \\\' mixed',
+  "both \\' mixed",
   'tab\tnew\nline',
   'ünïcødé 🙂',
   '',
@@ -81,7 +81,9 @@ describe('ClickHouse HTTP transport (real server)', () => {
     if (skip) return t.skip(skip);
     const version = String((await executor.query('SELECT version() AS v'))[0]?.v);
     if (!version.startsWith('18.')) return t.skip(`server ${version} is modern; nothing to refuse`);
-    const store = new ClickHouseStore(executor, { retention: { requestsDays: 30, spansDays: 30, metricsDays: 15 } });
+    const store = new ClickHouseStore(executor, {
+      retention: { requestsDays: 30, spansDays: 30, metricsDays: 15 },
+    });
     await assert.rejects(store.init(), /ClickHouse 18\.16\.\d+ is too old: KubeBurner needs 23\.8 or newer/);
     const tables = await executor.query('SHOW TABLES');
     assert.ok(!tables.some((t) => String(t.name).startsWith('kb_')), 'no table may be half-created');

@@ -45,7 +45,9 @@ describe('DuckDB and ClickHouse agree', () => {
   before(async () => {
     duck = await DuckDbStore.open({ path: ':memory:' });
     const executor = await ChdbClickHouseExecutor.open(mkdtempSync(join(tmpdir(), 'kb-agree-')));
-    click = new ClickHouseStore(executor, { retention: { requestsDays: 30, spansDays: 30, metricsDays: 15 } });
+    click = new ClickHouseStore(executor, {
+      retention: { requestsDays: 30, spansDays: 30, metricsDays: 15 },
+    });
     await click.init();
     for (const store of [duck, click]) {
       await store.writeBatch(CONTRACT_DATA);

@@ -201,7 +201,11 @@ WHERE ${requestWhere(dialect, aggregation)}${groupClause}`;
  * digits (nanoseconds on a 10 s latency) to answer identically.
  */
 function isFractional(measure: Measure): boolean {
-  return measure.fn === 'quantile' || measure.fn === 'avg' || (measure.fn !== 'count' && measure.field === 'cost_usd');
+  return (
+    measure.fn === 'quantile' ||
+    measure.fn === 'avg' ||
+    (measure.fn !== 'count' && measure.field === 'cost_usd')
+  );
 }
 
 export function decodeAggregateRows(
@@ -258,6 +262,10 @@ export function decodeMetricPoints(query: MetricQuery, rows: Record<string, unkn
     for (const dim of query.groupBy ?? []) group[dim] = String(raw[dim]);
     const value = Number(raw.value);
     const fractional = query.aggregate === 'avg' || query.aggregate === 'sum';
-    return { group, bucketStartUs: Number(raw.bucket_start_us), value: fractional ? Number(value.toPrecision(12)) : value };
+    return {
+      group,
+      bucketStartUs: Number(raw.bucket_start_us),
+      value: fractional ? Number(value.toPrecision(12)) : value,
+    };
   });
 }

@@ -81,10 +81,7 @@ export class ClickHouseStore implements Store {
 
   async writeMetricSamples(samples: readonly MetricSample[]): Promise<void> {
     if (samples.length === 0) return;
-    await this.executor.insertRows(
-      TABLES.metrics.name,
-      toInsertRows(TABLES.metrics.columns, samples),
-    );
+    await this.executor.insertRows(TABLES.metrics.name, toInsertRows(TABLES.metrics.columns, samples));
   }
 
   async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {

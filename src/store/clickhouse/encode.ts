@@ -38,7 +38,10 @@ function encodeValue<T>(column: Column<T>, value: unknown): unknown {
 }
 
 /** Rows keyed by column name with values in ClickHouse's JSONEachRow input form; validates each. */
-export function toInsertRows<T>(columns: readonly Column<T>[], rows: readonly T[]): Record<string, unknown>[] {
+export function toInsertRows<T>(
+  columns: readonly Column<T>[],
+  rows: readonly T[],
+): Record<string, unknown>[] {
   return rows.map((row) => {
     const out: Record<string, unknown> = {};
     for (const column of columns) out[column.name] = encodeValue(column, row[column.field]);
