@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/index.ts';
+import { configCommand } from './config-command.ts';
+import { requestsCommand } from './requests-command.ts';
+import { storeCommand } from './store-command.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('kubeburner')
+    .description('Inference operations for LLMs on Kubernetes: explain every request, price every span.')
+    .option('-c, --config <file>', 'YAML config file (default: $KUBEBURNER_CONFIG, else built-in defaults)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error, silent')
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(configCommand());
+  program.addCommand(storeCommand());
+  program.addCommand(requestsCommand());
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`kubeburner: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);
