@@ -9,6 +9,7 @@ import type { MetricSample } from '../model/metric-sample.ts';
  *  - label: a low-cardinality string we group by
  *  - count: a non-negative 32-bit count (tokens, retries); us / us?: a duration in microseconds
  *  - enum: one of a fixed list of values (`values`); hex64: a 64-bit id written as 16 hex digits
+ *  - key64: the 64-bit request key of a string field (request-key.ts); write-only
  * Fixed-width types are cheap to bulk-write; free strings cost one native call each in DuckDB,
  * so the span table keeps only one (request_id) and takes the trace id from its request.
  *  - ts / ts?: epoch microseconds, stored as a timestamp; ts_ms: epoch milliseconds, likewise
@@ -29,6 +30,7 @@ export type ColumnType =
   | 'enum'
   | 'hex64'
   | 'hex64?'
+  | 'key64'
   | 'map';
 
 export interface Column<T> {
@@ -37,9 +39,12 @@ export interface Column<T> {
   type: ColumnType;
   /** The allowed values of an enum column. */
   values?: readonly string[];
+  /** Store NULL when the value equals this other field, and restore it on read (saves space). */
+  nullWhenSameAs?: keyof T & string;
 }
 
 export const REQUEST_COLUMNS: Column<InferenceRequest>[] = [
+  { name: 'request_key', field: 'requestId', type: 'key64' },
   { name: 'request_id', field: 'requestId', type: 'id' },
   { name: 'trace_id', field: 'traceId', type: 'string?' },
   { name: 'tenant', field: 'tenant', type: 'label' },
@@ -78,13 +83,13 @@ export const REQUEST_COLUMNS: Column<InferenceRequest>[] = [
   { name: 'attributes', field: 'attributes', type: 'map' },
 ];
 
-/** Spans as stored: the trace id is the request's. */
-export const SPAN_COLUMNS: Column<Omit<Span, 'traceId'>>[] = [
-  { name: 'request_id', field: 'requestId', type: 'id' },
+/** Spans as stored: the trace id and request id are the request's (joined by request_key). */
+export const SPAN_COLUMNS: Column<Span>[] = [
+  { name: 'request_key', field: 'requestId', type: 'key64' },
   { name: 'span_id', field: 'spanId', type: 'hex64' },
   { name: 'parent_span_id', field: 'parentSpanId', type: 'hex64?' },
   { name: 'kind', field: 'kind', type: 'enum', values: SPAN_KINDS },
-  { name: 'name', field: 'name', type: 'label' },
+  { name: 'name', field: 'name', type: 'string?', nullWhenSameAs: 'kind' },
   { name: 'start', field: 'startUs', type: 'ts' },
   { name: 'duration_us', field: 'durationUs', type: 'us' },
   { name: 'estimated', field: 'estimated', type: 'bool' },
@@ -111,9 +116,16 @@ export const TABLES = {
 
 const HEX64 = /^[0-9a-f]{16}$/;
 
-/** A 64-bit span id (16 lowercase hex digits, as in OTLP) as an unsigned bigint. */
+/** Throws unless the value is a 64-bit id as OTLP writes it: 16 lowercase hex digits. */
+export function assertHex64(value: unknown, column: string): asserts value is string {
+  if (typeof value !== 'string' || !HEX64.test(value)) {
+    throw new TypeError(`${column}: expected 16 lowercase hex digits, got "${String(value)}"`);
+  }
+}
+
+/** A 64-bit span id as an unsigned bigint. */
 export function hex64ToBigInt(value: string, column: string): bigint {
-  if (!HEX64.test(value)) throw new TypeError(`${column}: expected 16 lowercase hex digits, got "${value}"`);
+  assertHex64(value, column);
   return BigInt(`0x${value}`);
 }
 

@@ -2,6 +2,7 @@ import type { Column } from './columns.ts';
 import type { InferenceRequest } from '../model/request.ts';
 import type { Span } from '../model/span.ts';
 import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, bigIntToHex64 } from './columns.ts';
+import { requestKeyDecimal } from './request-key.ts';
 import {
   REQUEST_DIMENSIONS,
   REQUEST_NUMERIC_FIELDS,
@@ -64,6 +65,7 @@ function outputName<T>(c: Column<T>): string {
 
 export function selectList<T>(dialect: SqlDialect, columns: readonly Column<T>[]): string {
   return columns
+    .filter((c) => c.type !== 'key64')
     .map((c) => {
       const expression = selectExpression(dialect, c);
       return expression === null ? c.name : `${expression} AS ${outputName(c)}`;
@@ -81,7 +83,12 @@ function toNumberOrNull(value: unknown): number | null {
 export function decodeRow<T>(columns: readonly Column<T>[], raw: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const c of columns) {
+    if (c.type === 'key64') continue;
     const value = raw[outputName(c)];
+    if (c.nullWhenSameAs !== undefined && (value === null || value === undefined)) {
+      out[c.field] = out[c.nullWhenSameAs]; // the referenced column comes earlier in the list
+      continue;
+    }
     switch (c.type) {
       case 'ts':
       case 'ts?':
@@ -114,14 +121,10 @@ export function decodeRow<T>(columns: readonly Column<T>[], raw: Record<string, 
   return out as T;
 }
 
-/** A stored request and its spans, with each span given the request's trace id. */
-export function decodeRequestWithSpans(
-  rawRequest: Record<string, unknown>,
-  rawSpans: Record<string, unknown>[],
-): { request: InferenceRequest; spans: Span[] } {
-  const request = decodeRow(REQUEST_COLUMNS, rawRequest);
+/** A request's stored spans, each given the request's trace id and request id. */
+export function decodeSpans(request: InferenceRequest, rawSpans: Record<string, unknown>[]): Span[] {
   const traceId = request.traceId ?? '';
-  return { request, spans: rawSpans.map((raw) => ({ traceId, ...decodeRow(SPAN_COLUMNS, raw) })) };
+  return rawSpans.map((raw) => ({ ...decodeRow(SPAN_COLUMNS, raw), traceId, requestId: request.requestId }));
 }
 
 export function requestWhere(dialect: SqlDialect, filter: RequestFilter): string {
@@ -156,12 +159,28 @@ ORDER BY ${orderBy} ${direction} NULLS LAST, request_id ASC
 LIMIT ${limit}`;
 }
 
-export function getRequestSql(dialect: SqlDialect, requestId: string): { request: string; spans: string } {
-  const id = dialect.stringLiteral(requestId);
-  return {
-    request: `SELECT ${selectList(dialect, REQUEST_COLUMNS)} FROM ${TABLES.requests.name} WHERE request_id = ${id} LIMIT 1`,
-    spans: `SELECT ${selectList(dialect, SPAN_COLUMNS)} FROM ${TABLES.spans.name} WHERE request_id = ${id} ORDER BY start ASC, span_id ASC`,
-  };
+/** Spans are looked for this far around their request, so the time column prunes the scan. */
+export const SPAN_LOOKUP_MARGIN_US = 3_600_000_000;
+const SPAN_LOOKUP_OPEN_END_US = 86_400_000_000;
+
+/** By the 64-bit key first (a cheap fixed-width scan or index), then the exact id. */
+export function getRequestSql(dialect: SqlDialect, requestId: string): string {
+  return `SELECT ${selectList(dialect, REQUEST_COLUMNS)} FROM ${TABLES.requests.name}
+WHERE request_key = ${requestKeyDecimal(requestId)} AND request_id = ${dialect.stringLiteral(requestId)} LIMIT 1`;
+}
+
+/**
+ * The spans of a request already found: spans start within an hour before its arrival and an
+ * hour after it finished (a day after arrival when the end is unknown).
+ */
+export function getSpansSql(dialect: SqlDialect, request: InferenceRequest): string {
+  const endUs = request.finishedUs ?? (request.e2eUs !== null ? request.arrivalUs + request.e2eUs : null);
+  const fromUs = request.arrivalUs - SPAN_LOOKUP_MARGIN_US;
+  const toUs = endUs === null ? request.arrivalUs + SPAN_LOOKUP_OPEN_END_US : endUs + SPAN_LOOKUP_MARGIN_US;
+  return `SELECT ${selectList(dialect, SPAN_COLUMNS)} FROM ${TABLES.spans.name}
+WHERE request_key = ${requestKeyDecimal(request.requestId)}
+  AND start >= ${dialect.timestampFromUs(Math.trunc(fromUs))} AND start < ${dialect.timestampFromUs(Math.trunc(toUs))}
+ORDER BY start ASC, span_id ASC`;
 }
 
 function measureSql(dialect: SqlDialect, measure: Measure): string {

@@ -6,9 +6,10 @@ import {
   aggregateRequestsSql,
   decodeAggregateRows,
   decodeMetricPoints,
-  decodeRequestWithSpans,
+  decodeSpans,
   decodeRow,
   getRequestSql,
+  getSpansSql,
   queryMetricSql,
   searchRequestsSql,
 } from '../sql.ts';
@@ -85,10 +86,10 @@ export class ClickHouseStore implements Store {
   }
 
   async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {
-    const sql = getRequestSql(dialect, requestId);
-    const [raw] = await this.executor.query(sql.request);
+    const [raw] = await this.executor.query(getRequestSql(dialect, requestId));
     if (!raw) return null;
-    return decodeRequestWithSpans(raw, await this.executor.query(sql.spans));
+    const request = decodeRow(REQUEST_COLUMNS, raw);
+    return { request, spans: decodeSpans(request, await this.executor.query(getSpansSql(dialect, request))) };
   }
 
   async searchRequests(search: RequestSearch): Promise<InferenceRequest[]> {

@@ -1,4 +1,5 @@
 import { hex64ToBigInt, type Column } from '../columns.ts';
+import { requestKeyDecimal } from '../request-key.ts';
 
 /** µs since epoch → "seconds.micros", which ClickHouse parses exactly into DateTime64(6). */
 function unixMicrosText(us: number): string {
@@ -24,6 +25,8 @@ function encodeValue<T>(column: Column<T>, value: unknown): unknown {
     case 'us?':
     case 'count':
       return Math.round(value as number);
+    case 'key64':
+      return requestKeyDecimal(value as string);
     case 'hex64':
     case 'hex64?':
       // Decimal text: JSON numbers above 2^53 would lose precision.
@@ -44,7 +47,11 @@ export function toInsertRows<T>(
 ): Record<string, unknown>[] {
   return rows.map((row) => {
     const out: Record<string, unknown> = {};
-    for (const column of columns) out[column.name] = encodeValue(column, row[column.field]);
+    for (const column of columns) {
+      const value = row[column.field];
+      const same = column.nullWhenSameAs !== undefined && value === row[column.nullWhenSameAs];
+      out[column.name] = same ? null : encodeValue(column, value);
+    }
     return out;
   });
 }

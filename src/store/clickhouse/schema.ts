@@ -19,6 +19,7 @@ const CLICKHOUSE_TYPES: Record<ColumnType, string> = {
   enum: 'LowCardinality(String)',
   hex64: 'UInt64',
   'hex64?': 'Nullable(UInt64)',
+  key64: 'UInt64',
   map: 'Map(String, String)',
 };
 
@@ -35,7 +36,7 @@ export interface ClickHouseSchemaOptions {
 /**
  * One MergeTree table per kind, partitioned by UTC day so retention drops whole partitions,
  * ordered for the queries we run: requests by (model, team, arrival) for percentile and cost
- * rollups, spans by request_id for the flame graph lookup, metric samples by series then time.
+ * rollups, spans by request_key for the flame graph lookup, metric samples by series then time.
  */
 export function clickhouseSchemaStatements(options: ClickHouseSchemaOptions): string[] {
   const onCluster = options.cluster ? ` ON CLUSTER ${options.cluster}` : '';
@@ -43,7 +44,7 @@ export function clickhouseSchemaStatements(options: ClickHouseSchemaOptions): st
   return [
     `CREATE TABLE IF NOT EXISTS ${requests.name}${onCluster} (
   ${columnList(requests.columns)},
-  INDEX idx_request_id request_id TYPE bloom_filter(0.001) GRANULARITY 1
+  INDEX idx_request_key request_key TYPE bloom_filter(0.001) GRANULARITY 1
 ) ENGINE = MergeTree
 PARTITION BY toDate(arrival)
 ORDER BY (model, team, arrival)
@@ -52,7 +53,7 @@ TTL toDateTime(arrival) + INTERVAL ${options.retention.requestsDays} DAY`,
   ${columnList(spans.columns)}
 ) ENGINE = MergeTree
 PARTITION BY toDate(start)
-ORDER BY (request_id, start)
+ORDER BY (request_key, start)
 TTL toDateTime(start) + INTERVAL ${options.retention.spansDays} DAY`,
     `CREATE TABLE IF NOT EXISTS ${metrics.name}${onCluster} (
   ${columnList(metrics.columns)}

@@ -9,9 +9,10 @@ import {
   aggregateRequestsSql,
   decodeAggregateRows,
   decodeMetricPoints,
-  decodeRequestWithSpans,
+  decodeSpans,
   decodeRow,
   getRequestSql,
+  getSpansSql,
   queryMetricSql,
   searchRequestsSql,
 } from '../sql.ts';
@@ -112,10 +113,10 @@ export class DuckDbStore implements Store {
   }
 
   async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {
-    const sql = getRequestSql(dialect, requestId);
-    const [raw] = await this.rows(sql.request);
+    const [raw] = await this.rows(getRequestSql(dialect, requestId));
     if (!raw) return null;
-    return decodeRequestWithSpans(raw, await this.rows(sql.spans));
+    const request = decodeRow(REQUEST_COLUMNS, raw);
+    return { request, spans: decodeSpans(request, await this.rows(getSpansSql(dialect, request))) };
   }
 
   async searchRequests(search: RequestSearch): Promise<InferenceRequest[]> {

@@ -17,6 +17,7 @@ const DUCKDB_TYPES: Record<ColumnType, string> = {
   enum: 'ENUM',
   hex64: 'UBIGINT NOT NULL',
   'hex64?': 'UBIGINT',
+  key64: 'UBIGINT NOT NULL',
   map: 'MAP(VARCHAR, VARCHAR) NOT NULL',
 };
 
