@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { KvBlockPool } from './kv-cache.ts';
+
+describe('paged KV cache with prefix caching', () => {
+  it('shares blocks of a common prefix and keeps them cached after release', () => {
+    const pool = new KvBlockPool(10, 16);
+    for (const h of [1, 2, 3]) pool.acquireHashed(h);
+    pool.acquireAnonymous(1);
+    assert.equal(pool.usedBlocks, 4);
+    assert.equal(pool.matchPrefix([1, 2, 9]), 2);
+    pool.acquireHashed(1);
+    pool.acquireHashed(2);
+    assert.equal(pool.usedBlocks, 4, 'shared blocks take no new space');
+    pool.release([1, 2, 3], 1);
+    assert.equal(pool.usedBlocks, 2, 'still held by the second sequence');
+    pool.release([1, 2], 0);
+    assert.equal(pool.usedBlocks, 0);
+    assert.equal(pool.cachedBlocks, 3);
+    assert.equal(pool.freeBlocks, 10, 'cached blocks count as free');
+    assert.equal(pool.matchPrefix([1, 2, 3, 4]), 3, 'a later prompt still hits');
+  });
+
+  it('evicts the least recently released cached block when space runs out', () => {
+    const pool = new KvBlockPool(3, 16);
+    pool.acquireHashed(1);
+    pool.acquireHashed(2);
+    pool.acquireHashed(3);
+    pool.release([2], 0);
+    pool.release([1], 0);
+    pool.release([3], 0);
+    pool.acquireAnonymous(1);
+    assert.equal(pool.evictions, 1);
+    assert.equal(pool.matchPrefix([2]), 0, 'block 2 was released first, so evicted first');
+    assert.equal(pool.matchPrefix([1]), 1);
+    assert.ok(pool.canAllocate(2));
+    assert.ok(!pool.canAllocate(3));
+  });
+
+  it('never shares when prefix caching is off', () => {
+    const pool = new KvBlockPool(4, 16, false);
+    pool.acquireHashed(7);
+    assert.equal(pool.matchPrefix([7]), 0);
+    pool.acquireHashed(7);
+    assert.equal(pool.usedBlocks, 2);
+    pool.release([7, 7], 0);
+    assert.equal(pool.usedBlocks, 0);
+  });
+});
