@@ -1,3 +1,4 @@
+import { correctlyRoundedPow } from '../util/exact-pow.ts';
 import { Histogram } from './histogram.ts';
 
 /** Bucket sets, exactly as each engine defines them (engines.md §2.1, §3.2, §6.1). */
@@ -38,7 +39,7 @@ export const SGLANG_BUCKETS = {
     700, 800, 900, 1000, 1200, 1400, 1600, 1800, 2000, 2500, 3000,
   ],
   /** 0.001 × 1.62^k for k = 0..29 (per_stage_req_latency_seconds). */
-  stage: Array.from({ length: 30 }, (_, k) => 0.001 * 1.62 ** k),
+  stage: Array.from({ length: 30 }, (_, k) => 0.001 * correctlyRoundedPow(1.62, k)),
   retractions: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 75, 100],
 };
 

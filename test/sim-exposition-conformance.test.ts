@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parseExposition, type MetricFamily } from '../src/collect/scrape/exposition.ts';
+import { EngineReplica, replicaConfig, type ImitatedEngine } from '../src/sim/engine.ts';
+import { renderEngineMetrics } from '../src/sim/exposition/index.ts';
+import { MODEL_CARDS } from '../src/sim/model-cards.ts';
+
+const FIXTURES = '../shared/fixtures/engines';
+
+/** A replica that has served a few requests, so every histogram has observations. */
+function busyReplica(engine: ImitatedEngine): { replica: EngineReplica; nowUs: number } {
+  const replica = new EngineReplica(
+    replicaConfig({
+      replica: `${engine}-0`,
+      engine,
+      card: MODEL_CARDS['qwen2.5-32b']!,
+      gpuType: 'H100',
+      tensorParallel: 2,
+    }),
+    0,
+  );
+  for (let i = 0; i < 20; i++) {
+    replica.enqueue(
+      {
+        requestId: `r${i}`,
+        tenant: 't',
+        team: 't',
+        promptTokens: 300 + i * 40,
+        promptBlockHashes: Array.from({ length: 18 }, (_, b) => (b < 10 ? b : i * 100 + b)),
+        outputTokens: 20 + i,
+        maxTokens: 40,
+        reasoningTokens: 0,
+        promptFamily: null,
+        traceId: '0'.repeat(32),
+        parentSpanId: null,
+        arrivalUs: 0,
+      },
+      0,
+    );
+  }
+  let now = 0;
+  for (;;) {
+    const d = replica.beginStep(now);
+    if (d < 0) break;
+    now += d;
+    replica.endStep(now);
+  }
+  return { replica, nowUs: now };
+}
+
+interface Shape {
+  type: string;
+  labelSets: string[];
+  buckets: number[];
+}
+
+function shapes(families: MetricFamily[]): Map<string, Shape> {
+  const out = new Map<string, Shape>();
+  for (const f of families) {
+    const labelSets = [
+      ...new Set(
+        f.samples.map((s) =>
+          Object.keys(s.labels)
+            .filter((k) => k !== 'le')
+            .sort()
+            .join(','),
+        ),
+      ),
+    ].sort();
+    const buckets = [
+      ...new Set(f.samples.filter((s) => s.labels.le !== undefined).map((s) => Number(s.labels.le))),
+    ].sort((a, b) => a - b);
+    out.set(f.name, { type: f.type, labelSets, buckets });
+  }
+  return out;
+}
+
+const CASES: { engine: ImitatedEngine; fixture: string }[] = [
+  { engine: 'vllm', fixture: 'vllm/vllm-v1-metrics-synthetic.prom' },
+  { engine: 'sglang', fixture: 'sglang/sglang-current-metrics-synthetic.prom' },
+  { engine: 'trtllm', fixture: 'triton-trtllm/trtllm-serve-prometheus-synthetic.prom' },
+  { engine: 'llamacpp', fixture: 'llamacpp/llamacpp-2026-metrics-synthetic.prom' },
+];
+
+describe('simulated engines expose metrics exactly as the real engines do', () => {
+  for (const { engine, fixture } of CASES) {
+    it(`${engine}: same families, types, label sets and histogram buckets as ${fixture}`, () => {
+      const real = parseExposition(readFileSync(`${FIXTURES}/${fixture}`, 'utf8'));
+      const { replica, nowUs } = busyReplica(engine);
+      const simulated = parseExposition(renderEngineMetrics(replica, nowUs));
+      assert.deepEqual(simulated.errors, [], 'the simulated exposition parses cleanly');
+      const want = shapes(real.families);
+      const got = shapes(simulated.families);
+      assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'family names');
+      for (const [name, shape] of want) assert.deepEqual(got.get(name), shape, name);
+    });
+  }
+
+  it('vllm: counts are internally consistent (+Inf bucket = count, successes = e2e count)', () => {
+    const { replica, nowUs } = busyReplica('vllm');
+    const { families } = parseExposition(renderEngineMetrics(replica, nowUs));
+    const family = (name: string) => families.find((f) => f.name === name) as MetricFamily;
+    const e2e = family('vllm:e2e_request_latency_seconds');
+    const inf = e2e.samples.find((s) => s.labels.le === '+Inf')?.value;
+    const count = e2e.samples.find((s) => s.name.endsWith('_count'))?.value;
+    assert.equal(inf, 20);
+    assert.equal(count, 20);
+    const successes = family('vllm:request_success_total').samples.reduce((sum, s) => sum + s.value, 0);
+    assert.equal(successes, 20);
+    const bySource = family('vllm:prompt_tokens_by_source_total').samples;
+    const computed = bySource.find((s) => s.labels.source === 'local_compute')?.value ?? 0;
+    const cached = bySource.find((s) => s.labels.source === 'local_cache_hit')?.value ?? 0;
+    assert.equal(computed + cached, family('vllm:prompt_tokens_total').samples[0]?.value);
+    assert.ok(cached > 0, 'the shared 10-block prefix was hit');
+  });
+});
