@@ -93,6 +93,8 @@ export class EngineStats {
   /** Σ busy slots over steps (llama.cpp n_busy_slots_per_decode). */
   busySlotSteps = 0;
   prefillSecondsTotal = 0;
+  /** Bytes each GPU moved in tensor-parallel all-reduces (DCGM NVLink counter). */
+  interconnectBytes = 0;
   decodeSecondsTotal = 0;
   startedAtSeconds: number;
 

@@ -254,6 +254,12 @@ export class EngineReplica {
     this.stats.busySlotSteps += plan.length;
     this.stats.prefillSecondsTotal += (seconds * prefillTokens) / (prefillTokens + decodeSeqs);
     this.stats.decodeSecondsTotal += (seconds * decodeSeqs) / (prefillTokens + decodeSeqs);
+    const tp = this.config.tensorParallel;
+    if (tp > 1) {
+      const tokens = prefillTokens + decodeSeqs;
+      this.stats.interconnectBytes +=
+        2 * this.config.card.layers * tokens * this.config.card.hidden * 2 * ((2 * (tp - 1)) / tp);
+    }
     return durationUs;
   }
 

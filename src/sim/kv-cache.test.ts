@@ -37,6 +37,18 @@ describe('paged KV cache with prefix caching', () => {
     assert.ok(!pool.canAllocate(3));
   });
 
+  it('counts reviving a cached block as using free space, so admission cannot over-commit', () => {
+    const pool = new KvBlockPool(2, 16);
+    pool.acquireHashed(1);
+    pool.release([1], 0);
+    pool.acquireAnonymous(1);
+    assert.equal(pool.freeBlocks, 1);
+    assert.equal(pool.freshNeeded([1], 1), 2, 'block 1 is cached, not held: taking it uses a free block');
+    assert.ok(!pool.canAllocate(pool.freshNeeded([1], 1)));
+    pool.acquireHashed(2);
+    assert.equal(pool.freshNeeded([2], 0), 0, 'a held block is shared for free');
+  });
+
   it('never shares when prefix caching is off', () => {
     const pool = new KvBlockPool(4, 16, false);
     pool.acquireHashed(7);

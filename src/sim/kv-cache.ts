@@ -87,10 +87,14 @@ export class KvBlockPool {
     }
   }
 
-  /** Would acquiring these hashes plus `anonymous` blocks fit? */
+  /**
+   * Free blocks that acquiring these hashes plus `anonymous` blocks would use. Only blocks
+   * someone already holds are free to share: a cached-but-unheld block counts as free space,
+   * so taking it uses one up just like a new block.
+   */
   freshNeeded(hashes: readonly number[], anonymous: number): number {
     let fresh = anonymous;
-    for (const hash of hashes) if (!this.held.has(hash) && !this.cachedFree.has(hash)) fresh++;
+    for (const hash of hashes) if (!(this.held.has(hash) && this.prefixCaching)) fresh++;
     return fresh;
   }
 

@@ -54,9 +54,14 @@ export class ExpositionWriter {
   }
 
   sample(name: string, labels: Labels, value: number): this {
+    return this.sampleText(name, labels, this.format(value));
+  }
+
+  /** A sample whose value is already formatted (exporters that format per field, like DCGM). */
+  sampleText(name: string, labels: Labels, value: string): this {
     const keys = this.sortLabels ? Object.keys(labels).sort() : Object.keys(labels);
     const body = keys.map((k) => `${k}="${escapeLabel(labels[k] as string)}"`).join(',');
-    this.lines.push(`${name}${body ? `{${body}}` : ''} ${this.format(value)}`);
+    this.lines.push(`${name}${body ? `{${body}}` : ''} ${value}`);
     return this;
   }
 
