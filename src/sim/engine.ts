@@ -308,6 +308,18 @@ export class EngineReplica {
     return finished;
   }
 
+  /** Cancels one request (client disconnected): finishes it with reason abort, frees its blocks. */
+  abort(requestId: string, nowUs: number): FinishedSequence | null {
+    const inRunning = this.running.findIndex((seq) => seq.spec.requestId === requestId);
+    const list = inRunning >= 0 ? this.running : this.waiting;
+    const index =
+      inRunning >= 0 ? inRunning : this.waiting.findIndex((seq) => seq.spec.requestId === requestId);
+    if (index < 0) return null;
+    const seq = list[index] as Sequence;
+    list.splice(index, 1);
+    return this.finish(seq, 'abort', nowUs);
+  }
+
   /** Kills every sequence (replica crash); the replica stays down until `downUntilUs`. */
   crash(nowUs: number, downUntilUs: number): FinishedSequence[] {
     const all = [...this.running, ...this.waiting];
