@@ -91,19 +91,17 @@ describe('simulated engine over HTTP (OpenAI API, health, metrics)', () => {
     };
     const first = await ask();
     assert.equal(first.at(-1)?.data, '[DONE]');
-    const chunks = first
-      .slice(0, -1)
-      .map(
-        (e) =>
-          JSON.parse(e.data) as {
-            choices: { delta?: { content?: string }; finish_reason: string | null }[];
-            usage?: {
-              completion_tokens: number;
-              prompt_tokens: number;
-              prompt_tokens_details: { cached_tokens: number };
-            };
-          },
-      );
+    const chunks = first.slice(0, -1).map(
+      (e) =>
+        JSON.parse(e.data) as {
+          choices: { delta?: { content?: string }; finish_reason: string | null }[];
+          usage?: {
+            completion_tokens: number;
+            prompt_tokens: number;
+            prompt_tokens_details: { cached_tokens: number };
+          };
+        },
+    );
     const usage = chunks.at(-1)?.usage;
     assert.ok(usage, 'usage chunk when include_usage is set');
     const tokenChunks = chunks.filter((c) => c.choices[0]?.delta?.content);

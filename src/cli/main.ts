@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
 import { configCommand } from './config-command.ts';
+import { demoCommand } from './demo-command.ts';
 import { requestsCommand } from './requests-command.ts';
 import { storeCommand } from './store-command.ts';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'trace, debug, info, warn, error, silent')
     .showHelpAfterError()
     .exitOverride();
+  program.addCommand(demoCommand());
   program.addCommand(configCommand());
   program.addCommand(storeCommand());
   program.addCommand(requestsCommand());

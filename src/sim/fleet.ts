@@ -26,6 +26,8 @@ export interface FleetReplicaSpec {
   engine: ImitatedEngine;
   gpuType: GpuType;
   tensorParallel: number;
+  /** Routing pool: only traffic of tenants in the same pool reaches this replica. */
+  pool?: string;
   overrides?: Partial<ReplicaConfig>;
 }
 
@@ -134,12 +136,12 @@ export class Fleet {
     return this.replicas.find((r) => r.spec.replica === name);
   }
 
-  /** Routes a request to the least-loaded healthy replica of its model. */
-  route(model: string): SimReplica | undefined {
+  /** Routes a request to the least-loaded healthy replica of its model (and pool). */
+  route(model: string, pool?: string): SimReplica | undefined {
     let best: SimReplica | undefined;
     let bestLoad = Infinity;
     for (const r of this.replicas) {
-      if (r.spec.model !== model || !r.engine.isUp(this.nowUs)) continue;
+      if (r.spec.model !== model || r.spec.pool !== pool || !r.engine.isUp(this.nowUs)) continue;
       const load = r.engine.running.length + r.engine.waiting.length + r.pending;
       if (load < bestLoad) {
         best = r;
@@ -150,8 +152,8 @@ export class Fleet {
   }
 
   /** Accepts a request at the current time on a replica (or routes it); false when none is up. */
-  submit(spec: SimRequestSpec, model: string, replicaName?: string): boolean {
-    const replica = replicaName ? this.replicaByName(replicaName) : this.route(model);
+  submit(spec: SimRequestSpec, model: string, replicaName?: string, pool?: string): boolean {
+    const replica = replicaName ? this.replicaByName(replicaName) : this.route(model, pool);
     if (!replica || !replica.engine.isUp(this.nowUs)) {
       this.rejected++;
       return false;
@@ -221,7 +223,7 @@ export class Fleet {
             card.maxModelLen,
             this.modifiers[event.tenant],
           );
-          this.submit(spec, profile.model);
+          this.submit(spec, profile.model, undefined, profile.pool);
         }
         this.scheduleArrival(event.tenant);
         return;

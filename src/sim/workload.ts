@@ -19,6 +19,8 @@ export interface TenantProfile {
   outputMedian: number;
   outputSigma: number;
   maxTokens: number;
+  /** Routing pool of replicas this tenant's traffic goes to (none: the model's default pool). */
+  pool?: string;
   /** For reasoning models: share of output tokens that are hidden reasoning. */
   reasoningShare?: number;
 }

@@ -1,0 +1,140 @@
+import { serve } from '@hono/node-server';
+import { Command, InvalidArgumentError } from 'commander';
+import { createApi } from '../serve/api.ts';
+import { openStore } from '../store/open.ts';
+import { SimCluster } from '../sim/cluster.ts';
+import { Fleet } from '../sim/fleet.ts';
+import { GroundTruthSink } from '../sim/ground-truth-sink.ts';
+import { Pacer } from '../sim/pacer.ts';
+import { demoFleetOptions } from '../sim/scenarios.ts';
+import { FleetStatus } from '../sim/status.ts';
+import { parseDurationMs } from '../util/time.ts';
+import { commandContext } from './context.ts';
+import { renderTable } from './table.ts';
+
+interface DemoOptions {
+  speed: number;
+  duration?: string;
+  seed: number;
+  port?: number;
+  faults: boolean;
+  quiet?: boolean;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function clock(us: number): string {
+  const s = Math.floor(us / 1e6);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'run a simulated inference fleet (2 clusters, 4 models, 12 replicas) with scripted faults, stored and served by KubeBurner',
+    )
+    .option('--speed <n>', 'simulated seconds per wall-clock second', positiveNumber, 5)
+    .option(
+      '--duration <duration>',
+      'stop after this much simulated time (e.g. 10m); default: run until Ctrl-C',
+    )
+    .option(
+      '--seed <n>',
+      'random seed: the same seed gives the same run',
+      (v) => Math.trunc(positiveNumber(v)),
+      42,
+    )
+    .option('--port <n>', 'API port (default: server.port from the config)', (v) =>
+      Math.trunc(positiveNumber(v)),
+    )
+    .option('--no-faults', 'no scripted faults')
+    .option('--quiet', 'no live status line')
+    .action(async (options: DemoOptions, command: Command) => {
+      const { config, log } = commandContext(command);
+      const durationUs = options.duration ? parseDurationMs(options.duration) * 1000 : Infinity;
+      const store = await openStore(config);
+      const startUs = Date.now() * 1000;
+      const fleet = new Fleet(demoFleetOptions(options.seed, startUs, options.faults));
+      const cluster = new SimCluster(fleet);
+      await cluster.start();
+      const sink = new GroundTruthSink(fleet, store, log);
+      const status = new FleetStatus(fleet);
+      const app = createApi({
+        store,
+        nowUs: () => fleet.nowUs,
+        extras: {
+          'sim/ground-truth': () => ({ faults: fleet.groundTruth }),
+          'sim/endpoints': () => ({ endpoints: cluster.endpoints }),
+        },
+      });
+      const port = options.port ?? config.server.port;
+      const server = serve({ fetch: app.fetch, port, hostname: config.server.host });
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', reject);
+      });
+      const apiUrl = `http://${config.server.host}:${port}`;
+      const pacer = new Pacer(fleet, options.speed);
+      pacer.start();
+      sink.start();
+
+      const out = process.stdout;
+      out.write(
+        `KubeBurner demo — seed ${options.seed}, ${options.speed}× real time, store: ${store.backend}\n`,
+      );
+      out.write(
+        `${renderTable(
+          ['endpoint', 'cluster', 'speaks', 'url'],
+          cluster.endpoints.map((e) => [
+            e.name,
+            e.cluster,
+            e.kind === 'dcgm' ? 'DCGM exporter' : `${e.engine} (OpenAI API + /metrics)`,
+            e.kind === 'dcgm' ? e.metricsUrl : e.url,
+          ]),
+        )}\n`,
+      );
+      out.write(
+        `API: ${apiUrl}/api/requests  ·  ${apiUrl}/api/percentiles  ·  ${apiUrl}/api/sim/ground-truth\n`,
+      );
+      if (options.faults)
+        out.write(
+          'Scripted faults: load spike on llama-3-70b at 03:00 (2 min); straggler GPU on sglang-qwen2-5-32b-0 at 07:00 (2 min).\n',
+        );
+
+      const printStatus = () => {
+        const s = status.snapshot();
+        const line =
+          `t+${clock(fleet.nowUs - startUs)}  ${s.requestsPerSecond.toFixed(1)} req/s  ` +
+          `p99 TTFT ${s.p99TtftMs === null ? '—' : `${(s.p99TtftMs / 1000).toFixed(2)} s`}  ` +
+          `errors ${(s.errorRatio * 100).toFixed(1)} %  $${s.spendPerHourUsd.toFixed(2)}/h  ` +
+          `stored ${sink.written}${s.activeFaults.length > 0 ? `  FAULT: ${s.activeFaults.join(', ')}` : ''}`;
+        out.write(`${line}\n`);
+      };
+      const statusTimer = options.quiet ? null : setInterval(printStatus, 2000);
+
+      await new Promise<void>((resolve) => {
+        const stopAt = setInterval(() => {
+          if (fleet.nowUs - startUs >= durationUs) resolve();
+        }, 50);
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+        void stopAt;
+      }).finally(() => undefined);
+
+      pacer.stop();
+      if (statusTimer) clearInterval(statusTimer);
+      printStatus();
+      await sink.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await cluster.stop();
+      await store.close();
+      out.write(
+        `done: ${status.total} requests simulated, ${sink.written} stored${sink.dropped ? `, ${sink.dropped} dropped` : ''}.\n`,
+      );
+      process.exit(0);
+    });
+}

@@ -1,0 +1,121 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  REQUEST_DIMENSIONS,
+  REQUEST_NUMERIC_FIELDS,
+  type RequestDimension,
+  type Store,
+} from '../store/store.ts';
+import { parseTimeUs } from '../util/time.ts';
+
+export interface ApiOptions {
+  store: Store;
+  /** The current time in µs (the simulator's clock in the demo). */
+  nowUs: () => number;
+  /** Extra read-only documents to serve under /api/… (the demo adds the simulator's). */
+  extras?: Record<string, () => unknown>;
+}
+
+const list = z
+  .string()
+  .transform((v) => v.split(',').filter(Boolean))
+  .optional();
+
+const filterQuery = z.object({
+  from: z.string().default('15m'),
+  to: z.string().default('now'),
+  model: list,
+  team: list,
+  cluster: list,
+  status: list,
+  replica: list,
+});
+
+class BadRequest extends Error {}
+
+function range(query: z.infer<typeof filterQuery>, nowUs: number) {
+  const nowMs = nowUs / 1000;
+  try {
+    return {
+      fromUs: Math.floor(parseTimeUs(query.from, nowMs)),
+      toUs: Math.ceil(parseTimeUs(query.to, nowMs)),
+    };
+  } catch (err) {
+    throw new BadRequest((err as Error).message);
+  }
+}
+
+function where(query: z.infer<typeof filterQuery>): Partial<Record<RequestDimension, string[]>> {
+  const out: Partial<Record<RequestDimension, string[]>> = {};
+  for (const key of ['model', 'team', 'cluster', 'status', 'replica'] as const)
+    if (query[key]) out[key] = query[key];
+  return out;
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new BadRequest(
+      result.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
+    );
+  }
+  return result.data;
+}
+
+/** The HTTP API over the store (JSON). The full API and UI come with the web issue. */
+export function createApi(options: ApiOptions): Hono {
+  const { store, nowUs } = options;
+  const app = new Hono();
+  app.onError((err, c) => {
+    if (err instanceof BadRequest || err instanceof RangeError) return c.json({ error: err.message }, 400);
+    return c.json({ error: 'internal error', detail: err.message }, 500);
+  });
+  app.get('/api/health', (c) => c.json({ status: 'ok', backend: store.backend }));
+  app.get('/api/stats', async (c) => c.json(await store.stats()));
+  app.get('/api/requests', async (c) => {
+    const query = parse(
+      filterQuery.extend({
+        order_by: z.enum(['arrival', ...REQUEST_NUMERIC_FIELDS]).default('e2e_us'),
+        direction: z.enum(['asc', 'desc']).default('desc'),
+        limit: z.coerce.number().int().min(1).max(1000).default(50),
+      }),
+      c.req.query(),
+    );
+    const requests = await store.searchRequests({
+      range: range(query, nowUs()),
+      where: where(query),
+      orderBy: query.order_by,
+      direction: query.direction,
+      limit: query.limit,
+    });
+    return c.json({ requests });
+  });
+  app.get('/api/requests/:id', async (c) => {
+    const found = await store.getRequest(c.req.param('id'));
+    if (!found) return c.json({ error: `request ${c.req.param('id')} not found` }, 404);
+    return c.json(found);
+  });
+  app.get('/api/percentiles', async (c) => {
+    const query = parse(
+      filterQuery.extend({ by: z.enum(REQUEST_DIMENSIONS).default('model') }),
+      c.req.query(),
+    );
+    const rows = await store.aggregateRequests({
+      range: range(query, nowUs()),
+      where: where(query),
+      groupBy: [query.by],
+      measures: [
+        { fn: 'count' },
+        { fn: 'quantile', field: 'ttft_us', q: 0.5 },
+        { fn: 'quantile', field: 'ttft_us', q: 0.95 },
+        { fn: 'quantile', field: 'ttft_us', q: 0.99 },
+        { fn: 'quantile', field: 'tpot_us', q: 0.5 },
+        { fn: 'quantile', field: 'e2e_us', q: 0.99 },
+      ],
+    });
+    return c.json({ by: query.by, rows });
+  });
+  for (const [name, read] of Object.entries(options.extras ?? {}))
+    app.get(`/api/${name}`, (c) => c.json(read() as object));
+  return app;
+}

@@ -1,0 +1,89 @@
+import { DcgmExporter, type SimGpu } from './exposition/dcgm.ts';
+import { metricsPath } from './exposition/index.ts';
+import type { Fleet } from './fleet.ts';
+import { DcgmServer, ReplicaServer } from './http-server.ts';
+
+export interface Endpoint {
+  kind: 'engine' | 'dcgm';
+  name: string;
+  cluster: string;
+  engine: string;
+  url: string;
+  metricsUrl: string;
+}
+
+/** GPU UUIDs that look like NVIDIA's and stay stable for a seed. */
+function gpuUuid(node: string, index: number): string {
+  let h = 0x811c9dc5;
+  for (const ch of `${node}/${index}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  const hex = (h >>> 0).toString(16).padStart(8, '0');
+  return `GPU-${hex}-${hex.slice(0, 4)}-${hex.slice(4)}-${index.toString(16).padStart(4, '0')}-${hex}${hex.slice(0, 4)}`;
+}
+
+/**
+ * Serves a fleet on loopback the way a cluster would: an OpenAI-compatible server with its engine's
+ * /metrics per replica, and a DCGM exporter per node whose GPUs are assigned to replicas.
+ */
+export class SimCluster {
+  readonly replicaServers: ReplicaServer[] = [];
+  readonly dcgmServers: DcgmServer[] = [];
+  readonly endpoints: Endpoint[] = [];
+
+  constructor(readonly fleet: Fleet) {}
+
+  async start(): Promise<void> {
+    const byNode = new Map<string, SimGpu[]>();
+    for (const replica of this.fleet.replicas) {
+      const server = new ReplicaServer(this.fleet, replica);
+      await server.listen();
+      this.replicaServers.push(server);
+      this.endpoints.push({
+        kind: 'engine',
+        name: replica.spec.replica,
+        cluster: replica.spec.cluster,
+        engine: replica.spec.engine,
+        url: server.url,
+        metricsUrl: `${server.url}${metricsPath(replica.spec.engine)}`,
+      });
+      const gpus = byNode.get(replica.spec.node) ?? [];
+      for (let rank = 0; rank < replica.spec.tensorParallel; rank++) {
+        const index = gpus.length;
+        gpus.push({
+          index,
+          uuid: gpuUuid(replica.spec.node, index),
+          pciBusId: `00000000:${(0x18 + index * 0x12).toString(16).toUpperCase()}:00.0`,
+          type: replica.spec.gpuType,
+          replica: replica.engine,
+          tpRank: rank,
+          pod: {
+            name: replica.spec.replica,
+            namespace: replica.spec.namespace,
+            container: replica.spec.engine,
+          },
+        });
+      }
+      byNode.set(replica.spec.node, gpus);
+    }
+    for (const [node, gpus] of byNode) {
+      const server = new DcgmServer(this.fleet, new DcgmExporter(node, gpus));
+      await server.listen();
+      this.dcgmServers.push(server);
+      const cluster = this.fleet.replicas.find((r) => r.spec.node === node)?.spec.cluster ?? '';
+      this.endpoints.push({
+        kind: 'dcgm',
+        name: node,
+        cluster,
+        engine: 'dcgm-exporter',
+        url: server.url,
+        metricsUrl: server.url,
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([
+      ...this.replicaServers.map((s) => s.close()),
+      ...this.dcgmServers.map((s) => s.close()),
+    ]);
+  }
+}
