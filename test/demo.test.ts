@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { parseExposition } from '../src/collect/scrape/exposition.ts';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('kubeburner demo (the main job)', () => {
+  it('runs a simulated fleet, stores its requests and serves them over the API, then exits cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-demo-'));
+    const configPath = join(dir, 'kubeburner.yaml');
+    writeFileSync(configPath, `data_dir: ${dir}\nlog:\n  level: warn\n`);
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', '--config', configPath, 'demo', '--speed', '30', '--duration', '240s', '--seed', '7', '--port', String(port)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const lines: string[] = [];
+    const api = `http://127.0.0.1:${port}`;
+    let checked = false;
+    for await (const line of createInterface({ input: child.stdout })) {
+      lines.push(line);
+      if (!checked && line.startsWith('t+')) {
+        checked = true;
+        const stats = (await (await fetch(`${api}/api/stats`)).json()) as { requests: number; backend: string };
+        assert.equal(stats.backend, 'duckdb');
+        assert.ok(stats.requests > 0, 'requests are stored while the demo runs');
+        const { endpoints } = (await (await fetch(`${api}/api/sim/endpoints`)).json()) as {
+          endpoints: { kind: string; engine: string; metricsUrl: string }[];
+        };
+        assert.equal(endpoints.filter((e) => e.kind === 'engine').length, 12);
+        assert.deepEqual([...new Set(endpoints.map((e) => e.engine))].sort(), ['dcgm-exporter', 'llamacpp', 'sglang', 'trtllm', 'vllm']);
+        for (const e of endpoints) {
+          const parsed = parseExposition(await (await fetch(e.metricsUrl)).text());
+          assert.deepEqual(parsed.errors, [], e.metricsUrl);
+          assert.ok(parsed.families.length > 10);
+        }
+        const { requests } = (await (await fetch(`${api}/api/requests?from=1h&to=now&limit=5`)).json()) as {
+          requests: { requestId: string; e2eUs: number }[];
+        };
+        assert.ok(requests.length > 0);
+        const one = (await (await fetch(`${api}/api/requests/${requests[0]!.requestId}`)).json()) as {
+          request: { e2eUs: number };
+          spans: { parentSpanId: string | null; kind: string; durationUs: number }[];
+        };
+        const topLevel = one.spans.filter((s) => s.kind !== 'preemption_wait');
+        assert.equal(
+          topLevel.reduce((sum, s) => sum + s.durationUs, 0),
+          one.request.e2eUs,
+          'the spans of a request add up to its latency',
+        );
+        const bad = await fetch(`${api}/api/requests?limit=0`);
+        assert.equal(bad.status, 400);
+      }
+    }
+    assert.equal(await exit, 0);
+    assert.ok(checked, 'the demo printed a status line');
+    const done = lines.find((l) => l.startsWith('done:'));
+    assert.match(done ?? '', /done: \d+ requests simulated, \d+ stored/);
+    assert.ok(lines.some((l) => l.includes('FAULT: queue_saturation@llama-3-70b')), 'the scripted load spike shows in the status');
+  });
+});
