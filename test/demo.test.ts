@@ -24,7 +24,22 @@ describe('kubeburner demo (the main job)', () => {
     const port = await freePort();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', '--config', configPath, 'demo', '--speed', '30', '--duration', '240s', '--seed', '7', '--port', String(port)],
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        '--config',
+        configPath,
+        'demo',
+        '--speed',
+        '30',
+        '--duration',
+        '240s',
+        '--seed',
+        '7',
+        '--port',
+        String(port),
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -35,14 +50,24 @@ describe('kubeburner demo (the main job)', () => {
       lines.push(line);
       if (!checked && line.startsWith('t+')) {
         checked = true;
-        const stats = (await (await fetch(`${api}/api/stats`)).json()) as { requests: number; backend: string };
+        const stats = (await (await fetch(`${api}/api/stats`)).json()) as {
+          requests: number;
+          backend: string;
+        };
         assert.equal(stats.backend, 'duckdb');
         assert.ok(stats.requests > 0, 'requests are stored while the demo runs');
         const { endpoints } = (await (await fetch(`${api}/api/sim/endpoints`)).json()) as {
           endpoints: { kind: string; engine: string; metricsUrl: string }[];
         };
         assert.equal(endpoints.filter((e) => e.kind === 'engine').length, 12);
-        assert.deepEqual([...new Set(endpoints.map((e) => e.engine))].sort(), ['dcgm-exporter', 'llamacpp', 'sglang', 'trtllm', 'vllm']);
+        assert.deepEqual([...new Set(endpoints.map((e) => e.engine))].sort(), [
+          'dcgm-exporter',
+          'llamacpp',
+          'sglang',
+          'triton',
+          'trtllm',
+          'vllm',
+        ]);
         for (const e of endpoints) {
           const parsed = parseExposition(await (await fetch(e.metricsUrl)).text());
           assert.deepEqual(parsed.errors, [], e.metricsUrl);
@@ -70,6 +95,9 @@ describe('kubeburner demo (the main job)', () => {
     assert.ok(checked, 'the demo printed a status line');
     const done = lines.find((l) => l.startsWith('done:'));
     assert.match(done ?? '', /done: \d+ requests simulated, \d+ stored/);
-    assert.ok(lines.some((l) => l.includes('FAULT: queue_saturation@llama-3-70b')), 'the scripted load spike shows in the status');
+    assert.ok(
+      lines.some((l) => l.includes('FAULT: queue_saturation@llama-3-70b')),
+      'the scripted load spike shows in the status',
+    );
   });
 });

@@ -5,6 +5,7 @@ import { parseExposition, type MetricFamily } from '../src/collect/scrape/exposi
 import { EngineReplica, replicaConfig, type ImitatedEngine } from '../src/sim/engine.ts';
 import { renderEngineMetrics } from '../src/sim/exposition/index.ts';
 import { MODEL_CARDS } from '../src/sim/model-cards.ts';
+import { TRITON_GPU_FAMILIES } from '../src/sim/exposition/triton.ts';
 
 const FIXTURES = '../shared/fixtures/engines';
 
@@ -76,15 +77,21 @@ function shapes(families: MetricFamily[]): Map<string, Shape> {
   return out;
 }
 
-const CASES: { engine: ImitatedEngine; fixture: string }[] = [
+const CASES: { engine: ImitatedEngine; fixture: string; extras?: readonly string[] }[] = [
   { engine: 'vllm', fixture: 'vllm/vllm-v1-metrics-synthetic.prom' },
   { engine: 'sglang', fixture: 'sglang/sglang-current-metrics-synthetic.prom' },
   { engine: 'trtllm', fixture: 'triton-trtllm/trtllm-serve-prometheus-synthetic.prom' },
   { engine: 'llamacpp', fixture: 'llamacpp/llamacpp-2026-metrics-synthetic.prom' },
+  // A README excerpt: Triton also serves nv_gpu_* on the same endpoint (engines.md §6.2).
+  {
+    engine: 'triton',
+    fixture: 'triton-trtllm/tensorrtllm-backend-readme-example.prom',
+    extras: TRITON_GPU_FAMILIES,
+  },
 ];
 
 describe('simulated engines expose metrics exactly as the real engines do', () => {
-  for (const { engine, fixture } of CASES) {
+  for (const { engine, fixture, extras = [] } of CASES) {
     it(`${engine}: same families, types, label sets and histogram buckets as ${fixture}`, () => {
       const real = parseExposition(readFileSync(`${FIXTURES}/${fixture}`, 'utf8'));
       const { replica, nowUs } = busyReplica(engine);
@@ -92,7 +99,7 @@ describe('simulated engines expose metrics exactly as the real engines do', () =
       assert.deepEqual(simulated.errors, [], 'the simulated exposition parses cleanly');
       const want = shapes(real.families);
       const got = shapes(simulated.families);
-      assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'family names');
+      assert.deepEqual([...got.keys()].sort(), [...want.keys(), ...extras].sort(), 'family names');
       for (const [name, shape] of want) assert.deepEqual(got.get(name), shape, name);
     });
   }

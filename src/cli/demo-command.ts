@@ -1,7 +1,8 @@
 import { serve } from '@hono/node-server';
 import { Command, InvalidArgumentError } from 'commander';
 import { createApi } from '../serve/api.ts';
-import { openStore } from '../store/open.ts';
+import { openStore, retentionPolicy } from '../store/open.ts';
+import { RetentionJob } from '../store/retention-job.ts';
 import { SimCluster } from '../sim/cluster.ts';
 import { Fleet } from '../sim/fleet.ts';
 import { GroundTruthSink } from '../sim/ground-truth-sink.ts';
@@ -19,6 +20,7 @@ interface DemoOptions {
   port?: number;
   faults: boolean;
   quiet?: boolean;
+  otlpEndpoint?: string;
 }
 
 function positiveNumber(value: string): number {
@@ -53,15 +55,21 @@ export function demoCommand(): Command {
     )
     .option('--no-faults', 'no scripted faults')
     .option('--quiet', 'no live status line')
+    .option(
+      '--otlp-endpoint <url>',
+      'export the engines’ request traces to this OTLP/HTTP endpoint (…/v1/traces)',
+    )
     .action(async (options: DemoOptions, command: Command) => {
       const { config, log } = commandContext(command);
       const durationUs = options.duration ? parseDurationMs(options.duration) * 1000 : Infinity;
       const store = await openStore(config);
       const startUs = Date.now() * 1000;
       const fleet = new Fleet(demoFleetOptions(options.seed, startUs, options.faults));
-      const cluster = new SimCluster(fleet);
+      const cluster = new SimCluster(fleet, { otlpTracesUrl: options.otlpEndpoint });
       await cluster.start();
       const sink = new GroundTruthSink(fleet, store, log);
+      const retention = new RetentionJob(store, retentionPolicy(config), log);
+      retention.start();
       const status = new FleetStatus(fleet);
       const app = createApi({
         store,
@@ -116,19 +124,21 @@ export function demoCommand(): Command {
       };
       const statusTimer = options.quiet ? null : setInterval(printStatus, 2000);
 
+      let durationTimer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
-        const stopAt = setInterval(() => {
+        durationTimer = setInterval(() => {
           if (fleet.nowUs - startUs >= durationUs) resolve();
         }, 50);
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
-        void stopAt;
-      }).finally(() => undefined);
+      });
+      clearInterval(durationTimer);
 
       pacer.stop();
       if (statusTimer) clearInterval(statusTimer);
       printStatus();
       await sink.stop();
+      await retention.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await cluster.stop();
       await store.close();

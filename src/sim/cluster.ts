@@ -2,6 +2,8 @@ import { DcgmExporter, type SimGpu } from './exposition/dcgm.ts';
 import { metricsPath } from './exposition/index.ts';
 import type { Fleet } from './fleet.ts';
 import { DcgmServer, ReplicaServer } from './http-server.ts';
+import { OtlpJsonExporter } from './otlp-exporter.ts';
+import { sglangRequestTrace, vllmRequestTrace } from './traces.ts';
 
 export interface Endpoint {
   kind: 'engine' | 'dcgm';
@@ -28,10 +30,29 @@ export class SimCluster {
   readonly replicaServers: ReplicaServer[] = [];
   readonly dcgmServers: DcgmServer[] = [];
   readonly endpoints: Endpoint[] = [];
+  readonly traceExporter: OtlpJsonExporter | null;
 
-  constructor(readonly fleet: Fleet) {}
+  /** With `otlpTracesUrl`, vLLM and SGLang replicas export request traces there, as the engines do. */
+  constructor(
+    readonly fleet: Fleet,
+    options: { otlpTracesUrl?: string } = {},
+  ) {
+    this.traceExporter = options.otlpTracesUrl ? new OtlpJsonExporter({ url: options.otlpTracesUrl }) : null;
+    const exporter = this.traceExporter;
+    if (exporter) {
+      fleet.onFinish((done, replica) => {
+        if (replica.spec.engine === 'vllm') {
+          const trace = vllmRequestTrace(done, `vllm-${replica.spec.model}`);
+          if (trace) exporter.enqueue([trace]);
+        } else if (replica.spec.engine === 'sglang') {
+          exporter.enqueue(sglangRequestTrace(done, fleet.random));
+        }
+      });
+    }
+  }
 
   async start(): Promise<void> {
+    this.traceExporter?.start();
     const byNode = new Map<string, SimGpu[]>();
     for (const replica of this.fleet.replicas) {
       const server = new ReplicaServer(this.fleet, replica);
@@ -81,6 +102,7 @@ export class SimCluster {
   }
 
   async stop(): Promise<void> {
+    await this.traceExporter?.stop();
     await Promise.all([
       ...this.replicaServers.map((s) => s.close()),
       ...this.dcgmServers.map((s) => s.close()),

@@ -98,7 +98,11 @@ export class EngineStats {
   decodeSecondsTotal = 0;
   startedAtSeconds: number;
 
-  constructor(maxModelLen: number, nowSeconds: number, engine: 'vllm' | 'sglang' | 'trtllm' | 'llamacpp') {
+  constructor(
+    maxModelLen: number,
+    nowSeconds: number,
+    engine: 'vllm' | 'sglang' | 'trtllm' | 'triton' | 'llamacpp',
+  ) {
     const tokens = oneTwoFiveBuckets(maxModelLen);
     const sglang = engine === 'sglang';
     this.ttft = new Histogram(sglang ? SGLANG_BUCKETS.ttft : VLLM_BUCKETS.ttft);

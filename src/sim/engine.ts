@@ -11,7 +11,7 @@ import {
   type StepSlowdown,
 } from './roofline.ts';
 
-export type ImitatedEngine = 'vllm' | 'sglang' | 'trtllm' | 'llamacpp';
+export type ImitatedEngine = 'vllm' | 'sglang' | 'trtllm' | 'triton' | 'llamacpp';
 
 export interface ReplicaConfig {
   replica: string;

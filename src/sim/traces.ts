@@ -1,5 +1,6 @@
 import { OUTPUT_PROCESSING_US, type FinishedSequence } from './engine.ts';
 import type { Random } from './random.ts';
+import { requestKeyHalves } from '../store/request-key.ts';
 
 /** OTLP/JSON shapes (opentelemetry-proto, JSON mapping). */
 export type OtlpValue = { stringValue: string } | { intValue: string } | { doubleValue: number };
@@ -25,6 +26,12 @@ export interface OtlpResourceSpans {
   scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[];
 }
 
+/** A stable 64-bit span id for a request's engine span (16 hex digits). */
+function spanIdFor(requestId: string): string {
+  const [low, high] = requestKeyHalves(`llm_request/${requestId}`);
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+}
+
 const SPAN_KIND_INTERNAL = 1;
 const SPAN_KIND_SERVER = 2;
 
@@ -47,10 +54,7 @@ export function vllmRequestTrace(done: FinishedSequence, serviceName: string): O
   const spec = done.spec;
   const span: OtlpSpan = {
     traceId: spec.traceId,
-    spanId: spec.requestId
-      .replace(/[^0-9a-f]/g, '')
-      .padEnd(16, '0')
-      .slice(-16),
+    spanId: spanIdFor(spec.requestId),
     ...(spec.parentSpanId ? { parentSpanId: spec.parentSpanId } : {}),
     name: 'llm_request',
     kind: SPAN_KIND_SERVER,

@@ -1,6 +1,7 @@
 import type { EngineReplica } from '../engine.ts';
 import { renderLlamacpp } from './llamacpp.ts';
 import { renderSglang } from './sglang.ts';
+import { renderTriton } from './triton.ts';
 import { renderTrtllm } from './trtllm.ts';
 import { renderVllm } from './vllm.ts';
 
@@ -13,6 +14,8 @@ export function renderEngineMetrics(replica: EngineReplica, nowUs: number): stri
       return renderSglang(replica, nowUs);
     case 'trtllm':
       return renderTrtllm(replica);
+    case 'triton':
+      return renderTriton(replica, nowUs);
     case 'llamacpp':
       return renderLlamacpp(replica, nowUs);
   }

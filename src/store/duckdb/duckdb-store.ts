@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { InferenceRequest } from '../../model/request.ts';
 import type { Span } from '../../model/span.ts';
 import type { MetricSample } from '../../model/metric-sample.ts';
-import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES } from '../columns.ts';
+import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } from '../columns.ts';
 import {
   aggregateRequestsSql,
   decodeAggregateRows,
@@ -93,11 +93,7 @@ export class DuckDbStore implements Store {
     return this.serialize(() => this.append(TABLES.metrics.name, TABLES.metrics.columns, samples));
   }
 
-  private async append<T>(
-    table: string,
-    columns: Parameters<typeof appendRows<T>>[1],
-    rows: readonly T[],
-  ): Promise<void> {
+  private async append<T>(table: string, columns: readonly Column<T>[], rows: readonly T[]): Promise<void> {
     const appender = await this.writer.createAppender(table);
     try {
       appendRows(appender, columns, rows);

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, parseConfigYaml, resolveDataPath } from './index.ts';
+
+function problems(yaml: string): string[] {
+  try {
+    parseConfigYaml(yaml, 'test.yaml');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+describe('config', () => {
+  it('gives a working embedded setup with no file at all', () => {
+    const config = loadConfig();
+    assert.equal(config.store.backend, 'duckdb');
+    assert.equal(config.store.duckdb.path, 'kubeburner.duckdb');
+    assert.equal(config.privacy.store_prompt_text, false, 'prompt text is off by default');
+    assert.deepEqual(config.store.retention, { requests_days: 30, spans_days: 30, metrics_days: 15 });
+    assert.equal(config.server.host, '127.0.0.1');
+  });
+
+  it('names the path and reason of every problem', () => {
+    const found = problems(`
+slos:
+  - { name: a, objective: 0.99 }
+  - { name: b, objective: 0.99 }
+  - name: c
+    objective: 0.99
+    ttft:
+      bands:
+        - { max_prompt_tokens: "1k", threshold: 500ms }
+store:
+  backend: postgres
+  extra: 1
+`);
+    assert.deepEqual(found, [
+      'store.backend: Invalid option: expected one of "duckdb"|"clickhouse"',
+      'store.extra: unknown key',
+      'slos[2].ttft.bands[0].max_prompt_tokens: expected number',
+    ]);
+  });
+
+  it('rejects out-of-range values and malformed durations', () => {
+    const found = problems(`
+server: { port: 70000 }
+slos:
+  - name: x
+    objective: 1.5
+    window: 4 weeks
+`);
+    assert.equal(found.length, 3);
+    assert.match(found.find((p) => p.startsWith('server.port')) ?? '', /65535/);
+    assert.match(found.find((p) => p.startsWith('slos[0].objective')) ?? '', /1/);
+    assert.match(found.find((p) => p.startsWith('slos[0].window')) ?? '', /expected a duration such as/);
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    const [problem] = problems('store:\n  backend: [duckdb\n');
+    assert.match(problem ?? '', /^line \d+, column \d+:/);
+  });
+
+  it('rejects duplicate keys instead of silently keeping one', () => {
+    assert.match(problems('log: { level: info }\nlog: { level: debug }\n')[0] ?? '', /unique|duplicate/i);
+  });
+
+  it('loads a file, and says which file cannot be read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-config-'));
+    const path = join(dir, 'kubeburner.yaml');
+    writeFileSync(
+      path,
+      'data_dir: /var/lib/kb\nstore:\n  backend: clickhouse\n  clickhouse: { url: http://ch:8123 }\n',
+    );
+    const config = loadConfig(path);
+    assert.equal(config.store.backend, 'clickhouse');
+    assert.equal(config.store.clickhouse.database, 'kubeburner');
+    assert.equal(resolveDataPath(config, 'x.duckdb'), '/var/lib/kb/x.duckdb');
+    assert.equal(resolveDataPath(config, '/abs/x.duckdb'), '/abs/x.duckdb');
+    assert.throws(
+      () => loadConfig(join(dir, 'missing.yaml')),
+      (err: unknown) => err instanceof ConfigError && /cannot read file/.test(err.problems[0] ?? ''),
+    );
+  });
+});
