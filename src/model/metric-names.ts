@@ -348,6 +348,21 @@ export const CANONICAL_METRICS = [
     },
   },
   {
+    name: 'llm.batch.size',
+    instrument: 'gauge',
+    unit: '{sequence}',
+    description: 'sequences in the current engine step (batch size)',
+    semconv: false,
+    sources: {
+      vllm: '≈ `vllm:num_requests_running`',
+      sglang: '`sglang:num_running_reqs`',
+      llamacpp: '`llamacpp:n_busy_slots_per_decode` (an average; declared a counter in 2025 builds)',
+      tgi: '`tgi_batch_current_size`',
+      trtllm: '`trtllm_num_scheduled_requests`',
+      triton: '`nv_trt_llm_request_metrics{request_type="scheduled"}`',
+    },
+  },
+  {
     name: 'llm.spec_decode.draft_tokens',
     instrument: 'counter',
     unit: '{token}',

@@ -9,6 +9,7 @@ import {
   decodeSpans,
   decodeRow,
   getRequestSql,
+  locateRequestSql,
   getSpansSql,
   queryMetricSql,
   searchRequestsSql,
@@ -86,7 +87,9 @@ export class ClickHouseStore implements Store {
   }
 
   async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {
-    const [raw] = await this.executor.query(getRequestSql(dialect, requestId));
+    const [located] = await this.executor.query(locateRequestSql(dialect, requestId));
+    if (!located) return null;
+    const [raw] = await this.executor.query(getRequestSql(dialect, requestId, Number(located.arrival_us)));
     if (!raw) return null;
     const request = decodeRow(REQUEST_COLUMNS, raw);
     return { request, spans: decodeSpans(request, await this.executor.query(getSpansSql(dialect, request))) };

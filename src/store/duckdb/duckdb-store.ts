@@ -12,6 +12,7 @@ import {
   decodeSpans,
   decodeRow,
   getRequestSql,
+  locateRequestSql,
   getSpansSql,
   queryMetricSql,
   searchRequestsSql,
@@ -109,7 +110,9 @@ export class DuckDbStore implements Store {
   }
 
   async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {
-    const [raw] = await this.rows(getRequestSql(dialect, requestId));
+    const [located] = await this.rows(locateRequestSql(dialect, requestId));
+    if (!located) return null;
+    const [raw] = await this.rows(getRequestSql(dialect, requestId, Number(located.arrival_us)));
     if (!raw) return null;
     const request = decodeRow(REQUEST_COLUMNS, raw);
     return { request, spans: decodeSpans(request, await this.rows(getSpansSql(dialect, request))) };
