@@ -1,0 +1,241 @@
+import type { InferenceRequest } from '../model/request.ts';
+import { makeRequest } from '../model/request.ts';
+import type { Span, SpanKind } from '../model/span.ts';
+import { requestKeyHalves } from '../store/request-key.ts';
+import { attributeMap, nanosToMicros, type OtlpResourceSpansData, type OtlpSpanData } from './otlp-types.ts';
+
+/** Engine context an OTLP span does not carry (cluster, replica, model), from the receiver's config. */
+export interface TraceContext {
+  cluster: string;
+  namespace?: string;
+  /** Model, when neither the span nor its resource names it (vLLM V1 spans do not). */
+  model?: string;
+}
+
+export interface DecomposedRequest {
+  request: InferenceRequest;
+  spans: Span[];
+}
+
+const seconds = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v * 1e6) : null;
+
+/** A stable child span id: the same trace always decomposes to the same ids. */
+function childSpanId(parentSpanId: string, kind: string): string {
+  const [low, high] = requestKeyHalves(`${parentSpanId}/${kind}`);
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+}
+
+function childSpans(
+  parent: { traceId: string; spanId: string; requestId: string },
+  phases: [SpanKind, string, number, number, boolean][],
+): Span[] {
+  return phases
+    .filter(([, , , durationUs]) => durationUs >= 0)
+    .map(([kind, name, startUs, durationUs, estimated]) => ({
+      traceId: parent.traceId,
+      spanId: childSpanId(parent.spanId, name),
+      parentSpanId: parent.spanId,
+      requestId: parent.requestId,
+      kind,
+      name,
+      startUs,
+      durationUs,
+      estimated,
+      costUsd: null,
+      attributes: {},
+    }));
+}
+
+/**
+ * vLLM's `llm_request` span (engines.md §2.3) → the request and its phases. Phase durations come
+ * from the engine-core clock and the span start from the frontend's wall clock, so phases are
+ * placed relative to the span start: frontend work (TTFT − queue − prefill), queue, prefill (ending
+ * at TTFT), decode, then detokenize/return (e2e − TTFT − decode). Exact to the microsecond.
+ */
+export function decomposeVllmSpan(
+  span: OtlpSpanData,
+  resource: Map<string, string | number | boolean>,
+  context: TraceContext,
+): DecomposedRequest | null {
+  const a = attributeMap(span.attributes);
+  const requestId = a.get('gen_ai.request.id');
+  const ttft = seconds(a.get('gen_ai.latency.time_to_first_token'));
+  const e2e = seconds(a.get('gen_ai.latency.e2e'));
+  if (typeof requestId !== 'string' || e2e === null) return null;
+  const queue = seconds(a.get('gen_ai.latency.time_in_queue'));
+  const prefill = seconds(a.get('gen_ai.latency.time_in_model_prefill'));
+  const decode = seconds(a.get('gen_ai.latency.time_in_model_decode'));
+  const promptTokens = Number(a.get('gen_ai.usage.prompt_tokens') ?? a.get('gen_ai.usage.input_tokens') ?? 0);
+  const outputTokens = Number(
+    a.get('gen_ai.usage.completion_tokens') ?? a.get('gen_ai.usage.output_tokens') ?? 0,
+  );
+  const arrivalUs = nanosToMicros(span.startTimeUnixNano);
+  const error = span.status?.code === 2;
+  const model = (a.get('gen_ai.response.model') ??
+    a.get('gen_ai.request.model') ??
+    context.model ??
+    'unknown') as string;
+  const service = String(resource.get('service.name') ?? 'vllm');
+  const frontend = ttft !== null && queue !== null && prefill !== null ? ttft - queue - prefill : null;
+  const request = makeRequest({
+    requestId,
+    arrivalUs,
+    traceId: span.traceId,
+    cluster: context.cluster,
+    namespace: context.namespace ?? 'default',
+    workload: service,
+    model,
+    engine: 'vllm',
+    replica: String(resource.get('k8s.pod.name') ?? resource.get('host.name') ?? service),
+    scheduledUs: frontend !== null && queue !== null ? arrivalUs + frontend + queue : null,
+    firstTokenUs: ttft !== null ? arrivalUs + ttft : null,
+    finishedUs: arrivalUs + e2e,
+    ttftUs: ttft,
+    e2eUs: e2e,
+    queueUs: queue,
+    prefillUs: prefill,
+    decodeUs: decode,
+    tpotUs: decode !== null && outputTokens > 1 ? Math.round(decode / (outputTokens - 1)) : null,
+    promptTokens,
+    outputTokens,
+    status: error ? 'error' : 'ok',
+    errorClass: error ? (span.status?.message ?? 'engine_error') : null,
+    // vLLM's span has no cached-token count: do not claim zero hits.
+    attributes: { 'engine.span_id': span.spanId, 'kb.unknown': 'cached_prompt_tokens' },
+  });
+  const phases: [SpanKind, string, number, number, boolean][] = [];
+  if (frontend !== null && queue !== null && prefill !== null && ttft !== null) {
+    phases.push(['network', 'engine frontend: tokenize and hand off', arrivalUs, frontend, false]);
+    phases.push(['queue', 'scheduler queue', arrivalUs + frontend, queue, false]);
+    phases.push(['prefill', 'prefill', arrivalUs + frontend + queue, prefill, false]);
+  }
+  if (ttft !== null && decode !== null) {
+    phases.push(['decode', 'decode', arrivalUs + ttft, decode, false]);
+    phases.push(['stream', 'detokenize and send', arrivalUs + ttft + decode, e2e - ttft - decode, false]);
+  }
+  return { request, spans: childSpans({ traceId: span.traceId, spanId: span.spanId, requestId }, phases) };
+}
+
+/**
+ * SGLang's request trace (engines.md §3.4): the root `" Req …"` span carries TTFT, e2e, decode and
+ * inference; its `time_in_model_prefill` includes the queue, so queue and prefill come from the
+ * `prefill_waiting` and `prefill_forward` slices when the trace has them, else the split is
+ * unknown and the single prefill span is marked estimated.
+ */
+export function decomposeSglangTrace(
+  root: OtlpSpanData,
+  slices: readonly OtlpSpanData[],
+  context: TraceContext,
+): DecomposedRequest | null {
+  const a = attributeMap(root.attributes);
+  const rid = a.get('rid');
+  const e2e = seconds(a.get('gen_ai.latency.e2e'));
+  if (typeof rid !== 'string' || e2e === null) return null;
+  const ttft = seconds(a.get('gen_ai.latency.time_to_first_token'));
+  const inference = seconds(a.get('gen_ai.latency.time_in_model_inference'));
+  const arrivalUs = nanosToMicros(root.startTimeUnixNano);
+  const slice = (name: string) => {
+    const s = slices.find((x) => x.name === name);
+    return s
+      ? { startUs: nanosToMicros(s.startTimeUnixNano), endUs: nanosToMicros(s.endTimeUnixNano) }
+      : null;
+  };
+  const waiting = slice('prefill_waiting');
+  const forward = slice('prefill_forward');
+  const dispatchDoneUs = inference !== null ? arrivalUs + e2e - inference : null;
+  const firstTokenUs = ttft !== null ? arrivalUs + ttft : null;
+  const requestId = `sglang-${rid}`;
+  const request = makeRequest({
+    requestId,
+    arrivalUs,
+    traceId: root.traceId,
+    cluster: context.cluster,
+    namespace: context.namespace ?? 'default',
+    workload: 'sglang',
+    model: (a.get('gen_ai.response.model') ??
+      a.get('gen_ai.request.model') ??
+      context.model ??
+      'unknown') as string,
+    engine: 'sglang',
+    replica: 'sglang',
+    scheduledUs: forward?.startUs ?? null,
+    firstTokenUs,
+    finishedUs: arrivalUs + e2e,
+    ttftUs: ttft,
+    e2eUs: e2e,
+    queueUs: waiting ? waiting.endUs - waiting.startUs : null,
+    prefillUs: forward ? forward.endUs - forward.startUs : null,
+    decodeUs: seconds(a.get('gen_ai.latency.time_in_model_decode')),
+    promptTokens: Number(a.get('gen_ai.usage.prompt_tokens') ?? 0),
+    cachedPromptTokens: Number(a.get('gen_ai.usage.cached_tokens') ?? 0),
+    outputTokens: Number(a.get('gen_ai.usage.completion_tokens') ?? 0),
+    status: root.status?.code === 2 ? 'error' : 'ok',
+    attributes: { 'engine.span_id': root.spanId, rid },
+  });
+  const phases: [SpanKind, string, number, number, boolean][] = [];
+  if (dispatchDoneUs !== null)
+    phases.push([
+      'network',
+      'tokenizer: tokenize and dispatch',
+      arrivalUs,
+      dispatchDoneUs - arrivalUs,
+      false,
+    ]);
+  if (waiting && forward && firstTokenUs !== null) {
+    // Scheduler receive → wait-queue entry (the request_process stage, plus IPC).
+    if (dispatchDoneUs !== null)
+      phases.push([
+        'network',
+        'hand-off to the scheduler',
+        dispatchDoneUs,
+        waiting.startUs - dispatchDoneUs,
+        false,
+      ]);
+    phases.push(['queue', 'scheduler queue', waiting.startUs, waiting.endUs - waiting.startUs, false]);
+    phases.push(['prefill', 'prefill', forward.startUs, firstTokenUs - forward.startUs, false]);
+  } else if (dispatchDoneUs !== null && firstTokenUs !== null) {
+    phases.push([
+      'prefill',
+      'queue and prefill (not split in this trace)',
+      dispatchDoneUs,
+      firstTokenUs - dispatchDoneUs,
+      true,
+    ]);
+  }
+  if (firstTokenUs !== null)
+    phases.push(['decode', 'decode and send', firstTokenUs, arrivalUs + e2e - firstTokenUs, false]);
+  return { request, spans: childSpans({ traceId: root.traceId, spanId: root.spanId, requestId }, phases) };
+}
+
+/** Every request found in a batch of OTLP resource spans, by engine convention. */
+export function decomposeResourceSpans(
+  resourceSpans: readonly OtlpResourceSpansData[],
+  context: TraceContext,
+): DecomposedRequest[] {
+  const out: DecomposedRequest[] = [];
+  const sglangSlices = new Map<string, OtlpSpanData[]>();
+  const sglangRoots: OtlpSpanData[] = [];
+  for (const rs of resourceSpans) {
+    const resource = attributeMap(rs.resource?.attributes);
+    for (const scope of rs.scopeSpans ?? []) {
+      for (const span of scope.spans ?? []) {
+        if (span.name === 'llm_request') {
+          const decomposed = decomposeVllmSpan(span, resource, context);
+          if (decomposed) out.push(decomposed);
+        } else if (/^ ?(prefill |decode )?Req [0-9a-f]+$/.test(span.name) || span.name.startsWith(' Req ')) {
+          sglangRoots.push(span);
+        } else {
+          const list = sglangSlices.get(span.traceId) ?? [];
+          list.push(span);
+          sglangSlices.set(span.traceId, list);
+        }
+      }
+    }
+  }
+  for (const root of sglangRoots) {
+    const decomposed = decomposeSglangTrace(root, sglangSlices.get(root.traceId) ?? [], context);
+    if (decomposed) out.push(decomposed);
+  }
+  return out;
+}
