@@ -23,7 +23,7 @@ describe('request decomposition from engine traces', () => {
     const [first, second] = decomposeResourceSpans(
       fixture('vllm/vllm-llm_request-trace-otlp-synthetic.json'),
       context,
-    );
+    ).decomposed;
     assert.ok(first && second);
     const r = first.request;
     assert.equal(r.requestId, 'chatcmpl-7f1c2a9d4b8e4f6a9c3d2e1f0a9b8c7d');
@@ -64,7 +64,7 @@ describe('request decomposition from engine traces', () => {
     const [decomposed] = decomposeResourceSpans(
       fixture('sglang/sglang-request-trace-otlp-synthetic.json'),
       context,
-    );
+    ).decomposed;
     assert.ok(decomposed);
     const kinds = decomposed.spans.map((s) => s.kind);
     assert.deepEqual(kinds, ['network', 'network', 'queue', 'prefill', 'decode']);
@@ -127,7 +127,7 @@ describe('request decomposition from engine traces', () => {
       ).request;
       const traces =
         engine === 'vllm' ? [vllmRequestTrace(done, 'svc')!] : sglangRequestTrace(done, new Random(2));
-      const [got] = decomposeResourceSpans(traces as OtlpResourceSpansData[], { cluster: 'c' });
+      const [got] = decomposeResourceSpans(traces as OtlpResourceSpansData[], { cluster: 'c' }).decomposed;
       assert.ok(got, engine);
       assert.equal(got.request.ttftUs, truth.ttftUs, `${engine} ttft`);
       assert.equal(got.request.e2eUs, truth.e2eUs, `${engine} e2e`);

@@ -208,21 +208,32 @@ export function decomposeSglangTrace(
   return { request, spans: childSpans({ traceId: root.traceId, spanId: root.spanId, requestId }, phases) };
 }
 
-/** Every request found in a batch of OTLP resource spans, by engine convention. */
+/**
+ * Every request found in a batch of OTLP resource spans, by engine convention. Spans of other
+ * kinds are ignored; engine request spans that lack what a request needs are reported invalid.
+ */
 export function decomposeResourceSpans(
   resourceSpans: readonly OtlpResourceSpansData[],
   context: TraceContext,
-): DecomposedRequest[] {
+): { decomposed: DecomposedRequest[]; invalid: string[] } {
   const out: DecomposedRequest[] = [];
+  const invalid: string[] = [];
   const sglangSlices = new Map<string, OtlpSpanData[]>();
   const sglangRoots: OtlpSpanData[] = [];
   for (const rs of resourceSpans) {
     const resource = attributeMap(rs.resource?.attributes);
     for (const scope of rs.scopeSpans ?? []) {
       for (const span of scope.spans ?? []) {
-        if (span.name === 'llm_request') {
+        if (
+          typeof span.traceId !== 'string' ||
+          !/^[0-9a-f]{32}$/.test(span.traceId) ||
+          !/^[0-9a-f]{16}$/.test(String(span.spanId))
+        ) {
+          invalid.push(`span ${String(span.name)}: trace id must be 32 and span id 16 hex digits`);
+        } else if (span.name === 'llm_request') {
           const decomposed = decomposeVllmSpan(span, resource, context);
           if (decomposed) out.push(decomposed);
+          else invalid.push('llm_request span without gen_ai.request.id or gen_ai.latency.e2e');
         } else if (/^ ?(prefill |decode )?Req [0-9a-f]+$/.test(span.name) || span.name.startsWith(' Req ')) {
           sglangRoots.push(span);
         } else {
@@ -236,6 +247,7 @@ export function decomposeResourceSpans(
   for (const root of sglangRoots) {
     const decomposed = decomposeSglangTrace(root, sglangSlices.get(root.traceId) ?? [], context);
     if (decomposed) out.push(decomposed);
+    else invalid.push('SGLang request span without rid or gen_ai.latency.e2e');
   }
-  return out;
+  return { decomposed: out, invalid };
 }

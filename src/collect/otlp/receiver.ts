@@ -1,0 +1,181 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { decomposeResourceSpans, type TraceContext } from '../../normalize/decompose.ts';
+import type { Logger } from '../../util/log.ts';
+import type { IngestBuffer } from '../ingest-buffer.ts';
+import { RejectionCounter } from '../rejections.ts';
+import { OtlpDecodeError, decodeMetrics, decodeTraces, encodingOf } from './decode.ts';
+import { otlpMetricsToSamples } from './metrics.ts';
+import { RPC, exportResponseBody, statusBody } from './status.ts';
+
+const gunzipAsync = promisify(gunzip);
+
+export interface OtlpReceiverOptions {
+  host?: string;
+  port?: number;
+  /** Largest body accepted as sent (compressed or not). */
+  maxBodyBytes?: number;
+  /** Largest body after gunzip (guards against compression bombs). */
+  maxDecompressedBytes?: number;
+  context: TraceContext;
+  buffer: IngestBuffer;
+  log: Logger;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly rpcCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * OTLP/HTTP receiver (`/v1/traces`, `/v1/metrics`), protobuf or JSON, optionally gzip. Follows the
+ * OTLP spec's responses: 200 with partial success, 400 with a Status on malformed input, 413 over
+ * the size limit, 415 for other content types, 429 with Retry-After when the buffer is full.
+ */
+export class OtlpHttpReceiver {
+  private server: Server | null = null;
+  readonly rejections: RejectionCounter;
+  port = 0;
+  receivedSpans = 0;
+  acceptedRequests = 0;
+
+  constructor(private readonly options: OtlpReceiverOptions) {
+    this.rejections = new RejectionCounter('otlp', options.log);
+  }
+
+  get url(): string {
+    return `http://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  async listen(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(this.options.port ?? 4318, this.options.host ?? '127.0.0.1', resolve);
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async readBody(req: IncomingMessage): Promise<Buffer> {
+    const limit = this.options.maxBodyBytes ?? 16 * 1024 * 1024;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit)
+      throw new HttpError(
+        413,
+        RPC.INVALID_ARGUMENT,
+        `body of ${declared} bytes exceeds the ${limit}-byte limit`,
+      );
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit)
+        throw new HttpError(413, RPC.INVALID_ARGUMENT, `body exceeds the ${limit}-byte limit`);
+      chunks.push(chunk as Buffer);
+    }
+    const body = Buffer.concat(chunks);
+    const contentEncoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (contentEncoding === 'identity') return body;
+    if (contentEncoding !== 'gzip')
+      throw new HttpError(415, RPC.INVALID_ARGUMENT, `unsupported content-encoding ${contentEncoding}`);
+    const maxOutputLength = this.options.maxDecompressedBytes ?? 64 * 1024 * 1024;
+    try {
+      return await gunzipAsync(body, { maxOutputLength });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE')
+        throw new HttpError(
+          413,
+          RPC.INVALID_ARGUMENT,
+          `decompressed body exceeds the ${maxOutputLength}-byte limit`,
+        );
+      throw new HttpError(400, RPC.INVALID_ARGUMENT, `invalid gzip body: ${(err as Error).message}`);
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    const encoding = encodingOf(req.headers['content-type']);
+    const asProtobuf = encoding === 'protobuf';
+    const reply = (status: number, body: Buffer, headers: Record<string, string> = {}) => {
+      res.writeHead(status, {
+        'content-type': asProtobuf ? 'application/x-protobuf' : 'application/json',
+        'content-length': body.length,
+        ...headers,
+      });
+      res.end(body);
+    };
+    try {
+      if (req.method !== 'POST' || (path !== '/v1/traces' && path !== '/v1/metrics')) {
+        throw new HttpError(404, RPC.UNIMPLEMENTED, `no OTLP endpoint at ${req.method} ${path}`);
+      }
+      if (!encoding)
+        throw new HttpError(
+          415,
+          RPC.INVALID_ARGUMENT,
+          `unsupported content-type ${req.headers['content-type'] ?? '(none)'}: use application/x-protobuf or application/json`,
+        );
+      const body = await this.readBody(req);
+      if (path === '/v1/traces') {
+        const resourceSpans = decodeTraces(body, encoding);
+        const spanCount = resourceSpans.reduce(
+          (n, rs) => n + (rs.scopeSpans ?? []).reduce((m, s) => m + (s.spans?.length ?? 0), 0),
+          0,
+        );
+        this.receivedSpans += spanCount;
+        const { decomposed, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
+        if (!this.options.buffer.offerRequests(decomposed)) {
+          throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, 'ingest buffer is full; retry later');
+        }
+        this.acceptedRequests += decomposed.length;
+        for (const reason of invalid) this.rejections.count(reason);
+        reply(200, exportResponseBody('traces', invalid.length, invalid[0] ?? '', asProtobuf));
+      } else {
+        const { samples, rejected } = otlpMetricsToSamples(
+          decodeMetrics(body, encoding),
+          this.options.context.cluster,
+        );
+        if (!this.options.buffer.offerSamples(samples))
+          throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, 'ingest buffer is full; retry later');
+        if (rejected > 0) this.rejections.count('unsupported or invalid metric data point', rejected);
+        reply(
+          200,
+          exportResponseBody(
+            'metrics',
+            rejected,
+            rejected > 0 ? 'unsupported or invalid data points' : '',
+            asProtobuf,
+          ),
+        );
+      }
+    } catch (err) {
+      const httpError =
+        err instanceof HttpError
+          ? err
+          : err instanceof OtlpDecodeError
+            ? new HttpError(400, RPC.INVALID_ARGUMENT, err.message)
+            : new HttpError(500, RPC.INVALID_ARGUMENT, `internal error: ${(err as Error).message}`);
+      if (httpError.status !== 429)
+        this.rejections.count(httpError.message.replace(/\d+/g, 'N').slice(0, 120));
+      // Drain what is left of the body so the connection can be reused.
+      req.resume();
+      reply(
+        httpError.status,
+        statusBody(httpError.rpcCode, httpError.message, asProtobuf),
+        httpError.status === 429 ? { 'retry-after': '1' } : {},
+      );
+    }
+  }
+}
