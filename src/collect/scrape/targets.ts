@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { SIGNAL_SOURCES } from '../../model/engine.ts';
+
+export const scrapeTargetSchema = z.strictObject({
+  /** Full URL of the exposition, e.g. http://vllm-0:8000/metrics. */
+  url: z.url(),
+  /** Engine, or detected from the exposition when omitted. */
+  engine: z.enum(SIGNAL_SOURCES).optional(),
+  cluster: z.string().default('default'),
+  /** Replica (pod) name; defaults to host:port. */
+  replica: z.string().optional(),
+  /** Model, for engines whose metrics do not name it (llama.cpp, TGI, Triton). */
+  model: z.string().optional(),
+  interval_s: z.number().positive().default(15),
+  timeout_s: z.number().positive().default(5),
+  /** llama.cpp: also read /slots for KV occupancy (2026 builds have no KV gauge). */
+  slots: z.boolean().default(false),
+});
+
+export type ScrapeTargetConfig = z.output<typeof scrapeTargetSchema>;
+
+/** Where targets come from: config (static) now; Kubernetes discovery plugs in here later. */
+export interface TargetDiscovery {
+  targets(): Promise<ScrapeTargetConfig[]>;
+}
+
+export class StaticDiscovery implements TargetDiscovery {
+  constructor(private readonly list: ScrapeTargetConfig[]) {}
+
+  async targets(): Promise<ScrapeTargetConfig[]> {
+    return this.list;
+  }
+}
+
+export function targetId(target: ScrapeTargetConfig): string {
+  return target.url;
+}
+
+export function replicaOf(target: ScrapeTargetConfig): string {
+  return target.replica ?? new URL(target.url).host;
+}
