@@ -208,6 +208,37 @@ export function decomposeSglangTrace(
   return { request, spans: childSpans({ traceId: root.traceId, spanId: root.spanId, requestId }, phases) };
 }
 
+/** Decoded input may hold anything where an array belongs: treat non-arrays as empty. */
+function asArray<T>(value: readonly T[] | T[] | undefined | null | unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+/** Why a decoded span cannot be used, or null when its shape is sound. */
+function spanProblem(span: OtlpSpanData): string | null {
+  if (typeof span !== 'object' || span === null) return 'span is not an object';
+  if (
+    typeof span.traceId !== 'string' ||
+    !/^[0-9a-f]{32}$/.test(span.traceId) ||
+    !/^[0-9a-f]{16}$/.test(String(span.spanId))
+  ) {
+    return `span ${String(span.name)}: trace id must be 32 and span id 16 hex digits`;
+  }
+  if (typeof span.name !== 'string') return 'span without a name';
+  for (const field of ['startTimeUnixNano', 'endTimeUnixNano'] as const) {
+    const value = span[field];
+    if (
+      !(typeof value === 'string'
+        ? /^\d{1,20}$/.test(value)
+        : typeof value === 'number' && Number.isFinite(value) && value >= 0)
+    ) {
+      return `span ${span.name}: ${field} must be a non-negative integer of nanoseconds`;
+    }
+  }
+  if (span.attributes !== undefined && !Array.isArray(span.attributes))
+    return `span ${span.name}: attributes must be a list`;
+  return null;
+}
+
 /**
  * Every request found in a batch of OTLP resource spans, by engine convention. Spans of other
  * kinds are ignored; engine request spans that lack what a request needs are reported invalid.
@@ -220,16 +251,13 @@ export function decomposeResourceSpans(
   const invalid: string[] = [];
   const sglangSlices = new Map<string, OtlpSpanData[]>();
   const sglangRoots: OtlpSpanData[] = [];
-  for (const rs of resourceSpans) {
-    const resource = attributeMap(rs.resource?.attributes);
-    for (const scope of rs.scopeSpans ?? []) {
-      for (const span of scope.spans ?? []) {
-        if (
-          typeof span.traceId !== 'string' ||
-          !/^[0-9a-f]{32}$/.test(span.traceId) ||
-          !/^[0-9a-f]{16}$/.test(String(span.spanId))
-        ) {
-          invalid.push(`span ${String(span.name)}: trace id must be 32 and span id 16 hex digits`);
+  for (const rs of asArray<OtlpResourceSpansData>(resourceSpans)) {
+    const resource = attributeMap(asArray(rs?.resource?.attributes));
+    for (const scope of asArray<NonNullable<OtlpResourceSpansData['scopeSpans']>[number]>(rs?.scopeSpans)) {
+      for (const span of asArray<OtlpSpanData>(scope?.spans)) {
+        const problem = spanProblem(span);
+        if (problem) {
+          invalid.push(problem);
         } else if (span.name === 'llm_request') {
           const decomposed = decomposeVllmSpan(span, resource, context);
           if (decomposed) out.push(decomposed);

@@ -85,7 +85,8 @@ export function decodeTraces(body: Buffer, encoding: OtlpEncoding): OtlpResource
   const message = encoding === 'json' ? parseJson(body) : decodeProtobuf(TraceRequest, body);
   const resourceSpans = message.resourceSpans ?? [];
   if (!Array.isArray(resourceSpans)) throw new OtlpDecodeError('resourceSpans must be an array');
-  return normalizeIds(resourceSpans);
+  // JSON already carries hex ids; protobuf bytes need converting (shapes are the schema's there).
+  return encoding === 'protobuf' ? normalizeIds(resourceSpans) : (resourceSpans as OtlpResourceSpansData[]);
 }
 
 /** OTLP metrics, decoded to the JSON mapping's shape. */

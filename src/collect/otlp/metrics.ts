@@ -22,6 +22,20 @@ interface OtlpMetric {
   histogram?: { dataPoints?: HistogramPoint[] };
 }
 
+/** Decoded input may hold anything where a list belongs: treat non-arrays as empty. */
+function list<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+function validTime(value: unknown): boolean {
+  return (
+    value === undefined ||
+    (typeof value === 'string'
+      ? /^\d{1,20}$/.test(value)
+      : typeof value === 'number' && Number.isFinite(value) && value >= 0)
+  );
+}
+
 /**
  * OTLP metrics → metric samples: gauges and sums as values, explicit-bucket histograms as
  * cumulative buckets plus sum and count (the canonical histogram layout). Exponential histograms
@@ -33,10 +47,14 @@ export function otlpMetricsToSamples(
 ): { samples: MetricSample[]; rejected: number } {
   const samples: MetricSample[] = [];
   let rejected = 0;
-  for (const rm of resourceMetrics as {
+  for (const rm of list<{
     resource?: { attributes?: KeyValue[] };
     scopeMetrics?: { metrics?: OtlpMetric[] }[];
-  }[]) {
+  }>(resourceMetrics)) {
+    if (typeof rm !== 'object' || rm === null) {
+      rejected++;
+      continue;
+    }
     const resource = attributeMap(rm.resource?.attributes);
     const replica = String(
       resource.get('k8s.pod.name') ??
@@ -44,15 +62,17 @@ export function otlpMetricsToSamples(
         resource.get('service.name') ??
         'unknown',
     );
-    for (const scope of rm.scopeMetrics ?? []) {
-      for (const metric of scope.metrics ?? []) {
-        const name = metric.name;
-        if (!name) {
+    for (const scope of list<{ metrics?: OtlpMetric[] }>(rm.scopeMetrics)) {
+      for (const metric of list<OtlpMetric>(scope?.metrics)) {
+        const name = metric?.name;
+        if (typeof name !== 'string' || name === '') {
           rejected++;
           continue;
         }
         const base = (attributes: KeyValue[] | undefined, time: string | number | undefined) => {
-          const labels = Object.fromEntries([...attributeMap(attributes)].map(([k, v]) => [k, String(v)]));
+          const labels: Record<string, string> = Object.fromEntries(
+            [...attributeMap(attributes)].map(([k, v]) => [k, String(v)]),
+          );
           return {
             timeMs: Math.floor(nanosToMicros(time ?? 0) / 1000),
             cluster,
@@ -63,22 +83,33 @@ export function otlpMetricsToSamples(
             labels,
           };
         };
-        for (const point of [...(metric.gauge?.dataPoints ?? []), ...(metric.sum?.dataPoints ?? [])]) {
+        for (const point of [
+          ...list<NumberPoint>(metric.gauge?.dataPoints),
+          ...list<NumberPoint>(metric.sum?.dataPoints),
+        ]) {
+          if (typeof point !== 'object' || point === null) {
+            rejected++;
+            continue;
+          }
           const value = point.asDouble ?? (point.asInt !== undefined ? Number(point.asInt) : undefined);
-          if (value === undefined || !Number.isFinite(value)) {
+          if (value === undefined || !Number.isFinite(value) || !validTime(point.timeUnixNano)) {
             rejected++;
             continue;
           }
           samples.push({ ...base(point.attributes, point.timeUnixNano), name, value });
         }
-        for (const point of metric.histogram?.dataPoints ?? []) {
-          const b = base(point.attributes, point.timeUnixNano);
-          const counts = (point.bucketCounts ?? []).map(Number);
-          const bounds = point.explicitBounds ?? [];
-          if (counts.length !== bounds.length + 1) {
+        for (const point of list<HistogramPoint>(metric.histogram?.dataPoints)) {
+          const counts = list<string | number>(point?.bucketCounts).map(Number);
+          const bounds = list<number>(point?.explicitBounds);
+          if (
+            counts.length !== bounds.length + 1 ||
+            counts.some((c) => !Number.isFinite(c)) ||
+            !validTime(point.timeUnixNano)
+          ) {
             rejected++;
             continue;
           }
+          const b = base(point.attributes, point.timeUnixNano);
           let cumulative = 0;
           counts.forEach((c, i) => {
             cumulative += c;
