@@ -46,8 +46,32 @@ describe('kubeburner demo (the main job)', () => {
     const lines: string[] = [];
     const api = `http://127.0.0.1:${port}`;
     let checked = false;
+    let statusLines = 0;
+    let pipelineChecked = false;
     for await (const line of createInterface({ input: child.stdout })) {
       lines.push(line);
+      if (line.startsWith('t+') && ++statusLines === 3) {
+        // The real collection path: every engine and DCGM exporter scraped, traces received.
+        const collector = (await (await fetch(`${api}/api/collector`)).json()) as {
+          targets: { up: boolean; engine: string }[];
+          otlp: { acceptedRequests: number };
+        };
+        assert.equal(collector.targets.length, 18);
+        assert.ok(
+          collector.targets.every((t) => t.up),
+          JSON.stringify(collector.targets.filter((t) => !t.up)),
+        );
+        assert.ok(collector.otlp.acceptedRequests > 0, 'vLLM and SGLang request traces arrive over OTLP');
+        const byReplica = (await (
+          await fetch(`${api}/api/percentiles?by=replica&from=1h&to=now`)
+        ).json()) as { rows: { group: { replica: string } }[] };
+        const replicas = byReplica.rows.map((r) => r.group.replica);
+        assert.ok(
+          replicas.includes('sglang-qwen2-5-32b-0') && replicas.includes('vllm-llama-3-70b-0'),
+          replicas.join(','),
+        );
+        pipelineChecked = true;
+      }
       if (!checked && line.startsWith('t+')) {
         checked = true;
         const stats = (await (await fetch(`${api}/api/stats`)).json()) as {
@@ -93,8 +117,12 @@ describe('kubeburner demo (the main job)', () => {
     }
     assert.equal(await exit, 0);
     assert.ok(checked, 'the demo printed a status line');
+    assert.ok(pipelineChecked, 'the collection pipeline was checked');
     const done = lines.find((l) => l.startsWith('done:'));
-    assert.match(done ?? '', /done: \d+ requests simulated, \d+ stored/);
+    assert.match(
+      done ?? '',
+      /done: \d+ requests simulated, \d+ stored \(\d+ from OTLP traces, \d+ from the simulator for engines without traces\), \d+ metric samples from 18\/18 scrape targets/,
+    );
     assert.ok(
       lines.some((l) => l.includes('FAULT: queue_saturation@llama-3-70b')),
       'the scripted load spike shows in the status',

@@ -1,5 +1,7 @@
 import { serve } from '@hono/node-server';
 import { Command, InvalidArgumentError } from 'commander';
+import { Collector } from '../collect/collector.ts';
+import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
 import { createApi } from '../serve/api.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
@@ -65,9 +67,39 @@ export function demoCommand(): Command {
       const store = await openStore(config);
       const startUs = Date.now() * 1000;
       const fleet = new Fleet(demoFleetOptions(options.seed, startUs, options.faults));
-      const cluster = new SimCluster(fleet, { otlpTracesUrl: options.otlpEndpoint });
+      // The real collection path: the engines' /metrics and DCGM exporters are scraped, vLLM and
+      // SGLang send their request traces to the OTLP receiver.
+      let cluster: SimCluster | null = null;
+      const collector = new Collector({
+        store,
+        log,
+        context: { cluster: 'unknown' },
+        otlp: { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 * 1024 },
+        discovery: {
+          targets: async () =>
+            (cluster?.endpoints ?? []).map((e) =>
+              scrapeTargetSchema.parse({
+                url: e.metricsUrl,
+                cluster: e.cluster,
+                replica: e.kind === 'engine' ? e.name : undefined,
+                model: e.kind === 'engine' ? fleet.replicaByName(e.name)?.spec.model : undefined,
+                interval_s: 2,
+                timeout_s: 1,
+                slots: e.engine === 'llamacpp',
+              }),
+            ),
+        },
+      });
+      await collector.startReceiving();
+      cluster = new SimCluster(fleet, {
+        otlpTracesUrl: options.otlpEndpoint ?? `${collector.receiver?.url}/v1/traces`,
+      });
       await cluster.start();
-      const sink = new GroundTruthSink(fleet, store, log);
+      await collector.startScraping();
+      const traced = new Set(['vllm', 'sglang']);
+      const sink = new GroundTruthSink(fleet, store, log, {
+        include: (request) => !traced.has(request.engine),
+      });
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
       const status = new FleetStatus(fleet);
@@ -76,7 +108,8 @@ export function demoCommand(): Command {
         nowUs: () => fleet.nowUs,
         extras: {
           'sim/ground-truth': () => ({ faults: fleet.groundTruth }),
-          'sim/endpoints': () => ({ endpoints: cluster.endpoints }),
+          'sim/endpoints': () => ({ endpoints: cluster?.endpoints ?? [] }),
+          collector: () => collector.status(),
         },
       });
       const port = options.port ?? config.server.port;
@@ -88,7 +121,7 @@ export function demoCommand(): Command {
       const apiUrl = `http://${config.server.host}:${port}`;
       const pacer = new Pacer(fleet, options.speed);
       pacer.start();
-      sink.start();
+      sink.start(1000, false);
 
       const out = process.stdout;
       out.write(
@@ -119,7 +152,7 @@ export function demoCommand(): Command {
           `t+${clock(fleet.nowUs - startUs)}  ${s.requestsPerSecond.toFixed(1)} req/s  ` +
           `p99 TTFT ${s.p99TtftMs === null ? '—' : `${(s.p99TtftMs / 1000).toFixed(2)} s`}  ` +
           `errors ${(s.errorRatio * 100).toFixed(1)} %  $${s.spendPerHourUsd.toFixed(2)}/h  ` +
-          `stored ${sink.written}${s.activeFaults.length > 0 ? `  FAULT: ${s.activeFaults.join(', ')}` : ''}`;
+          `stored ${collector.buffer.writtenRequests + sink.written} (${collector.buffer.writtenRequests} via OTLP)${s.activeFaults.length > 0 ? `  FAULT: ${s.activeFaults.join(', ')}` : ''}`;
         out.write(`${line}\n`);
       };
       const statusTimer = options.quiet ? null : setInterval(printStatus, 2000);
@@ -138,12 +171,17 @@ export function demoCommand(): Command {
       if (statusTimer) clearInterval(statusTimer);
       printStatus();
       await sink.stop();
+      await collector.stop();
       await retention.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await cluster.stop();
       await store.close();
+      const targets = collector.status().targets;
       out.write(
-        `done: ${status.total} requests simulated, ${sink.written} stored${sink.dropped ? `, ${sink.dropped} dropped` : ''}.\n`,
+        `done: ${status.total} requests simulated, ${collector.buffer.writtenRequests + sink.written} stored ` +
+          `(${collector.buffer.writtenRequests} from OTLP traces, ${sink.written} from the simulator for engines without traces), ` +
+          `${collector.buffer.writtenSamples} metric samples from ${targets.filter((t) => t.up).length}/${targets.length} scrape targets` +
+          `${sink.dropped ? `, ${sink.dropped} dropped` : ''}.\n`,
       );
       process.exit(0);
     });

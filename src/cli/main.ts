@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
+import { collectCommand } from './collect-command.ts';
 import { configCommand } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { requestsCommand } from './requests-command.ts';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(demoCommand());
+  program.addCommand(collectCommand());
   program.addCommand(configCommand());
   program.addCommand(storeCommand());
   program.addCommand(requestsCommand());

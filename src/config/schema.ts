@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
 
 const duration = z
   .string()
@@ -71,6 +72,32 @@ const sloSchema = z.strictObject({
   availability: z.strictObject({ count_as_errors: z.array(z.string()).optional() }).optional(),
 });
 
+const collectSchema = z
+  .strictObject({
+    /** Cluster name put on data whose source does not say (OTLP traces). */
+    cluster: z.string().default('default'),
+    otlp: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(4318),
+        max_body_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(16 * 1024 * 1024),
+      })
+      .prefault({}),
+    scrape: z
+      .strictObject({
+        targets: z.array(scrapeTargetSchema).default([]),
+      })
+      .prefault({}),
+    /** Requests held in memory before receivers push back with 429. */
+    max_pending_requests: z.number().int().positive().default(100_000),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   /** Where the embedded store and other state live. */
   data_dir: z.string().min(1).default('.kubeburner'),
@@ -92,6 +119,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   store: storeSchema,
+  collect: collectSchema,
   slos: z.array(sloSchema).default([]),
 });
 

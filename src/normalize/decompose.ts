@@ -10,6 +10,8 @@ export interface TraceContext {
   namespace?: string;
   /** Model, when neither the span nor its resource names it (vLLM V1 spans do not). */
   model?: string;
+  /** What the scraper knows about a replica (pod): joins traces to the model and cluster it serves. */
+  replicaInfo?: (replica: string) => { model: string; cluster: string } | undefined;
 }
 
 export interface DecomposedRequest {
@@ -72,22 +74,25 @@ export function decomposeVllmSpan(
   );
   const arrivalUs = nanosToMicros(span.startTimeUnixNano);
   const error = span.status?.code === 2;
+  const service = String(resource.get('service.name') ?? 'vllm');
+  const replica = String(resource.get('k8s.pod.name') ?? resource.get('host.name') ?? service);
+  const known = context.replicaInfo?.(replica);
   const model = (a.get('gen_ai.response.model') ??
     a.get('gen_ai.request.model') ??
+    known?.model ??
     context.model ??
     'unknown') as string;
-  const service = String(resource.get('service.name') ?? 'vllm');
   const frontend = ttft !== null && queue !== null && prefill !== null ? ttft - queue - prefill : null;
   const request = makeRequest({
     requestId,
     arrivalUs,
     traceId: span.traceId,
-    cluster: context.cluster,
-    namespace: context.namespace ?? 'default',
+    cluster: known?.cluster ?? context.cluster,
+    namespace: String(resource.get('k8s.namespace.name') ?? context.namespace ?? 'default'),
     workload: service,
     model,
     engine: 'vllm',
-    replica: String(resource.get('k8s.pod.name') ?? resource.get('host.name') ?? service),
+    replica,
     scheduledUs: frontend !== null && queue !== null ? arrivalUs + frontend + queue : null,
     firstTokenUs: ttft !== null ? arrivalUs + ttft : null,
     finishedUs: arrivalUs + e2e,
@@ -127,6 +132,7 @@ export function decomposeSglangTrace(
   root: OtlpSpanData,
   slices: readonly OtlpSpanData[],
   context: TraceContext,
+  resource: Map<string, string | number | boolean> = new Map(),
 ): DecomposedRequest | null {
   const a = attributeMap(root.attributes);
   const rid = a.get('rid');
@@ -146,19 +152,24 @@ export function decomposeSglangTrace(
   const dispatchDoneUs = inference !== null ? arrivalUs + e2e - inference : null;
   const firstTokenUs = ttft !== null ? arrivalUs + ttft : null;
   const requestId = `sglang-${rid}`;
+  const replica = String(
+    resource.get('k8s.pod.name') ?? resource.get('host.name') ?? resource.get('service.name') ?? 'sglang',
+  );
+  const known = context.replicaInfo?.(replica);
   const request = makeRequest({
     requestId,
     arrivalUs,
     traceId: root.traceId,
-    cluster: context.cluster,
-    namespace: context.namespace ?? 'default',
-    workload: 'sglang',
+    cluster: known?.cluster ?? context.cluster,
+    namespace: String(resource.get('k8s.namespace.name') ?? context.namespace ?? 'default'),
+    workload: String(resource.get('service.name') ?? 'sglang'),
     model: (a.get('gen_ai.response.model') ??
       a.get('gen_ai.request.model') ??
+      known?.model ??
       context.model ??
       'unknown') as string,
     engine: 'sglang',
-    replica: 'sglang',
+    replica,
     scheduledUs: forward?.startUs ?? null,
     firstTokenUs,
     finishedUs: arrivalUs + e2e,
@@ -250,7 +261,7 @@ export function decomposeResourceSpans(
   const out: DecomposedRequest[] = [];
   const invalid: string[] = [];
   const sglangSlices = new Map<string, OtlpSpanData[]>();
-  const sglangRoots: OtlpSpanData[] = [];
+  const sglangRoots: { span: OtlpSpanData; resource: Map<string, string | number | boolean> }[] = [];
   for (const rs of asArray<OtlpResourceSpansData>(resourceSpans)) {
     const resource = attributeMap(asArray(rs?.resource?.attributes));
     for (const scope of asArray<NonNullable<OtlpResourceSpansData['scopeSpans']>[number]>(rs?.scopeSpans)) {
@@ -263,7 +274,7 @@ export function decomposeResourceSpans(
           if (decomposed) out.push(decomposed);
           else invalid.push('llm_request span without gen_ai.request.id or gen_ai.latency.e2e');
         } else if (/^ ?(prefill |decode )?Req [0-9a-f]+$/.test(span.name) || span.name.startsWith(' Req ')) {
-          sglangRoots.push(span);
+          sglangRoots.push({ span, resource });
         } else {
           const list = sglangSlices.get(span.traceId) ?? [];
           list.push(span);
@@ -272,8 +283,8 @@ export function decomposeResourceSpans(
       }
     }
   }
-  for (const root of sglangRoots) {
-    const decomposed = decomposeSglangTrace(root, sglangSlices.get(root.traceId) ?? [], context);
+  for (const { span: root, resource } of sglangRoots) {
+    const decomposed = decomposeSglangTrace(root, sglangSlices.get(root.traceId) ?? [], context, resource);
     if (decomposed) out.push(decomposed);
     else invalid.push('SGLang request span without rid or gen_ai.latency.e2e');
   }

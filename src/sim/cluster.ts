@@ -42,10 +42,18 @@ export class SimCluster {
     if (exporter) {
       fleet.onFinish((done, replica) => {
         if (replica.spec.engine === 'vllm') {
-          const trace = vllmRequestTrace(done, `vllm-${replica.spec.model}`);
+          const trace = vllmRequestTrace(done, `vllm-${replica.spec.model}`, {
+            name: replica.spec.replica,
+            namespace: replica.spec.namespace,
+          });
           if (trace) exporter.enqueue([trace]);
         } else if (replica.spec.engine === 'sglang') {
-          exporter.enqueue(sglangRequestTrace(done, fleet.random));
+          exporter.enqueue(
+            sglangRequestTrace(done, fleet.random, {
+              name: replica.spec.replica,
+              namespace: replica.spec.namespace,
+            }),
+          );
         }
       });
     }

@@ -6,9 +6,10 @@ import type { Logger } from '../util/log.ts';
 import type { Fleet } from './fleet.ts';
 
 /**
- * Writes the simulator's ground truth (finished requests, their spans, and engine gauges) to the
- * store in batches. The demo uses it until the collector (scrape + OTLP) reconstructs the same
- * from the engines' wire formats; it is a stand-in for that path, not a collector.
+ * Writes the simulator's ground truth (finished requests with their spans, and optionally engine
+ * gauges) to the store in batches. The demo collects for real (scrape + OTLP) and uses this only
+ * for requests of engines that emit no per-request traces (trtllm-serve, Triton, llama.cpp), which
+ * a deployment would see through the gateway. Such requests carry `source: simulator`.
  */
 export class GroundTruthSink {
   private requests: InferenceRequest[] = [];
@@ -24,10 +25,12 @@ export class GroundTruthSink {
     private readonly fleet: Fleet,
     private readonly store: Store,
     private readonly log: Logger,
-    private readonly maxBuffered = 200_000,
+    private readonly options: { maxBuffered?: number; include?: (request: InferenceRequest) => boolean } = {},
   ) {
     fleet.onRecord(({ request, spans }) => {
-      if (this.requests.length >= this.maxBuffered) {
+      if (options.include && !options.include(request)) return;
+      request.attributes.source = 'simulator';
+      if (this.requests.length >= (this.options.maxBuffered ?? 200_000)) {
         // The store cannot keep up: drop and count rather than grow without bound.
         this.dropped++;
         return;
@@ -60,9 +63,9 @@ export class GroundTruthSink {
     }
   }
 
-  start(intervalMs = 1000): void {
+  start(intervalMs = 1000, withGauges = true): void {
     this.timer = setInterval(() => {
-      this.sampleGauges();
+      if (withGauges) this.sampleGauges();
       void this.flush();
     }, intervalMs);
   }

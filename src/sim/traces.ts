@@ -49,7 +49,11 @@ const seconds = (us: number): number => us / 1e6;
  * `vllm.llm_engine`, parent from the incoming traceparent, no children. Requests that never
  * produced a token export nothing, as in vLLM.
  */
-export function vllmRequestTrace(done: FinishedSequence, serviceName: string): OtlpResourceSpans | null {
+export function vllmRequestTrace(
+  done: FinishedSequence,
+  serviceName: string,
+  pod?: { name: string; namespace: string },
+): OtlpResourceSpans | null {
   if (done.firstTokenUs < 0) return null;
   const spec = done.spec;
   const span: OtlpSpan = {
@@ -87,6 +91,7 @@ export function vllmRequestTrace(done: FinishedSequence, serviceName: string): O
         str('service.name', serviceName),
         str('telemetry.sdk.language', 'python'),
         str('telemetry.sdk.name', 'opentelemetry'),
+        ...(pod ? [str('k8s.pod.name', pod.name), str('k8s.namespace.name', pod.namespace)] : []),
       ],
     },
     scopeSpans: [{ scope: { name: 'vllm.llm_engine' }, spans: [span] }],
@@ -98,7 +103,11 @@ export function vllmRequestTrace(done: FinishedSequence, serviceName: string): O
  * `time_in_model_prefill` includes the scheduler queue, a thread span per process, and stage
  * slices under them, each linked to the previous slice.
  */
-export function sglangRequestTrace(done: FinishedSequence, random: Random): OtlpResourceSpans[] {
+export function sglangRequestTrace(
+  done: FinishedSequence,
+  random: Random,
+  pod?: { name: string; namespace: string },
+): OtlpResourceSpans[] {
   if (done.firstTokenUs < 0) return [];
   const spec = done.spec;
   const traceId = spec.traceId;
@@ -106,6 +115,10 @@ export function sglangRequestTrace(done: FinishedSequence, random: Random): Otlp
   const rootId = random.hex(16);
   const dispatchDoneUs = done.queuedUs;
   const host = 'host:3f2a9c1e';
+  const resourceAttributes = [
+    str('service.name', 'sglang'),
+    ...(pod ? [str('k8s.pod.name', pod.name), str('k8s.namespace.name', pod.namespace)] : []),
+  ];
   const root: OtlpSpan = {
     traceId,
     spanId: rootId,
@@ -184,11 +197,11 @@ export function sglangRequestTrace(done: FinishedSequence, random: Random): Otlp
   ]);
   return [
     {
-      resource: { attributes: [str('service.name', 'sglang')] },
+      resource: { attributes: resourceAttributes },
       scopeSpans: [{ scope: { name: 'sglang server' }, spans: [root, tokenizerThread, tokenize, dispatch] }],
     },
     {
-      resource: { attributes: [str('service.name', 'sglang')] },
+      resource: { attributes: resourceAttributes },
       scopeSpans: [
         {
           scope: { name: 'sglang server' },

@@ -99,6 +99,7 @@ class TargetLoop {
         });
         if (slots.ok) samples = samples.concat(normalizeLlamacppSlots(await slots.json(), context));
       }
+      this.scraper.observed(samples);
       const out = this.deltas.apply(samples);
       this.health.up = true;
       this.health.lastSuccessAtMs = Date.now();
@@ -137,8 +138,14 @@ export class Scraper {
     private readonly discovery: TargetDiscovery,
     private readonly buffer: IngestBuffer,
     private readonly log: Logger,
+    /** Sees every normalized scrape (before deltas), e.g. to learn which model a replica serves. */
+    private readonly observe?: (samples: readonly MetricSample[]) => void,
   ) {
     this.rejections = new RejectionCounter('scrape', log);
+  }
+
+  observed(samples: readonly MetricSample[]): void {
+    this.observe?.(samples);
   }
 
   /** Starts loops for new targets and stops loops of targets that went away. */

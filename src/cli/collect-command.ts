@@ -1,0 +1,57 @@
+import { serve } from '@hono/node-server';
+import { Command } from 'commander';
+import { Collector } from '../collect/collector.ts';
+import { createApi } from '../serve/api.ts';
+import { openStore, retentionPolicy } from '../store/open.ts';
+import { RetentionJob } from '../store/retention-job.ts';
+import { commandContext } from './context.ts';
+
+export function collectCommand(): Command {
+  return new Command('collect')
+    .description(
+      'run the collector (Prometheus scrape targets and OTLP/HTTP receiver from the config) and the API',
+    )
+    .action(async (_options, command: Command) => {
+      const { config, log } = commandContext(command);
+      const store = await openStore(config);
+      const collect = config.collect;
+      const collector = new Collector({
+        store,
+        log,
+        context: { cluster: collect.cluster },
+        otlp: collect.otlp.enabled
+          ? { host: collect.otlp.host, port: collect.otlp.port, maxBodyBytes: collect.otlp.max_body_bytes }
+          : null,
+        targets: collect.scrape.targets,
+        maxPendingRequests: collect.max_pending_requests,
+      });
+      await collector.start();
+      const retention = new RetentionJob(store, retentionPolicy(config), log);
+      retention.start();
+      const app = createApi({
+        store,
+        nowUs: () => Date.now() * 1000,
+        extras: { collector: () => collector.status() },
+      });
+      const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host });
+      log.info(
+        {
+          api: `http://${config.server.host}:${config.server.port}`,
+          otlp: collector.receiver?.url ?? null,
+          targets: collect.scrape.targets.length,
+        },
+        'collector running',
+      );
+      process.stdout.write(
+        `collecting: ${collect.scrape.targets.length} scrape targets${collector.receiver ? `, OTLP/HTTP on ${collector.receiver.url}/v1/traces` : ''}; API on http://${config.server.host}:${config.server.port}/api/collector\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await collector.stop();
+      await retention.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    });
+}

@@ -1,0 +1,103 @@
+import type { Store } from '../store/store.ts';
+import type { TraceContext } from '../normalize/decompose.ts';
+import type { Logger } from '../util/log.ts';
+import { IngestBuffer } from './ingest-buffer.ts';
+import { OtlpHttpReceiver } from './otlp/receiver.ts';
+import { Scraper, type TargetHealth } from './scrape/scraper.ts';
+import { StaticDiscovery, type ScrapeTargetConfig, type TargetDiscovery } from './scrape/targets.ts';
+
+export interface CollectorOptions {
+  store: Store;
+  log: Logger;
+  context: TraceContext;
+  otlp?: { host: string; port: number; maxBodyBytes: number } | null;
+  targets?: ScrapeTargetConfig[];
+  discovery?: TargetDiscovery;
+  maxPendingRequests?: number;
+}
+
+/** The collection pipeline: scraper and OTLP receiver → normalize → ingest buffer → store. */
+export class Collector {
+  readonly buffer: IngestBuffer;
+  readonly scraper: Scraper;
+  readonly receiver: OtlpHttpReceiver | null;
+  /** Replica (pod) → model and cluster, learned from scraped series; joins traces to them. */
+  private readonly replicas = new Map<string, { model: string; cluster: string }>();
+
+  constructor(private readonly options: CollectorOptions) {
+    this.buffer = new IngestBuffer(options.store, options.log, {
+      maxPendingRequests: options.maxPendingRequests,
+    });
+    this.scraper = new Scraper(
+      options.discovery ?? new StaticDiscovery(options.targets ?? []),
+      this.buffer,
+      options.log,
+      (samples) => {
+        for (const s of samples)
+          if (s.engine !== 'dcgm' && s.model !== 'unknown')
+            this.replicas.set(s.replica, { model: s.model, cluster: s.cluster });
+      },
+    );
+    const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };
+    this.receiver = options.otlp
+      ? new OtlpHttpReceiver({ ...options.otlp, context, buffer: this.buffer, log: options.log })
+      : null;
+  }
+
+  async start(): Promise<void> {
+    await this.startReceiving();
+    await this.startScraping();
+  }
+
+  /** The OTLP receiver (and the buffer behind it); its URL is known once this resolves. */
+  async startReceiving(): Promise<void> {
+    this.buffer.start();
+    await this.receiver?.listen();
+  }
+
+  async startScraping(): Promise<void> {
+    await this.scraper.sync();
+  }
+
+  status(): {
+    targets: TargetHealth[];
+    otlp: {
+      url: string;
+      receivedSpans: number;
+      acceptedRequests: number;
+      rejected: Record<string, number>;
+    } | null;
+    buffer: {
+      pendingRequests: number;
+      writtenRequests: number;
+      writtenSamples: number;
+      writeFailures: number;
+      refused: number;
+    };
+  } {
+    return {
+      targets: this.scraper.health(),
+      otlp: this.receiver
+        ? {
+            url: this.receiver.url,
+            receivedSpans: this.receiver.receivedSpans,
+            acceptedRequests: this.receiver.acceptedRequests,
+            rejected: Object.fromEntries(this.receiver.rejections.byReason),
+          }
+        : null,
+      buffer: {
+        pendingRequests: this.buffer.pendingRequests,
+        writtenRequests: this.buffer.writtenRequests,
+        writtenSamples: this.buffer.writtenSamples,
+        writeFailures: this.buffer.writeFailures,
+        refused: this.buffer.refused,
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.scraper.stop();
+    await this.receiver?.close();
+    await this.buffer.stop();
+  }
+}
