@@ -1,7 +1,6 @@
 import type { InferenceRequest } from '../model/request.ts';
 import { makeRequest } from '../model/request.ts';
 import type { Span, SpanKind } from '../model/span.ts';
-import { requestKeyHalves } from '../store/request-key.ts';
 import { attributeMap, nanosToMicros, type OtlpResourceSpansData, type OtlpSpanData } from './otlp-types.ts';
 
 /** Engine context an OTLP span does not carry (cluster, replica, model), from the receiver's config. */
@@ -22,10 +21,16 @@ export interface DecomposedRequest {
 const seconds = (v: unknown): number | null =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v * 1e6) : null;
 
-/** A stable child span id: the same trace always decomposes to the same ids. */
-function childSpanId(parentSpanId: string, kind: string): string {
-  const [low, high] = requestKeyHalves(`${parentSpanId}/${kind}`);
-  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+/** Distinct 32-bit salts, one per phase name position (fixed: stored ids depend on them). */
+const CHILD_SALTS = [0x9e3779b9, 0x7f4a7c15, 0xf39cc060, 0x5ced3c3b, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1];
+
+/**
+ * A stable child span id: the parent's id with a per-phase salt XOR-ed into its low 32 bits, so
+ * the same trace always decomposes to the same ids, distinct from the parent and each other.
+ */
+function childSpanId(parentSpanId: string, index: number): string {
+  const low = (parseInt(parentSpanId.slice(8), 16) ^ (CHILD_SALTS[index % CHILD_SALTS.length] as number)) >>> 0;
+  return parentSpanId.slice(0, 8) + low.toString(16).padStart(8, '0');
 }
 
 function childSpans(
@@ -34,9 +39,9 @@ function childSpans(
 ): Span[] {
   return phases
     .filter(([, , , durationUs]) => durationUs >= 0)
-    .map(([kind, name, startUs, durationUs, estimated]) => ({
+    .map(([kind, name, startUs, durationUs, estimated], index) => ({
       traceId: parent.traceId,
-      spanId: childSpanId(parent.spanId, name),
+      spanId: childSpanId(parent.spanId, index),
       parentSpanId: parent.spanId,
       requestId: parent.requestId,
       kind,
