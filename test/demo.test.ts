@@ -70,6 +70,17 @@ describe('kubeburner demo (the main job)', () => {
           replicas.includes('sglang-qwen2-5-32b-0') && replicas.includes('vllm-llama-3-70b-0'),
           replicas.join(','),
         );
+        const exposition = parseExposition(await (await fetch(`${api}/metrics`)).text());
+        assert.deepEqual(exposition.errors, []);
+        const names = exposition.families.map((f) => f.name);
+        for (const name of [
+          'kubeburner_llm_requests_waiting',
+          'kubeburner_llm_kv_cache_usage',
+          'kubeburner_request_ttft_seconds',
+          'kubeburner_gpu_utilization',
+        ]) {
+          assert.ok(names.includes(name), `/metrics has ${name}`);
+        }
         pipelineChecked = true;
       }
       if (!checked && line.startsWith('t+')) {

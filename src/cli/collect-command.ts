@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { Command } from 'commander';
 import { Collector } from '../collect/collector.ts';
 import { createApi } from '../serve/api.ts';
+import { CanonicalMetrics } from '../serve/canonical-metrics.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
 import { commandContext } from './context.ts';
@@ -15,7 +16,12 @@ export function collectCommand(): Command {
       const { config, log } = commandContext(command);
       const store = await openStore(config);
       const collect = config.collect;
+      const canonical = new CanonicalMetrics();
       const collector = new Collector({
+        onSamples: (samples) => canonical.observeSamples(samples),
+        onRequests: (requests) => {
+          for (const { request } of requests) canonical.observeRequest(request);
+        },
         store,
         log,
         context: { cluster: collect.cluster },
@@ -32,6 +38,7 @@ export function collectCommand(): Command {
         store,
         nowUs: () => Date.now() * 1000,
         extras: { collector: () => collector.status() },
+        metrics: () => canonical.text(),
       });
       const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host });
       log.info(

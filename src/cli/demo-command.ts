@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Collector } from '../collect/collector.ts';
 import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
 import { createApi } from '../serve/api.ts';
+import { CanonicalMetrics } from '../serve/canonical-metrics.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
 import { SimCluster } from '../sim/cluster.ts';
@@ -70,7 +71,12 @@ export function demoCommand(): Command {
       // The real collection path: the engines' /metrics and DCGM exporters are scraped, vLLM and
       // SGLang send their request traces to the OTLP receiver.
       let cluster: SimCluster | null = null;
+      const canonical = new CanonicalMetrics();
       const collector = new Collector({
+        onSamples: (samples) => canonical.observeSamples(samples),
+        onRequests: (requests) => {
+          for (const { request } of requests) canonical.observeRequest(request);
+        },
         store,
         log,
         context: { cluster: 'unknown' },
@@ -100,12 +106,17 @@ export function demoCommand(): Command {
       const sink = new GroundTruthSink(fleet, store, log, {
         include: (request) => !traced.has(request.engine),
       });
+      // Requests of engines without traces would reach /metrics through the gateway; here, from the simulator.
+      fleet.onRecord(({ request }) => {
+        if (!traced.has(request.engine)) canonical.observeRequest(request);
+      });
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
       const status = new FleetStatus(fleet);
       const app = createApi({
         store,
         nowUs: () => fleet.nowUs,
+        metrics: () => canonical.text(),
         extras: {
           'sim/ground-truth': () => ({ faults: fleet.groundTruth }),
           'sim/endpoints': () => ({ endpoints: cluster?.endpoints ?? [] }),

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.ts';
-import type { TraceContext } from '../normalize/decompose.ts';
+import type { DecomposedRequest, TraceContext } from '../normalize/decompose.ts';
+import type { MetricSample } from '../model/metric-sample.ts';
 import type { Logger } from '../util/log.ts';
 import { IngestBuffer } from './ingest-buffer.ts';
 import { OtlpHttpReceiver } from './otlp/receiver.ts';
@@ -14,6 +15,10 @@ export interface CollectorOptions {
   targets?: ScrapeTargetConfig[];
   discovery?: TargetDiscovery;
   maxPendingRequests?: number;
+  /** Scraped samples as stored (counters as increases), for exporters such as the canonical /metrics. */
+  onSamples?: (samples: readonly MetricSample[]) => void;
+  /** Requests accepted from traces. */
+  onRequests?: (requests: readonly DecomposedRequest[]) => void;
 }
 
 /** The collection pipeline: scraper and OTLP receiver → normalize → ingest buffer → store. */
@@ -32,15 +37,25 @@ export class Collector {
       options.discovery ?? new StaticDiscovery(options.targets ?? []),
       this.buffer,
       options.log,
-      (samples) => {
-        for (const s of samples)
-          if (s.engine !== 'dcgm' && s.model !== 'unknown')
-            this.replicas.set(s.replica, { model: s.model, cluster: s.cluster });
+      {
+        observe: (samples) => {
+          for (const s of samples) {
+            if (s.engine !== 'dcgm' && s.model !== 'unknown')
+              this.replicas.set(s.replica, { model: s.model, cluster: s.cluster });
+          }
+        },
+        delivered: (samples) => options.onSamples?.(samples),
       },
     );
     const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };
     this.receiver = options.otlp
-      ? new OtlpHttpReceiver({ ...options.otlp, context, buffer: this.buffer, log: options.log })
+      ? new OtlpHttpReceiver({
+          ...options.otlp,
+          context,
+          buffer: this.buffer,
+          log: options.log,
+          onRequests: (requests) => options.onRequests?.(requests),
+        })
       : null;
   }
 

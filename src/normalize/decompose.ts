@@ -22,14 +22,17 @@ const seconds = (v: unknown): number | null =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v * 1e6) : null;
 
 /** Distinct 32-bit salts, one per phase name position (fixed: stored ids depend on them). */
-const CHILD_SALTS = [0x9e3779b9, 0x7f4a7c15, 0xf39cc060, 0x5ced3c3b, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1];
+const CHILD_SALTS = [
+  0x9e3779b9, 0x7f4a7c15, 0xf39cc060, 0x5ced3c3b, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1,
+];
 
 /**
  * A stable child span id: the parent's id with a per-phase salt XOR-ed into its low 32 bits, so
  * the same trace always decomposes to the same ids, distinct from the parent and each other.
  */
 function childSpanId(parentSpanId: string, index: number): string {
-  const low = (parseInt(parentSpanId.slice(8), 16) ^ (CHILD_SALTS[index % CHILD_SALTS.length] as number)) >>> 0;
+  const low =
+    (parseInt(parentSpanId.slice(8), 16) ^ (CHILD_SALTS[index % CHILD_SALTS.length] as number)) >>> 0;
   return parentSpanId.slice(0, 8) + low.toString(16).padStart(8, '0');
 }
 

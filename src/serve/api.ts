@@ -14,6 +14,8 @@ export interface ApiOptions {
   nowUs: () => number;
   /** Extra read-only documents to serve under /api/… (the demo adds the simulator's). */
   extras?: Record<string, () => unknown>;
+  /** Prometheus exposition for GET /metrics (the collector's canonical series). */
+  metrics?: () => Promise<string>;
 }
 
 const list = z
@@ -71,6 +73,12 @@ export function createApi(options: ApiOptions): Hono {
     return c.json({ error: 'internal error', detail: err.message }, 500);
   });
   app.get('/api/health', (c) => c.json({ status: 'ok', backend: store.backend }));
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.body(await metrics(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    );
+  }
   app.get('/api/stats', async (c) => c.json(await store.stats()));
   app.get('/api/requests', async (c) => {
     const query = parse(

@@ -2,7 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { decomposeResourceSpans, type TraceContext } from '../../normalize/decompose.ts';
+import {
+  decomposeResourceSpans,
+  type DecomposedRequest,
+  type TraceContext,
+} from '../../normalize/decompose.ts';
 import type { Logger } from '../../util/log.ts';
 import type { IngestBuffer } from '../ingest-buffer.ts';
 import { RejectionCounter } from '../rejections.ts';
@@ -22,6 +26,8 @@ export interface OtlpReceiverOptions {
   context: TraceContext;
   buffer: IngestBuffer;
   log: Logger;
+  /** Sees every accepted request (the canonical /metrics builds its histograms from them). */
+  onRequests?: (requests: readonly DecomposedRequest[]) => void;
 }
 
 class HttpError extends Error {
@@ -140,6 +146,7 @@ export class OtlpHttpReceiver {
           throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, 'ingest buffer is full; retry later');
         }
         this.acceptedRequests += decomposed.length;
+        this.options.onRequests?.(decomposed);
         for (const reason of invalid) this.rejections.count(reason);
         reply(200, exportResponseBody('traces', invalid.length, invalid[0] ?? '', asProtobuf));
       } else {

@@ -138,14 +138,18 @@ export class Scraper {
     private readonly discovery: TargetDiscovery,
     private readonly buffer: IngestBuffer,
     private readonly log: Logger,
-    /** Sees every normalized scrape (before deltas), e.g. to learn which model a replica serves. */
-    private readonly observe?: (samples: readonly MetricSample[]) => void,
+    private readonly hooks: {
+      /** Every normalized scrape (before deltas), e.g. to learn which model a replica serves. */
+      observe?: (samples: readonly MetricSample[]) => void;
+      /** What was handed to the buffer (counters as increases), e.g. for the canonical /metrics. */
+      delivered?: (samples: readonly MetricSample[]) => void;
+    } = {},
   ) {
     this.rejections = new RejectionCounter('scrape', log);
   }
 
   observed(samples: readonly MetricSample[]): void {
-    this.observe?.(samples);
+    this.hooks.observe?.(samples);
   }
 
   /** Starts loops for new targets and stops loops of targets that went away. */
@@ -176,8 +180,10 @@ export class Scraper {
   }
 
   deliver(samples: MetricSample[]): void {
-    if (this.buffer.offerSamples(samples)) this.deliveredSamples += samples.length;
-    else this.droppedSamples += samples.length;
+    if (this.buffer.offerSamples(samples)) {
+      this.deliveredSamples += samples.length;
+      this.hooks.delivered?.(samples);
+    } else this.droppedSamples += samples.length;
   }
 
   failed(loop: TargetLoop, reason: string): void {
