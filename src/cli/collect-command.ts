@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { Collector } from '../collect/collector.ts';
 import { createApi } from '../serve/api.ts';
 import { CanonicalMetrics } from '../serve/canonical-metrics.ts';
+import { OtlpJsonExporter } from '../serve/otlp-exporter.ts';
+import { requestToOtlp } from '../serve/request-traces.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
 import { commandContext } from './context.ts';
@@ -17,10 +19,17 @@ export function collectCommand(): Command {
       const store = await openStore(config);
       const collect = config.collect;
       const canonical = new CanonicalMetrics();
+      const exportUrl = collect.export.otlp_traces_url;
+      const traceExporter = exportUrl ? new OtlpJsonExporter({ url: exportUrl }) : null;
+      traceExporter?.start();
       const collector = new Collector({
         onSamples: (samples) => canonical.observeSamples(samples),
         onRequests: (requests) => {
-          for (const { request } of requests) canonical.observeRequest(request);
+          for (const { request, spans } of requests) {
+            canonical.observeRequest(request);
+            const trace = traceExporter ? requestToOtlp(request, spans) : null;
+            if (trace) traceExporter?.enqueue([trace]);
+          }
         },
         store,
         log,
@@ -57,6 +66,7 @@ export function collectCommand(): Command {
         process.once('SIGTERM', resolve);
       });
       await collector.stop();
+      await traceExporter?.stop();
       await retention.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

@@ -93,6 +93,8 @@ const collectSchema = z
         targets: z.array(scrapeTargetSchema).default([]),
       })
       .prefault({}),
+    /** Send decomposed requests (request + phase spans) as OTLP/HTTP JSON to this traces endpoint. */
+    export: z.strictObject({ otlp_traces_url: z.url().optional() }).prefault({}),
     /** Requests held in memory before receivers push back with 429. */
     max_pending_requests: z.number().int().positive().default(100_000),
   })

@@ -2,7 +2,7 @@ import { DcgmExporter, type SimGpu } from './exposition/dcgm.ts';
 import { metricsPath } from './exposition/index.ts';
 import type { Fleet } from './fleet.ts';
 import { DcgmServer, ReplicaServer } from './http-server.ts';
-import { OtlpJsonExporter } from './otlp-exporter.ts';
+import { OtlpJsonExporter } from '../serve/otlp-exporter.ts';
 import { sglangRequestTrace, vllmRequestTrace } from './traces.ts';
 
 export interface Endpoint {

@@ -2,29 +2,9 @@ import { OUTPUT_PROCESSING_US, type FinishedSequence } from './engine.ts';
 import type { Random } from './random.ts';
 import { requestKeyHalves } from '../store/request-key.ts';
 
-/** OTLP/JSON shapes (opentelemetry-proto, JSON mapping). */
-export type OtlpValue = { stringValue: string } | { intValue: string } | { doubleValue: number };
-export interface OtlpAttribute {
-  key: string;
-  value: OtlpValue;
-}
-export interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: OtlpAttribute[];
-  events?: { timeUnixNano: string; name: string; attributes: OtlpAttribute[] }[];
-  links?: { traceId: string; spanId: string }[];
-  status: { code?: number; message?: string };
-}
-export interface OtlpResourceSpans {
-  resource: { attributes: OtlpAttribute[] };
-  scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[];
-}
+import type { OtlpAttribute, OtlpResourceSpans, OtlpSpan } from '../serve/otlp-json.ts';
+
+export type { OtlpResourceSpans, OtlpSpan } from '../serve/otlp-json.ts';
 
 /** A stable 64-bit span id for a request's engine span (16 hex digits). */
 function spanIdFor(requestId: string): string {

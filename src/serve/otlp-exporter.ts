@@ -1,4 +1,4 @@
-import type { OtlpResourceSpans } from './traces.ts';
+import type { OtlpResourceSpans } from './otlp-json.ts';
 
 export interface OtlpExporterOptions {
   /** Full URL of the OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
