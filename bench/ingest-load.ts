@@ -15,9 +15,34 @@ if (mode === 'targets') {
   const count = Number(b);
   // Replicas that have served traffic, so every histogram has buckets filled in.
   const replicas = Array.from({ length: count }, (_, i) => {
-    const replica = new EngineReplica(replicaConfig({ replica: `r${i}`, engine: 'vllm', card: MODEL_CARDS['llama-3-8b']!, gpuType: 'H100', tensorParallel: 1 }), 0);
+    const replica = new EngineReplica(
+      replicaConfig({
+        replica: `r${i}`,
+        engine: 'vllm',
+        card: MODEL_CARDS['llama-3-8b']!,
+        gpuType: 'H100',
+        tensorParallel: 1,
+      }),
+      0,
+    );
     for (let k = 0; k < 8; k++) {
-      replica.enqueue({ requestId: `q${i}-${k}`, tenant: 't', team: 't', promptTokens: 200 + k * 50, promptBlockHashes: [], outputTokens: 20, maxTokens: 64, reasoningTokens: 0, promptFamily: null, traceId: '0'.repeat(32), parentSpanId: null, arrivalUs: 0 }, 0);
+      replica.enqueue(
+        {
+          requestId: `q${i}-${k}`,
+          tenant: 't',
+          team: 't',
+          promptTokens: 200 + k * 50,
+          promptBlockHashes: [],
+          outputTokens: 20,
+          maxTokens: 64,
+          reasoningTokens: 0,
+          promptFamily: null,
+          traceId: '0'.repeat(32),
+          parentSpanId: null,
+          arrivalUs: 0,
+        },
+        0,
+      );
     }
     let now = 0;
     for (let d = replica.beginStep(now); d > 0; d = replica.beginStep(now)) {
@@ -36,7 +61,9 @@ if (mode === 'targets') {
     }
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
   });
-  server.listen(Number(a), '127.0.0.1', () => process.stdout.write(`ready ${texts[0]?.split('\n').filter((l) => l && !l.startsWith('#')).length}\n`));
+  server.listen(Number(a), '127.0.0.1', () =>
+    process.stdout.write(`ready ${texts[0]?.split('\n').filter((l) => l && !l.startsWith('#')).length}\n`),
+  );
 } else if (mode === 'otlp') {
   const require = createRequire(import.meta.url);
   const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
@@ -70,7 +97,19 @@ if (mode === 'targets') {
         ],
       };
     });
-    const message = { resourceSpans: [{ resource: { attributes: [attr('service.name', { stringValue: 'vllm-bench' }), attr('k8s.pod.name', { stringValue: `vllm-${n % 16}` })] }, scopeSpans: [{ scope: { name: 'vllm.llm_engine' }, spans }] }] };
+    const message = {
+      resourceSpans: [
+        {
+          resource: {
+            attributes: [
+              attr('service.name', { stringValue: 'vllm-bench' }),
+              attr('k8s.pod.name', { stringValue: `vllm-${n % 16}` }),
+            ],
+          },
+          scopeSpans: [{ scope: { name: 'vllm.llm_engine' }, spans }],
+        },
+      ],
+    };
     bodies.push(TraceRequest.encode(TraceRequest.fromObject(message)).finish());
   }
   let next = 0;
@@ -80,7 +119,11 @@ if (mode === 'targets') {
     while (next < bodies.length) {
       const body = bodies[next++] as Uint8Array;
       for (;;) {
-        const response = await fetch(a as string, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+        const response = await fetch(a as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body,
+        });
         await response.arrayBuffer();
         if (response.status === 429) {
           retries++;
@@ -93,5 +136,7 @@ if (mode === 'targets') {
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  process.stdout.write(`sent ${batches * perBatch} ${((performance.now() - t0) / 1000).toFixed(3)} ${retries}\n`);
+  process.stdout.write(
+    `sent ${batches * perBatch} ${((performance.now() - t0) / 1000).toFixed(3)} ${retries}\n`,
+  );
 }

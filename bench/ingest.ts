@@ -22,7 +22,11 @@ import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { createLogger } from '../src/util/log.ts';
 
 const { values: args } = parseArgs({
-  options: { spans: { type: 'string', default: '102400' }, targets: { type: 'string', default: '500' }, seconds: { type: 'string', default: '30' } },
+  options: {
+    spans: { type: 'string', default: '102400' },
+    targets: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '30' },
+  },
 });
 const SPANS_PER_BATCH = 512;
 const BATCHES = Math.ceil(Number(args.spans) / SPANS_PER_BATCH);
@@ -30,7 +34,8 @@ const TARGETS = Number(args.targets);
 const SECONDS = Number(args.seconds);
 const log = createLogger('silent');
 const dir = mkdtempSync(join(tmpdir(), 'kb-bench-ingest-'));
-const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const f = (n: number, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -41,8 +46,12 @@ async function freePort(): Promise<number> {
 }
 
 function load(...args: string[]): { child: ChildProcess; firstLine: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest-load.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest-load.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const firstLine = new Promise<string>((resolve) =>
+    createInterface({ input: child.stdout! }).once('line', resolve),
+  );
   return { child, firstLine };
 }
 
@@ -54,7 +63,12 @@ const cpuSeconds = (from: NodeJS.CpuUsage) => {
 // (a) OTLP ingest.
 const otlpStore = await DuckDbStore.open({ path: join(dir, 'otlp.duckdb'), threads: 1 });
 const otlpBuffer = new IngestBuffer(otlpStore, log, { maxPendingRequests: 50_000 });
-const receiver = new OtlpHttpReceiver({ port: 0, context: { cluster: 'bench', model: 'llama-3-8b' }, buffer: otlpBuffer, log });
+const receiver = new OtlpHttpReceiver({
+  port: 0,
+  context: { cluster: 'bench', model: 'llama-3-8b' },
+  buffer: otlpBuffer,
+  log,
+});
 await receiver.listen();
 otlpBuffer.start();
 let peakRss = process.memoryUsage().rss;
@@ -78,9 +92,18 @@ const samplesPerExposition = Number((await targets.firstLine).split(' ')[1]);
 const urls = Array.from({ length: TARGETS }, (_, i) => `http://127.0.0.1:${targetPort}/r/${i}/metrics`);
 
 const scrapeStore = await DuckDbStore.open({ path: join(dir, 'scrape.duckdb'), threads: 1 });
-const scrapeBuffer = new IngestBuffer(scrapeStore, log, { maxPendingSamples: 5_000_000, flushIntervalMs: 1000 });
+const scrapeBuffer = new IngestBuffer(scrapeStore, log, {
+  maxPendingSamples: 5_000_000,
+  flushIntervalMs: 1000,
+});
 scrapeBuffer.start();
-const scraper = new Scraper(new StaticDiscovery(urls.map((url, i) => scrapeTargetSchema.parse({ url, replica: `r${i}`, interval_s: 5, timeout_s: 4 }))), scrapeBuffer, log);
+const scraper = new Scraper(
+  new StaticDiscovery(
+    urls.map((url, i) => scrapeTargetSchema.parse({ url, replica: `r${i}`, interval_s: 5, timeout_s: 4 })),
+  ),
+  scrapeBuffer,
+  log,
+);
 await scraper.sync();
 await new Promise((resolve) => setTimeout(resolve, 6000)); // every target scraped once (baseline)
 const scrapesBefore = scraper.health().reduce((n, h) => n + h.scrapes - h.failures, 0);
@@ -104,10 +127,22 @@ if (existsSync('/usr/bin/prometheus')) {
     'scrape_configs:',
     '  - job_name: vllm',
     '    static_configs:',
-    ...urls.map((_, i) => `      - targets: ['127.0.0.1:${targetPort}']\n        labels: { __metrics_path__: '/r/${i}/metrics', replica: 'r${i}' }`),
+    ...urls.map(
+      (_, i) =>
+        `      - targets: ['127.0.0.1:${targetPort}']\n        labels: { __metrics_path__: '/r/${i}/metrics', replica: 'r${i}' }`,
+    ),
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
-  const prom = spawn('/usr/bin/prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=error'], { stdio: 'ignore' });
+  const prom = spawn(
+    '/usr/bin/prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=error',
+    ],
+    { stdio: 'ignore' },
+  );
   const ticks = () => {
     const fields = readFileSync(`/proc/${prom.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
@@ -140,25 +175,73 @@ rmSync(dir, { recursive: true, force: true });
 console.log(`\ningest benchmark\n`);
 console.log(
   renderTable(
-    ['OTLP/HTTP protobuf → DuckDB', 'spans', 'wall s', 'spans/s', 'CPU s (this process)', 'cores used', 'peak RSS', 'stored', '429 retries'],
-    [[`${BATCHES} batches × ${SPANS_PER_BATCH}`, f(Number(sent)), f(otlpWall, 2), f(Number(sent) / otlpWall), f(otlpCpu, 2), f(otlpCpu / otlpWall, 2), `${f(peakRss / 2 ** 20)} MB`, f(stored), retries ?? '0']],
+    [
+      'OTLP/HTTP protobuf → DuckDB',
+      'spans',
+      'wall s',
+      'spans/s',
+      'CPU s (this process)',
+      'cores used',
+      'peak RSS',
+      'stored',
+      '429 retries',
+    ],
+    [
+      [
+        `${BATCHES} batches × ${SPANS_PER_BATCH}`,
+        f(Number(sent)),
+        f(otlpWall, 2),
+        f(Number(sent) / otlpWall),
+        f(otlpCpu, 2),
+        f(otlpCpu / otlpWall, 2),
+        `${f(peakRss / 2 ** 20)} MB`,
+        f(stored),
+        retries ?? '0',
+      ],
+    ],
   ),
 );
 const perMillion = (cpu: number, samples: number) => (samples > 0 ? cpu / (samples / 1e6) : NaN);
 const ours = perMillion(ourCpu, ourSamples);
 const rows: (string | number)[][] = [
-  ['KubeBurner scraper (parse, normalize, deltas, DuckDB)', f(ourScrapes), f(ourSamples), f(ourCpu, 2), f(ourCpu / SECONDS, 3), f(ours, 2), ourFailures ? `${ourFailures} failed scrapes` : ''],
+  [
+    'KubeBurner scraper (parse, normalize, deltas, DuckDB)',
+    f(ourScrapes),
+    f(ourSamples),
+    f(ourCpu, 2),
+    f(ourCpu / SECONDS, 3),
+    f(ours, 2),
+    ourFailures ? `${ourFailures} failed scrapes` : '',
+  ],
 ];
 if (prometheus) {
   const theirs = perMillion(prometheus.cpu, prometheus.samples);
-  rows.push([`Prometheus ${prometheus.version} (Debian)`, '—', f(prometheus.samples), f(prometheus.cpu, 2), f(prometheus.cpu / SECONDS, 3), f(theirs, 2), '']);
+  rows.push([
+    `Prometheus ${prometheus.version} (Debian)`,
+    '—',
+    f(prometheus.samples),
+    f(prometheus.cpu, 2),
+    f(prometheus.cpu / SECONDS, 3),
+    f(theirs, 2),
+    '',
+  ]);
   rows.push(['ratio KubeBurner ÷ Prometheus', '', '', '', '', `${f(ours / theirs, 2)}×`, '']);
 }
 console.log(
   renderTable(
-    [`scraping ${TARGETS} vLLM targets every 5 s for ${SECONDS} s`, 'scrapes', 'samples', 'CPU s', 'cores', 'CPU s / M samples', 'notes'],
+    [
+      `scraping ${TARGETS} vLLM targets every 5 s for ${SECONDS} s`,
+      'scrapes',
+      'samples',
+      'CPU s',
+      'cores',
+      'CPU s / M samples',
+      'notes',
+    ],
     rows,
   ),
 );
-console.log('targets: OTLP ≥ 50,000 spans/s on one core with RSS < 300 MB; scraping 500 targets every 5 s < 0.5 core.');
+console.log(
+  'targets: OTLP ≥ 50,000 spans/s on one core with RSS < 300 MB; scraping 500 targets every 5 s < 0.5 core.',
+);
 process.exit(0);

@@ -3,6 +3,8 @@ import type { DecomposedRequest, TraceContext } from '../normalize/decompose.ts'
 import type { MetricSample } from '../model/metric-sample.ts';
 import type { Logger } from '../util/log.ts';
 import { IngestBuffer } from './ingest-buffer.ts';
+import { OtlpGrpcReceiver } from './otlp/grpc-receiver.ts';
+import { OtlpIngest } from './otlp/ingest.ts';
 import { OtlpHttpReceiver } from './otlp/receiver.ts';
 import { Scraper, type TargetHealth } from './scrape/scraper.ts';
 import { StaticDiscovery, type ScrapeTargetConfig, type TargetDiscovery } from './scrape/targets.ts';
@@ -11,7 +13,7 @@ export interface CollectorOptions {
   store: Store;
   log: Logger;
   context: TraceContext;
-  otlp?: { host: string; port: number; maxBodyBytes: number } | null;
+  otlp?: { host: string; port: number; grpcPort?: number | null; maxBodyBytes: number } | null;
   targets?: ScrapeTargetConfig[];
   discovery?: TargetDiscovery;
   maxPendingRequests?: number;
@@ -26,6 +28,7 @@ export class Collector {
   readonly buffer: IngestBuffer;
   readonly scraper: Scraper;
   readonly receiver: OtlpHttpReceiver | null;
+  readonly grpcReceiver: OtlpGrpcReceiver | null;
   /** Replica (pod) → model and cluster, learned from scraped series; joins traces to them. */
   private readonly replicas = new Map<string, { model: string; cluster: string }>();
 
@@ -48,15 +51,26 @@ export class Collector {
       },
     );
     const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };
-    this.receiver = options.otlp
-      ? new OtlpHttpReceiver({
-          ...options.otlp,
-          context,
-          buffer: this.buffer,
-          log: options.log,
-          onRequests: (requests) => options.onRequests?.(requests),
-        })
+    const ingest = new OtlpIngest({
+      context,
+      buffer: this.buffer,
+      log: options.log,
+      onRequests: (requests) => options.onRequests?.(requests),
+    });
+    const otlp = options.otlp;
+    this.receiver = otlp
+      ? new OtlpHttpReceiver({ ...otlp, context, buffer: this.buffer, log: options.log, ingest })
       : null;
+    this.grpcReceiver =
+      otlp && otlp.grpcPort !== null && otlp.grpcPort !== undefined
+        ? new OtlpGrpcReceiver({
+            host: otlp.host,
+            port: otlp.grpcPort,
+            maxMessageBytes: otlp.maxBodyBytes,
+            ingest,
+            log: options.log,
+          })
+        : null;
   }
 
   async start(): Promise<void> {
@@ -68,6 +82,7 @@ export class Collector {
   async startReceiving(): Promise<void> {
     this.buffer.start();
     await this.receiver?.listen();
+    await this.grpcReceiver?.listen();
   }
 
   async startScraping(): Promise<void> {
@@ -78,6 +93,7 @@ export class Collector {
     targets: TargetHealth[];
     otlp: {
       url: string;
+      grpc: string | null;
       receivedSpans: number;
       acceptedRequests: number;
       rejected: Record<string, number>;
@@ -95,6 +111,7 @@ export class Collector {
       otlp: this.receiver
         ? {
             url: this.receiver.url,
+            grpc: this.grpcReceiver?.address ?? null,
             receivedSpans: this.receiver.receivedSpans,
             acceptedRequests: this.receiver.acceptedRequests,
             rejected: Object.fromEntries(this.receiver.rejections.byReason),
@@ -113,6 +130,7 @@ export class Collector {
   async stop(): Promise<void> {
     this.scraper.stop();
     await this.receiver?.close();
+    await this.grpcReceiver?.close();
     await this.buffer.stop();
   }
 }

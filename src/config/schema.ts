@@ -81,6 +81,8 @@ const collectSchema = z
         enabled: z.boolean().default(true),
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(4318),
+        /** OTLP/gRPC port; null turns gRPC off. */
+        grpc_port: z.number().int().min(0).max(65535).nullable().default(4317),
         max_body_bytes: z
           .number()
           .int()

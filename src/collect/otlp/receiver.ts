@@ -1,17 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import {
-  decomposeResourceSpans,
-  type DecomposedRequest,
-  type TraceContext,
-} from '../../normalize/decompose.ts';
+import { gunzip } from 'node:zlib';
+import type { DecomposedRequest, TraceContext } from '../../normalize/decompose.ts';
 import type { Logger } from '../../util/log.ts';
 import type { IngestBuffer } from '../ingest-buffer.ts';
-import { RejectionCounter } from '../rejections.ts';
-import { OtlpDecodeError, decodeMetrics, decodeTraces, encodingOf } from './decode.ts';
-import { otlpMetricsToSamples } from './metrics.ts';
+import type { RejectionCounter } from '../rejections.ts';
+import { OtlpDecodeError, encodingOf } from './decode.ts';
+import { OtlpIngest } from './ingest.ts';
 import { RPC, exportResponseBody, statusBody } from './status.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -28,6 +24,8 @@ export interface OtlpReceiverOptions {
   log: Logger;
   /** Sees every accepted request (the canonical /metrics builds its histograms from them). */
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
+  /** Share the ingest core with another transport (the gRPC receiver). */
+  ingest?: OtlpIngest;
 }
 
 class HttpError extends Error {
@@ -47,13 +45,23 @@ class HttpError extends Error {
  */
 export class OtlpHttpReceiver {
   private server: Server | null = null;
-  readonly rejections: RejectionCounter;
+  readonly ingest: OtlpIngest;
   port = 0;
-  receivedSpans = 0;
-  acceptedRequests = 0;
 
   constructor(private readonly options: OtlpReceiverOptions) {
-    this.rejections = new RejectionCounter('otlp', options.log);
+    this.ingest = options.ingest ?? new OtlpIngest(options);
+  }
+
+  get rejections(): RejectionCounter {
+    return this.ingest.rejections;
+  }
+
+  get receivedSpans(): number {
+    return this.ingest.receivedSpans;
+  }
+
+  get acceptedRequests(): number {
+    return this.ingest.acceptedRequests;
   }
 
   get url(): string {
@@ -127,46 +135,19 @@ export class OtlpHttpReceiver {
       if (req.method !== 'POST' || (path !== '/v1/traces' && path !== '/v1/metrics')) {
         throw new HttpError(404, RPC.UNIMPLEMENTED, `no OTLP endpoint at ${req.method} ${path}`);
       }
-      if (!encoding)
+      if (!encoding) {
         throw new HttpError(
           415,
           RPC.INVALID_ARGUMENT,
           `unsupported content-type ${req.headers['content-type'] ?? '(none)'}: use application/x-protobuf or application/json`,
         );
-      const body = await this.readBody(req);
-      if (path === '/v1/traces') {
-        const resourceSpans = decodeTraces(body, encoding);
-        const spanCount = resourceSpans.reduce(
-          (n, rs) => n + (rs.scopeSpans ?? []).reduce((m, s) => m + (s.spans?.length ?? 0), 0),
-          0,
-        );
-        this.receivedSpans += spanCount;
-        const { decomposed, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
-        if (!this.options.buffer.offerRequests(decomposed)) {
-          throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, 'ingest buffer is full; retry later');
-        }
-        this.acceptedRequests += decomposed.length;
-        this.options.onRequests?.(decomposed);
-        for (const reason of invalid) this.rejections.count(reason);
-        reply(200, exportResponseBody('traces', invalid.length, invalid[0] ?? '', asProtobuf));
-      } else {
-        const { samples, rejected } = otlpMetricsToSamples(
-          decodeMetrics(body, encoding),
-          this.options.context.cluster,
-        );
-        if (!this.options.buffer.offerSamples(samples))
-          throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, 'ingest buffer is full; retry later');
-        if (rejected > 0) this.rejections.count('unsupported or invalid metric data point', rejected);
-        reply(
-          200,
-          exportResponseBody(
-            'metrics',
-            rejected,
-            rejected > 0 ? 'unsupported or invalid data points' : '',
-            asProtobuf,
-          ),
-        );
       }
+      const body = await this.readBody(req);
+      const signal = path === '/v1/traces' ? 'traces' : 'metrics';
+      const outcome =
+        signal === 'traces' ? this.ingest.traces(body, encoding) : this.ingest.metrics(body, encoding);
+      if (!outcome.accepted) throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, outcome.reason);
+      reply(200, exportResponseBody(signal, outcome.rejected, outcome.reason, asProtobuf));
     } catch (err) {
       const httpError =
         err instanceof HttpError
@@ -175,7 +156,7 @@ export class OtlpHttpReceiver {
             ? new HttpError(400, RPC.INVALID_ARGUMENT, err.message)
             : new HttpError(500, RPC.INVALID_ARGUMENT, `internal error: ${(err as Error).message}`);
       if (httpError.status !== 429)
-        this.rejections.count(httpError.message.replace(/\d+/g, 'N').slice(0, 120));
+        this.ingest.rejections.count(httpError.message.replace(/\d+/g, 'N').slice(0, 120));
       // Drain what is left of the body so the connection can be reused.
       req.resume();
       reply(

@@ -1,0 +1,94 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../util/log.ts';
+import { OtlpDecodeError } from './decode.ts';
+import type { OtlpIngest } from './ingest.ts';
+import { exportResponseBody } from './status.ts';
+
+export interface OtlpGrpcReceiverOptions {
+  host?: string;
+  port?: number;
+  maxMessageBytes?: number;
+  ingest: OtlpIngest;
+  log: Logger;
+}
+
+type Handler = grpc.handleUnaryCall<Buffer, Buffer>;
+
+/** A unary method whose messages stay bytes: OtlpIngest decodes them with the official definitions. */
+function bytesMethod(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+  const identity = (value: Buffer) => value;
+  return {
+    path,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  };
+}
+
+/**
+ * OTLP/gRPC receiver (TraceService/Export and MetricsService/Export, usually on port 4317), sharing
+ * the ingest core with the HTTP receiver. Malformed input → INVALID_ARGUMENT; a full buffer →
+ * RESOURCE_EXHAUSTED, which OTLP clients retry with back-off.
+ */
+export class OtlpGrpcReceiver {
+  private server: grpc.Server | null = null;
+  port = 0;
+
+  constructor(private readonly options: OtlpGrpcReceiverOptions) {}
+
+  get address(): string {
+    return `${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  private handler(signal: 'traces' | 'metrics'): Handler {
+    return (call, callback) => {
+      try {
+        const outcome =
+          signal === 'traces'
+            ? this.options.ingest.traces(call.request, 'protobuf')
+            : this.options.ingest.metrics(call.request, 'protobuf');
+        if (!outcome.accepted) {
+          callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: outcome.reason });
+          return;
+        }
+        callback(null, exportResponseBody(signal, outcome.rejected, outcome.reason, true));
+      } catch (err) {
+        const invalid = err instanceof OtlpDecodeError;
+        if (invalid) this.options.ingest.rejections.count(err.message.replace(/\d+/g, 'N').slice(0, 120));
+        callback({
+          code: invalid ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL,
+          details: (err as Error).message,
+        });
+      }
+    };
+  }
+
+  async listen(): Promise<void> {
+    const max = this.options.maxMessageBytes ?? 16 * 1024 * 1024;
+    this.server = new grpc.Server({ 'grpc.max_receive_message_length': max });
+    this.server.addService(
+      { Export: bytesMethod('/opentelemetry.proto.collector.trace.v1.TraceService/Export') },
+      { Export: this.handler('traces') },
+    );
+    this.server.addService(
+      { Export: bytesMethod('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export') },
+      { Export: this.handler('metrics') },
+    );
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server?.bindAsync(
+        `${this.options.host ?? '127.0.0.1'}:${this.options.port ?? 4317}`,
+        grpc.ServerCredentials.createInsecure(),
+        (err, port) => (err ? reject(err) : resolve(port)),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.tryShutdown(() => resolve()) : resolve(),
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import {
+  decomposeResourceSpans,
+  type DecomposedRequest,
+  type TraceContext,
+} from '../../normalize/decompose.ts';
+import type { Logger } from '../../util/log.ts';
+import type { IngestBuffer } from '../ingest-buffer.ts';
+import { RejectionCounter } from '../rejections.ts';
+import { decodeMetrics, decodeTraces, type OtlpEncoding } from './decode.ts';
+import { otlpMetricsToSamples } from './metrics.ts';
+
+export interface OtlpIngestOptions {
+  context: TraceContext;
+  buffer: IngestBuffer;
+  log: Logger;
+  onRequests?: (requests: readonly DecomposedRequest[]) => void;
+}
+
+/** What to answer: accepted (with how many items were rejected and why), or pushed back. */
+export type IngestOutcome =
+  { accepted: true; rejected: number; reason: string } | { accepted: false; reason: string };
+
+/**
+ * The part of OTLP ingestion both transports share: decode, decompose or convert, hand to the
+ * buffer (all or nothing), count what was rejected. Decode errors propagate as OtlpDecodeError.
+ */
+export class OtlpIngest {
+  readonly rejections: RejectionCounter;
+  receivedSpans = 0;
+  acceptedRequests = 0;
+
+  constructor(private readonly options: OtlpIngestOptions) {
+    this.rejections = new RejectionCounter('otlp', options.log);
+  }
+
+  traces(body: Buffer, encoding: OtlpEncoding): IngestOutcome {
+    const resourceSpans = decodeTraces(body, encoding);
+    for (const rs of resourceSpans) {
+      for (const scope of Array.isArray(rs?.scopeSpans) ? rs.scopeSpans : [])
+        this.receivedSpans += Array.isArray(scope?.spans) ? scope.spans.length : 0;
+    }
+    const { decomposed, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
+    if (!this.options.buffer.offerRequests(decomposed))
+      return { accepted: false, reason: 'ingest buffer is full; retry later' };
+    this.acceptedRequests += decomposed.length;
+    this.options.onRequests?.(decomposed);
+    for (const reason of invalid) this.rejections.count(reason);
+    return { accepted: true, rejected: invalid.length, reason: invalid[0] ?? '' };
+  }
+
+  metrics(body: Buffer, encoding: OtlpEncoding): IngestOutcome {
+    const { samples, rejected } = otlpMetricsToSamples(
+      decodeMetrics(body, encoding),
+      this.options.context.cluster,
+    );
+    if (!this.options.buffer.offerSamples(samples))
+      return { accepted: false, reason: 'ingest buffer is full; retry later' };
+    if (rejected > 0) this.rejections.count('unsupported or invalid metric data point', rejected);
+    return { accepted: true, rejected, reason: rejected > 0 ? 'unsupported or invalid data points' : '' };
+  }
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { parseExposition } from '../src/collect/scrape/exposition.ts';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('kubeburner collect', () => {
+  it('scrapes the configured targets, receives OTLP, serves /metrics and /api/collector, and stops on SIGINT', async () => {
+    const fixture = readFileSync('../shared/fixtures/engines/vllm/vllm-v1-metrics-synthetic.prom', 'utf8');
+    const engine = createHttpServer((_req, res) => res.end(fixture));
+    await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
+    const engineUrl = `http://127.0.0.1:${(engine.address() as { port: number }).port}/metrics`;
+    const [apiPort, otlpPort] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(join(tmpdir(), 'kb-collect-'));
+    writeFileSync(
+      join(dir, 'kubeburner.yaml'),
+      [
+        `data_dir: ${dir}`,
+        'log: { level: warn }',
+        `server: { host: 127.0.0.1, port: ${apiPort} }`,
+        'collect:',
+        '  cluster: us-east-1',
+        `  otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: null }`,
+        '  scrape:',
+        '    targets:',
+        `      - { url: '${engineUrl}', replica: vllm-qwen3-8b-0, interval_s: 0.5 }`,
+      ].join('\n'),
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', '--config', join(dir, 'kubeburner.yaml'), 'collect'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const [firstLine] = await new Promise<string[]>((resolve) =>
+      createInterface({ input: child.stdout }).once('line', (l) => resolve([l])),
+    );
+    assert.match(
+      firstLine ?? '',
+      /collecting: 1 scrape targets, OTLP\/HTTP on http:\/\/127\.0\.0\.1:\d+\/v1\/traces/,
+    );
+    const otlp = await fetch(`http://127.0.0.1:${otlpPort}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: readFileSync('../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json'),
+    });
+    assert.equal(otlp.status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/collector`)).json()) as {
+      targets: { up: boolean; engine: string; scrapes: number }[];
+      otlp: { acceptedRequests: number };
+    };
+    assert.equal(status.targets[0]?.up, true);
+    assert.equal(status.targets[0]?.engine, 'vllm');
+    assert.ok((status.targets[0]?.scrapes ?? 0) >= 2);
+    assert.equal(status.otlp.acceptedRequests, 2);
+    const metrics = parseExposition(await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text());
+    const waiting = metrics.families.find((f) => f.name === 'kubeburner_llm_requests_waiting')?.samples[0];
+    assert.equal(waiting?.value, 3);
+    assert.equal(waiting?.labels.replica, 'vllm-qwen3-8b-0');
+    const requests = (await (
+      await fetch(`http://127.0.0.1:${apiPort}/api/requests?from=0&to=now&limit=10`)
+    ).json()) as { requests: { requestId: string; replica: string; model: string }[] };
+    assert.equal(requests.requests.length, 2);
+    child.kill('SIGINT');
+    assert.equal(await exit, 0);
+    engine.close();
+  });
+});
