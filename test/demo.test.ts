@@ -81,6 +81,18 @@ describe('kubeburner demo (the main job)', () => {
         ]) {
           assert.ok(names.includes(name), `/metrics has ${name}`);
         }
+        const typical = (await (
+          await fetch(`${api}/api/replicas/trtllm-mixtral-8x7b-0/typical-request?from=1h&to=now`)
+        ).json()) as {
+          request: { model: string; engine: string; e2eUs: number };
+          spans: { kind: string; estimated: boolean; durationUs: number }[];
+        };
+        assert.equal(typical.request.model, 'mistralai/Mixtral-8x7B-Instruct-v0.1');
+        assert.equal(typical.request.engine, 'trtllm');
+        assert.ok(
+          typical.spans.length >= 3 && typical.spans.every((s) => s.estimated),
+          'trace-less engine: estimated phases from histograms',
+        );
         pipelineChecked = true;
       }
       if (!checked && line.startsWith('t+')) {

@@ -7,6 +7,8 @@ import {
   type Store,
 } from '../store/store.ts';
 import { parseTimeUs } from '../util/time.ts';
+import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
+import { isEngine } from '../model/engine.ts';
 
 export interface ApiOptions {
   store: Store;
@@ -102,6 +104,45 @@ export function createApi(options: ApiOptions): Hono {
     const found = await store.getRequest(c.req.param('id'));
     if (!found) return c.json({ error: `request ${c.req.param('id')} not found` }, 404);
     return c.json(found);
+  });
+  app.get('/api/replicas/:replica/typical-request', async (c) => {
+    const query = parse(filterQuery.pick({ from: true, to: true }), c.req.query());
+    const r = range(
+      {
+        ...query,
+        model: undefined,
+        team: undefined,
+        cluster: undefined,
+        status: undefined,
+        replica: undefined,
+      },
+      nowUs(),
+    );
+    const replica = c.req.param('replica');
+    const means = await phaseMeans(store, replica, r);
+    // Trace-less engines have no request rows: the replica's own series say what it serves.
+    const [info] = await store.queryMetric({
+      name: 'llm.requests.running',
+      range: r,
+      where: { replica: [replica] },
+      groupBy: ['model', 'engine', 'cluster'],
+      stepUs: Math.max(1, r.toUs - r.fromUs),
+      aggregate: 'last',
+    });
+    const engine = info?.group.engine ?? 'other';
+    const result = typicalRequest(means, {
+      replica,
+      model: info?.group.model ?? 'unknown',
+      cluster: info?.group.cluster ?? 'unknown',
+      engine: isEngine(engine) ? engine : 'other',
+      startUs: r.fromUs,
+    });
+    if (!result) return c.json({ error: `no latency histograms for replica ${replica} in this range` }, 404);
+    return c.json({
+      ...result,
+      means,
+      note: 'estimated from histogram means: every span is an average, not one request',
+    });
   });
   app.get('/api/percentiles', async (c) => {
     const query = parse(
