@@ -135,7 +135,7 @@ if (mode === 'targets') {
       }
     }
   };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  await Promise.all(Array.from({ length: 4 }, () => worker()));
   process.stdout.write(
     `sent ${batches * perBatch} ${((performance.now() - t0) / 1000).toFixed(3)} ${retries}\n`,
   );

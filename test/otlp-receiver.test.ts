@@ -7,6 +7,7 @@ import protobuf from 'protobufjs';
 import { IngestBuffer } from '../src/collect/ingest-buffer.ts';
 import { OtlpHttpReceiver } from '../src/collect/otlp/receiver.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
+import { withDerivedPhases } from '../src/normalize/decompose.ts';
 import { createLogger } from '../src/util/log.ts';
 
 const require = createRequire(import.meta.url);
@@ -75,8 +76,9 @@ describe('OTLP/HTTP receiver', () => {
     assert.ok(found);
     assert.equal(found.request.queueUs, 120_045);
     assert.equal(found.request.traceId, '5b8efff798038103d269b633813fc60c');
+    assert.deepEqual(found.spans, [], 'phases derivable from the request are not stored');
     assert.deepEqual(
-      found.spans.map((s) => s.kind),
+      withDerivedPhases(found.request, found.spans).map((s) => s.kind),
       ['network', 'queue', 'prefill', 'decode', 'stream'],
     );
   });

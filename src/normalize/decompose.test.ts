@@ -6,7 +6,7 @@ import { MODEL_CARDS } from '../sim/model-cards.ts';
 import { Random } from '../sim/random.ts';
 import { groundTruthRecord } from '../sim/records.ts';
 import { sglangRequestTrace, vllmRequestTrace } from '../sim/traces.ts';
-import { decomposeResourceSpans } from './decompose.ts';
+import { decomposeResourceSpans, vllmPhaseSpans, withDerivedPhases } from './decompose.ts';
 import type { OtlpResourceSpansData } from './otlp-types.ts';
 
 const FIXTURES = '../shared/fixtures/engines';
@@ -55,6 +55,8 @@ describe('request decomposition from engine traces', () => {
     assert.ok(
       first.spans.every((s) => s.parentSpanId === 'eee19b7ec3c1b174' && /^[0-9a-f]{16}$/.test(s.spanId)),
     );
+    assert.deepEqual(vllmPhaseSpans(r), first.spans, 'the stored request alone rebuilds the same phases');
+    assert.deepEqual(withDerivedPhases(r, []), first.spans);
     assert.equal(second.request.queueUs, 2_502_117);
     assert.equal(second.request.prefillUs, 221_458);
     assert.equal(second.request.decodeUs, 7_138_776);

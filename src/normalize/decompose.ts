@@ -115,8 +115,32 @@ export function decomposeVllmSpan(
     status: error ? 'error' : 'ok',
     errorClass: error ? (span.status?.message ?? 'engine_error') : null,
     // vLLM's span has no cached-token count: do not claim zero hits.
-    attributes: { 'engine.span_id': span.spanId, 'kb.unknown': 'cached_prompt_tokens' },
+    attributes: {
+      'engine.span_id': span.spanId,
+      'kb.unknown': 'cached_prompt_tokens',
+      'kb.phases': 'vllm-span',
+    },
   });
+  return { request, spans: vllmPhaseSpans(request) };
+}
+
+/**
+ * The phases of a request decomposed from a vLLM span, rebuilt from the request's own fields.
+ * They are a pure function of what the request row stores (arrival, TTFT, queue, prefill, decode,
+ * e2e, the engine span id), so the store keeps only the request and readers call this.
+ */
+export function vllmPhaseSpans(request: InferenceRequest): Span[] {
+  const spanId = request.attributes['engine.span_id'];
+  const {
+    arrivalUs,
+    ttftUs: ttft,
+    queueUs: queue,
+    prefillUs: prefill,
+    decodeUs: decode,
+    e2eUs: e2e,
+  } = request;
+  if (!spanId || !request.traceId || e2e === null) return [];
+  const frontend = ttft !== null && queue !== null && prefill !== null ? ttft - queue - prefill : null;
   const phases: [SpanKind, string, number, number, boolean][] = [];
   if (frontend !== null && queue !== null && prefill !== null && ttft !== null) {
     phases.push(['network', 'engine frontend: tokenize and hand off', arrivalUs, frontend, false]);
@@ -127,7 +151,18 @@ export function decomposeVllmSpan(
     phases.push(['decode', 'decode', arrivalUs + ttft, decode, false]);
     phases.push(['stream', 'detokenize and send', arrivalUs + ttft + decode, e2e - ttft - decode, false]);
   }
-  return { request, spans: childSpans({ traceId: span.traceId, spanId: span.spanId, requestId }, phases) };
+  return childSpans({ traceId: request.traceId, spanId, requestId: request.requestId }, phases);
+}
+
+/** Marks a request whose phase spans are derived on read (see vllmPhaseSpans) instead of stored. */
+export const DERIVED_PHASES_ATTRIBUTE = 'kb.phases';
+
+/** The spans of a stored request: those stored, plus the phases derivable from its fields. */
+export function withDerivedPhases(request: InferenceRequest, stored: Span[]): Span[] {
+  if (request.attributes[DERIVED_PHASES_ATTRIBUTE] !== 'vllm-span') return stored;
+  return [...vllmPhaseSpans(request), ...stored].sort(
+    (a, b) => a.startUs - b.startUs || a.spanId.localeCompare(b.spanId),
+  );
 }
 
 /**

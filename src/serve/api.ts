@@ -9,6 +9,7 @@ import {
 import { parseTimeUs } from '../util/time.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
+import { withDerivedPhases } from '../normalize/decompose.ts';
 
 export interface ApiOptions {
   store: Store;
@@ -103,7 +104,7 @@ export function createApi(options: ApiOptions): Hono {
   app.get('/api/requests/:id', async (c) => {
     const found = await store.getRequest(c.req.param('id'));
     if (!found) return c.json({ error: `request ${c.req.param('id')} not found` }, 404);
-    return c.json(found);
+    return c.json({ request: found.request, spans: withDerivedPhases(found.request, found.spans) });
   });
   app.get('/api/replicas/:replica/typical-request', async (c) => {
     const query = parse(filterQuery.pick({ from: true, to: true }), c.req.query());

@@ -1,4 +1,5 @@
 import {
+  DERIVED_PHASES_ATTRIBUTE,
   decomposeResourceSpans,
   type DecomposedRequest,
   type TraceContext,
@@ -40,7 +41,11 @@ export class OtlpIngest {
         this.receivedSpans += Array.isArray(scope?.spans) ? scope.spans.length : 0;
     }
     const { decomposed, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
-    if (!this.options.buffer.offerRequests(decomposed))
+    // Phases derivable from the request row are not stored (rebuilt on read: withDerivedPhases).
+    const toStore = decomposed.map((d) =>
+      d.request.attributes[DERIVED_PHASES_ATTRIBUTE] === 'vllm-span' ? { request: d.request, spans: [] } : d,
+    );
+    if (!this.options.buffer.offerRequests(toStore))
       return { accepted: false, reason: 'ingest buffer is full; retry later' };
     this.acceptedRequests += decomposed.length;
     this.options.onRequests?.(decomposed);
