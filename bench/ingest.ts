@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +19,7 @@ import { Scraper } from '../src/collect/scrape/scraper.ts';
 import { StaticDiscovery, scrapeTargetSchema } from '../src/collect/scrape/targets.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { createLogger } from '../src/util/log.ts';
+import { freePort } from '../test/support/net.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,14 +36,6 @@ const log = createLogger('silent');
 const dir = mkdtempSync(join(tmpdir(), 'kb-bench-ingest-'));
 const f = (n: number, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function load(...args: string[]): { child: ChildProcess; firstLine: Promise<string> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest-load.ts', ...args], {

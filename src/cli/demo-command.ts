@@ -132,7 +132,7 @@ export function demoCommand(): Command {
       const apiUrl = `http://${config.server.host}:${port}`;
       const pacer = new Pacer(fleet, options.speed);
       pacer.start();
-      sink.start(1000, false);
+      sink.start(false);
 
       const out = process.stdout;
       out.write(

@@ -11,6 +11,7 @@ import { sglangAdapter } from './sglang.ts';
 import { tgiAdapter } from './tgi.ts';
 import { tritonAdapter } from './triton.ts';
 import { trtllmAdapter } from './trtllm.ts';
+import { sampleValue } from '../../test/support/samples.ts';
 
 const FIXTURES = '../shared/fixtures/engines';
 const context = {
@@ -24,44 +25,36 @@ function run(adapter: EngineAdapter, file: string): MetricSample[] {
   return adapter.normalize(families, context);
 }
 
-function value(samples: MetricSample[], name: string, labels: Record<string, string> = {}): number {
-  const matches = samples.filter(
-    (s) =>
-      s.name === name &&
-      Object.keys(labels).length === Object.keys(s.labels).length &&
-      Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  assert.equal(matches.length, 1, `${name} ${JSON.stringify(labels)}: ${matches.length} samples`);
-  return (matches[0] as MetricSample).value;
-}
-
 describe('SGLang adapter', () => {
   const out = run(sglangAdapter, 'sglang/sglang-current-metrics-synthetic.prom');
 
   it('maps scheduler gauges from the leader series and tokenizer counters', () => {
-    assert.equal(value(out, 'llm.requests.running'), 37);
-    assert.equal(value(out, 'llm.requests.waiting'), 5);
-    assert.equal(value(out, 'llm.batch.size'), 37);
-    assert.equal(value(out, 'llm.kv_cache.usage'), 0.6212);
-    assert.equal(value(out, 'llm.kv_cache.capacity'), 158100);
-    assert.equal(value(out, 'llm.preemptions'), 4, 'retractions are SGLang’s preemptions');
-    assert.equal(value(out, 'llm.tokens.prompt'), 3_013_603);
-    assert.equal(value(out, 'llm.tokens.prompt_computed'), 2_701_629);
-    assert.equal(value(out, 'llm.tokens.prompt_cached'), 311_974);
-    assert.equal(value(out, 'llm.prefix_cache.hits'), 311_974);
-    assert.equal(value(out, 'llm.prefix_cache.queries'), 3_013_603);
-    assert.equal(value(out, 'llm.tokens.generated'), 302_075);
-    assert.equal(value(out, 'llm.requests.finished', { outcome: 'ok', reason: 'finished' }), 497);
-    assert.equal(value(out, 'llm.requests.finished', { outcome: 'cancelled', reason: 'abort' }), 3);
+    assert.equal(sampleValue(out, 'llm.requests.running'), 37);
+    assert.equal(sampleValue(out, 'llm.requests.waiting'), 5);
+    assert.equal(sampleValue(out, 'llm.batch.size'), 37);
+    assert.equal(sampleValue(out, 'llm.kv_cache.usage'), 0.6212);
+    assert.equal(sampleValue(out, 'llm.kv_cache.capacity'), 158100);
+    assert.equal(sampleValue(out, 'llm.preemptions'), 4, 'retractions are SGLang’s preemptions');
+    assert.equal(sampleValue(out, 'llm.tokens.prompt'), 3_013_603);
+    assert.equal(sampleValue(out, 'llm.tokens.prompt_computed'), 2_701_629);
+    assert.equal(sampleValue(out, 'llm.tokens.prompt_cached'), 311_974);
+    assert.equal(sampleValue(out, 'llm.prefix_cache.hits'), 311_974);
+    assert.equal(sampleValue(out, 'llm.prefix_cache.queries'), 3_013_603);
+    assert.equal(sampleValue(out, 'llm.tokens.generated'), 302_075);
+    assert.equal(sampleValue(out, 'llm.requests.finished', { outcome: 'ok', reason: 'finished' }), 497);
+    assert.equal(sampleValue(out, 'llm.requests.finished', { outcome: 'cancelled', reason: 'abort' }), 3);
   });
 
   it('keeps its histograms, marking inter-token latency as per token', () => {
-    assert.equal(value(out, 'gen_ai.server.time_to_first_token', { stat: 'sum' }), 1077.100229);
-    assert.equal(value(out, 'gen_ai.server.request.duration', { stat: 'count' }), 500);
-    assert.equal(value(out, 'llm.request.inter_token_latency', { per: 'token', stat: 'count' }), 301_575);
-    assert.equal(value(out, 'llm.request.queue_time', { stat: 'sum' }), 813.966657);
+    assert.equal(sampleValue(out, 'gen_ai.server.time_to_first_token', { stat: 'sum' }), 1077.100229);
+    assert.equal(sampleValue(out, 'gen_ai.server.request.duration', { stat: 'count' }), 500);
     assert.equal(
-      value(out, 'llm.request.prefill_time', { stat: 'sum' }),
+      sampleValue(out, 'llm.request.inter_token_latency', { per: 'token', stat: 'count' }),
+      301_575,
+    );
+    assert.equal(sampleValue(out, 'llm.request.queue_time', { stat: 'sum' }), 813.966657);
+    assert.equal(
+      sampleValue(out, 'llm.request.prefill_time', { stat: 'sum' }),
       261.133572,
       'the prefill_forward stage only',
     );
@@ -73,42 +66,42 @@ describe('trtllm-serve adapter', () => {
   const out = run(trtllmAdapter, 'triton-trtllm/trtllm-serve-prometheus-synthetic.prom');
 
   it('maps gauges, counters, block-based prefix reuse and outcomes', () => {
-    assert.equal(value(out, 'llm.requests.running'), 12);
-    assert.equal(value(out, 'llm.requests.waiting'), 4);
-    assert.equal(value(out, 'llm.kv_cache.usage'), 0.4875);
-    assert.equal(value(out, 'llm.kv_cache.capacity'), 6239 * 32);
-    assert.equal(value(out, 'llm.prefix_cache.hits'), 4210 * 32);
-    assert.equal(value(out, 'llm.prefix_cache.queries'), (4210 + 9263) * 32);
-    assert.equal(value(out, 'llm.tokens.prompt'), 232_266);
-    assert.equal(value(out, 'llm.tokens.generated'), 44_069);
-    assert.equal(value(out, 'llm.requests.finished', { outcome: 'ok', reason: 'stop' }), 97);
-    assert.equal(value(out, 'llm.requests.finished', { outcome: 'ok', reason: 'length' }), 23);
+    assert.equal(sampleValue(out, 'llm.requests.running'), 12);
+    assert.equal(sampleValue(out, 'llm.requests.waiting'), 4);
+    assert.equal(sampleValue(out, 'llm.kv_cache.usage'), 0.4875);
+    assert.equal(sampleValue(out, 'llm.kv_cache.capacity'), 6239 * 32);
+    assert.equal(sampleValue(out, 'llm.prefix_cache.hits'), 4210 * 32);
+    assert.equal(sampleValue(out, 'llm.prefix_cache.queries'), (4210 + 9263) * 32);
+    assert.equal(sampleValue(out, 'llm.tokens.prompt'), 232_266);
+    assert.equal(sampleValue(out, 'llm.tokens.generated'), 44_069);
+    assert.equal(sampleValue(out, 'llm.requests.finished', { outcome: 'ok', reason: 'stop' }), 97);
+    assert.equal(sampleValue(out, 'llm.requests.finished', { outcome: 'ok', reason: 'length' }), 23);
   });
 
   it('keeps every request-timing histogram', () => {
-    assert.equal(value(out, 'gen_ai.server.time_to_first_token', { stat: 'sum' }), 76.560922);
-    assert.equal(value(out, 'gen_ai.server.request.duration', { stat: 'sum' }), 695.609101);
-    assert.equal(value(out, 'gen_ai.server.time_per_output_token', { stat: 'sum' }), 1.66628);
-    assert.equal(value(out, 'llm.request.queue_time', { stat: 'sum' }), 50.082095);
-    assert.equal(value(out, 'llm.request.prefill_time', { stat: 'sum' }), 26.118827);
-    assert.equal(value(out, 'llm.request.decode_time', { stat: 'sum' }), 618.80818);
-    assert.equal(value(out, 'llm.request.inference_time', { stat: 'sum' }), 644.927007);
+    assert.equal(sampleValue(out, 'gen_ai.server.time_to_first_token', { stat: 'sum' }), 76.560922);
+    assert.equal(sampleValue(out, 'gen_ai.server.request.duration', { stat: 'sum' }), 695.609101);
+    assert.equal(sampleValue(out, 'gen_ai.server.time_per_output_token', { stat: 'sum' }), 1.66628);
+    assert.equal(sampleValue(out, 'llm.request.queue_time', { stat: 'sum' }), 50.082095);
+    assert.equal(sampleValue(out, 'llm.request.prefill_time', { stat: 'sum' }), 26.118827);
+    assert.equal(sampleValue(out, 'llm.request.decode_time', { stat: 'sum' }), 618.80818);
+    assert.equal(sampleValue(out, 'llm.request.inference_time', { stat: 'sum' }), 644.927007);
   });
 });
 
 describe('Triton (TensorRT-LLM backend) adapter', () => {
   it('reads scheduled/pending requests, KV blocks and success counts, using the configured model', () => {
     const out = run(tritonAdapter, 'triton-trtllm/tensorrtllm-backend-readme-example.prom');
-    assert.equal(value(out, 'llm.requests.running'), 1);
+    assert.equal(sampleValue(out, 'llm.requests.running'), 1);
     assert.equal(
-      value(out, 'llm.requests.waiting'),
+      sampleValue(out, 'llm.requests.waiting'),
       0,
       'no waiting type in 2024 builds: Triton’s pending count',
     );
-    assert.equal(value(out, 'llm.kv_cache.usage'), 1 / 6239, 'used ÷ max when no fraction is exposed');
-    assert.equal(value(out, 'llm.kv_cache.capacity'), 6239 * 64);
-    assert.equal(value(out, 'llm.requests.finished', { outcome: 'ok', reason: 'success' }), 0);
-    assert.equal(value(out, 'llm.request.queue_time', { stat: 'count' }), 0);
+    assert.equal(sampleValue(out, 'llm.kv_cache.usage'), 1 / 6239, 'used ÷ max when no fraction is exposed');
+    assert.equal(sampleValue(out, 'llm.kv_cache.capacity'), 6239 * 64);
+    assert.equal(sampleValue(out, 'llm.requests.finished', { outcome: 'ok', reason: 'success' }), 0);
+    assert.equal(sampleValue(out, 'llm.request.queue_time', { stat: 'count' }), 0);
     assert.ok(
       out.every((s) => s.model === 'configured-model'),
       'not the repository name',
@@ -119,16 +112,16 @@ describe('Triton (TensorRT-LLM backend) adapter', () => {
 describe('llama.cpp adapter', () => {
   it('maps the 2026 metrics (no labels; model and replica from the target)', () => {
     const out = run(llamacppAdapter, 'llamacpp/llamacpp-2026-metrics-synthetic.prom');
-    assert.equal(value(out, 'llm.requests.running'), 4);
-    assert.equal(value(out, 'llm.requests.waiting'), 2);
-    assert.equal(value(out, 'llm.batch.size'), 2.94774);
+    assert.equal(sampleValue(out, 'llm.requests.running'), 4);
+    assert.equal(sampleValue(out, 'llm.requests.waiting'), 2);
+    assert.equal(sampleValue(out, 'llm.batch.size'), 2.94774);
     assert.equal(
-      value(out, 'llm.tokens.prompt_computed'),
+      sampleValue(out, 'llm.tokens.prompt_computed'),
       48211,
       'llama.cpp counts prompt tokens without the cached prefix',
     );
     assert.equal(
-      value(out, 'llm.tokens.generated'),
+      sampleValue(out, 'llm.tokens.generated'),
       1_234_570,
       'six significant digits, as llama.cpp prints',
     );
@@ -142,7 +135,7 @@ describe('llama.cpp adapter', () => {
         .families,
       context,
     );
-    assert.equal(value(out, 'llm.kv_cache.usage'), 0.25);
+    assert.equal(sampleValue(out, 'llm.kv_cache.usage'), 0.25);
   });
 
   it('derives KV occupancy and capacity from /slots, and refuses a malformed body', () => {
@@ -150,8 +143,8 @@ describe('llama.cpp adapter', () => {
       JSON.parse(readFileSync(`${FIXTURES}/llamacpp/readme-slots-example-2026.json`, 'utf8')),
       context,
     );
-    assert.equal(value(readme, 'llm.kv_cache.capacity'), 131_072);
-    assert.equal(value(readme, 'llm.requests.running', { source: 'slots' }), 2);
+    assert.equal(sampleValue(readme, 'llm.kv_cache.capacity'), 131_072);
+    assert.equal(sampleValue(readme, 'llm.requests.running', { source: 'slots' }), 2);
     assert.ok(
       !readme.some((s) => s.name === 'llm.kv_cache.usage'),
       'slots without n_prompt_tokens say nothing about occupancy',
@@ -163,7 +156,7 @@ describe('llama.cpp adapter', () => {
       ],
       context,
     );
-    assert.equal(value(current, 'llm.kv_cache.usage'), 1024 / 8192);
+    assert.equal(sampleValue(current, 'llm.kv_cache.usage'), 1024 / 8192);
     assert.throws(() => normalizeLlamacppSlots([{ id: 'x' }], context), /n_ctx|id/);
   });
 });
@@ -172,22 +165,22 @@ describe('TGI adapter', () => {
   const out = run(tgiAdapter, 'tgi/tgi-3.3-metrics-synthetic.prom');
 
   it('maps batch, queue, outcomes and token sums; marks the KV estimate', () => {
-    assert.equal(value(out, 'llm.requests.running'), 9);
-    assert.equal(value(out, 'llm.requests.waiting'), 2);
-    assert.equal(value(out, 'llm.kv_cache.capacity'), 163_840);
-    assert.equal(value(out, 'llm.kv_cache.usage', { estimated: 'true' }), 18_240 / 163_840);
-    assert.equal(value(out, 'llm.requests.finished', { outcome: 'ok', reason: 'success' }), 180);
-    assert.equal(value(out, 'llm.requests.finished', { outcome: 'rejected', reason: 'validation' }), 3);
-    assert.equal(value(out, 'llm.tokens.prompt'), 283_823);
-    assert.equal(value(out, 'llm.tokens.generated'), 76_693);
+    assert.equal(sampleValue(out, 'llm.requests.running'), 9);
+    assert.equal(sampleValue(out, 'llm.requests.waiting'), 2);
+    assert.equal(sampleValue(out, 'llm.kv_cache.capacity'), 163_840);
+    assert.equal(sampleValue(out, 'llm.kv_cache.usage', { estimated: 'true' }), 18_240 / 163_840);
+    assert.equal(sampleValue(out, 'llm.requests.finished', { outcome: 'ok', reason: 'success' }), 180);
+    assert.equal(sampleValue(out, 'llm.requests.finished', { outcome: 'rejected', reason: 'validation' }), 3);
+    assert.equal(sampleValue(out, 'llm.tokens.prompt'), 283_823);
+    assert.equal(sampleValue(out, 'llm.tokens.generated'), 76_693);
   });
 
   it('keeps its duration histograms; the per-token mean (prefill included) is marked estimated', () => {
-    assert.equal(value(out, 'gen_ai.server.request.duration', { stat: 'sum' }), 2044.941165284);
-    assert.equal(value(out, 'llm.request.queue_time', { stat: 'sum' }), 160.519850156);
-    assert.equal(value(out, 'llm.request.inference_time', { stat: 'count' }), 180);
+    assert.equal(sampleValue(out, 'gen_ai.server.request.duration', { stat: 'sum' }), 2044.941165284);
+    assert.equal(sampleValue(out, 'llm.request.queue_time', { stat: 'sum' }), 160.519850156);
+    assert.equal(sampleValue(out, 'llm.request.inference_time', { stat: 'count' }), 180);
     assert.equal(
-      value(out, 'gen_ai.server.time_per_output_token', { estimated: 'true', stat: 'sum' }),
+      sampleValue(out, 'gen_ai.server.time_per_output_token', { estimated: 'true', stat: 'sum' }),
       4.451252983,
     );
   });

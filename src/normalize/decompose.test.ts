@@ -79,6 +79,22 @@ describe('request decomposition from engine traces', () => {
     );
   });
 
+  it('SGLang slices out of order: queue and prefill become one estimated span, never a negative one', () => {
+    const input = fixture('sglang/sglang-request-trace-otlp-synthetic.json');
+    const spans = input.flatMap((rs) => rs.scopeSpans ?? []).flatMap((s) => s.spans ?? []);
+    const waiting = spans.find((s) => s.name === 'prefill_waiting');
+    const forward = spans.find((s) => s.name === 'prefill_forward');
+    assert.ok(waiting && forward);
+    waiting.endTimeUnixNano = String(BigInt(forward.startTimeUnixNano) + 1_000_000n); // overlaps the forward
+    const [decomposed] = decomposeResourceSpans(input, context).decomposed;
+    assert.ok(decomposed);
+    assert.equal(decomposed.request.queueUs, null);
+    assert.ok(decomposed.spans.every((s) => s.durationUs >= 0));
+    const combined = decomposed.spans.find((s) => s.kind === 'prefill');
+    assert.equal(combined?.estimated, true);
+    assert.equal(decomposed.spans.reduce((sum, s) => sum + s.durationUs, 0), decomposed.request.e2eUs);
+  });
+
   it('reconstructs what the simulator knows (ground truth) from its vLLM and SGLang traces', () => {
     for (const engine of ['vllm', 'sglang'] as const) {
       const replica = new EngineReplica(

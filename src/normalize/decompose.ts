@@ -194,6 +194,16 @@ export function decomposeSglangTrace(
   const forward = slice('prefill_forward');
   const dispatchDoneUs = inference !== null ? arrivalUs + e2e - inference : null;
   const firstTokenUs = ttft !== null ? arrivalUs + ttft : null;
+  // Slices must be in order (dispatch ≤ wait start ≤ wait end ≤ forward start ≤ first token);
+  // otherwise the split is not trusted and queue + prefill become one estimated span.
+  const ordered =
+    waiting !== null &&
+    forward !== null &&
+    firstTokenUs !== null &&
+    (dispatchDoneUs === null || dispatchDoneUs <= waiting.startUs) &&
+    waiting.startUs <= waiting.endUs &&
+    waiting.endUs <= forward.startUs &&
+    forward.startUs <= firstTokenUs;
   const requestId = `sglang-${rid}`;
   const replica = String(
     resource.get('k8s.pod.name') ?? resource.get('host.name') ?? resource.get('service.name') ?? 'sglang',
@@ -218,8 +228,8 @@ export function decomposeSglangTrace(
     finishedUs: arrivalUs + e2e,
     ttftUs: ttft,
     e2eUs: e2e,
-    queueUs: waiting ? waiting.endUs - waiting.startUs : null,
-    prefillUs: forward ? forward.endUs - forward.startUs : null,
+    queueUs: ordered && waiting ? waiting.endUs - waiting.startUs : null,
+    prefillUs: ordered && forward ? forward.endUs - forward.startUs : null,
     decodeUs: seconds(a.get('gen_ai.latency.time_in_model_decode')),
     promptTokens: Number(a.get('gen_ai.usage.prompt_tokens') ?? 0),
     cachedPromptTokens: Number(a.get('gen_ai.usage.cached_tokens') ?? 0),
@@ -236,7 +246,7 @@ export function decomposeSglangTrace(
       dispatchDoneUs - arrivalUs,
       false,
     ]);
-  if (waiting && forward && firstTokenUs !== null) {
+  if (ordered && waiting && forward && firstTokenUs !== null) {
     // Scheduler receive → wait-queue entry (the request_process stage, plus IPC).
     if (dispatchDoneUs !== null)
       phases.push([

@@ -21,3 +21,18 @@ export interface OtlpResourceSpans {
   resource: { attributes: OtlpAttribute[] };
   scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[];
 }
+
+export const stringAttribute = (key: string, value: string): OtlpAttribute => ({
+  key,
+  value: { stringValue: value },
+});
+export const intAttribute = (key: string, value: number): OtlpAttribute => ({
+  key,
+  value: { intValue: String(Math.round(value)) },
+});
+export const doubleAttribute = (key: string, value: number): OtlpAttribute => ({
+  key,
+  value: { doubleValue: value },
+});
+/** Epoch microseconds as OTLP's nanosecond string. */
+export const microsToNanos = (us: number): string => `${Math.round(us)}000`;

@@ -1,14 +1,13 @@
 import type { InferenceRequest } from '../model/request.ts';
 import type { Span } from '../model/span.ts';
-import type { OtlpAttribute, OtlpResourceSpans, OtlpSpan } from './otlp-json.ts';
-
-const str = (key: string, value: string): OtlpAttribute => ({ key, value: { stringValue: value } });
-const int = (key: string, value: number): OtlpAttribute => ({
-  key,
-  value: { intValue: String(Math.round(value)) },
-});
-const dbl = (key: string, value: number): OtlpAttribute => ({ key, value: { doubleValue: value } });
-const ns = (us: number): string => `${Math.round(us)}000`;
+import {
+  doubleAttribute as dbl,
+  intAttribute as int,
+  microsToNanos as ns,
+  stringAttribute as str,
+  type OtlpResourceSpans,
+  type OtlpSpan,
+} from './otlp-json.ts';
 
 /** A stable id for the request's own span: its phases point to it as their parent. */
 function requestSpanId(spans: readonly Span[], request: InferenceRequest): string {

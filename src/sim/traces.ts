@@ -2,7 +2,15 @@ import { OUTPUT_PROCESSING_US, type FinishedSequence } from './engine.ts';
 import type { Random } from './random.ts';
 import { requestKeyHalves } from '../store/request-key.ts';
 
-import type { OtlpAttribute, OtlpResourceSpans, OtlpSpan } from '../serve/otlp-json.ts';
+import {
+  doubleAttribute as dbl,
+  intAttribute as int,
+  microsToNanos as ns,
+  stringAttribute as str,
+  type OtlpAttribute,
+  type OtlpResourceSpans,
+  type OtlpSpan,
+} from '../serve/otlp-json.ts';
 
 export type { OtlpResourceSpans, OtlpSpan } from '../serve/otlp-json.ts';
 
@@ -15,13 +23,6 @@ function spanIdFor(requestId: string): string {
 const SPAN_KIND_INTERNAL = 1;
 const SPAN_KIND_SERVER = 2;
 
-const str = (key: string, value: string): OtlpAttribute => ({ key, value: { stringValue: value } });
-const int = (key: string, value: number): OtlpAttribute => ({
-  key,
-  value: { intValue: String(Math.round(value)) },
-});
-const dbl = (key: string, value: number): OtlpAttribute => ({ key, value: { doubleValue: value } });
-const ns = (us: number): string => `${Math.round(us)}000`;
 const seconds = (us: number): number => us / 1e6;
 
 /**
@@ -156,11 +157,13 @@ export function sglangRequestTrace(
       str('thread_label', 'Scheduler'),
     ],
   };
-  const requestProcess = slice(schedulerThread, 'request_process', dispatchDoneUs, dispatchDoneUs + 30);
+  // Receiving the request takes ~30 µs, but never past the moment it is first scheduled.
+  const queuedAtUs = Math.min(dispatchDoneUs + 30, done.firstScheduledUs);
+  const requestProcess = slice(schedulerThread, 'request_process', dispatchDoneUs, queuedAtUs);
   const waiting = slice(
     schedulerThread,
     'prefill_waiting',
-    dispatchDoneUs + 30,
+    queuedAtUs,
     done.firstScheduledUs,
     requestProcess,
   );
