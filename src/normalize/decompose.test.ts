@@ -92,7 +92,10 @@ describe('request decomposition from engine traces', () => {
     assert.ok(decomposed.spans.every((s) => s.durationUs >= 0));
     const combined = decomposed.spans.find((s) => s.kind === 'prefill');
     assert.equal(combined?.estimated, true);
-    assert.equal(decomposed.spans.reduce((sum, s) => sum + s.durationUs, 0), decomposed.request.e2eUs);
+    assert.equal(
+      decomposed.spans.reduce((sum, s) => sum + s.durationUs, 0),
+      decomposed.request.e2eUs,
+    );
   });
 
   it('reconstructs what the simulator knows (ground truth) from its vLLM and SGLang traces', () => {
