@@ -121,7 +121,15 @@ export function decomposeVllmSpan(
       'kb.phases': 'vllm-span',
     },
   });
-  return { request, spans: vllmPhaseSpans(request) };
+  // Built on first use: ingestion stores only the request (withDerivedPhases rebuilds on read).
+  let spans: Span[] | undefined;
+  return {
+    request,
+    get spans() {
+      spans ??= vllmPhaseSpans(request);
+      return spans;
+    },
+  };
 }
 
 /**
