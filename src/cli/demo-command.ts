@@ -150,7 +150,7 @@ export function demoCommand(): Command {
         )}\n`,
       );
       out.write(
-        `API: ${apiUrl}/api/requests  ·  ${apiUrl}/api/percentiles  ·  ${apiUrl}/api/sim/ground-truth\n`,
+        `API: ${apiUrl}/api/requests  ·  ${apiUrl}/api/percentiles  ·  ${apiUrl}/api/collector  ·  ${apiUrl}/metrics  ·  ${apiUrl}/api/sim/ground-truth\n`,
       );
       if (options.faults)
         out.write(
