@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { Command, InvalidArgumentError } from 'commander';
+import { PriceBook } from '../analyze/cost/price-book.ts';
 import { Collector } from '../collect/collector.ts';
 import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
 import { createApi } from '../serve/api.ts';
@@ -67,7 +68,8 @@ export function demoCommand(): Command {
       const durationUs = options.duration ? parseDurationMs(options.duration) * 1000 : Infinity;
       const store = await openStore(config);
       const startUs = Date.now() * 1000;
-      const fleet = new Fleet(demoFleetOptions(options.seed, startUs, options.faults));
+      const prices = new PriceBook(config.pricing.kind, config.pricing.overrides);
+      const fleet = new Fleet(demoFleetOptions(options.seed, startUs, options.faults, prices));
       // The real collection path: the engines' /metrics and DCGM exporters are scraped, vLLM and
       // SGLang send their request traces to the OTLP receiver.
       let cluster: SimCluster | null = null;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
+import { PRICING_KINDS } from '../analyze/cost/price-book.ts';
 
 const duration = z
   .string()
@@ -102,6 +103,24 @@ const collectSchema = z
   })
   .prefault({});
 
+const pricingSchema = z
+  .strictObject({
+    /** Which price applies when a GPU has several: on_demand, reserved or spot. */
+    kind: z.enum(PRICING_KINDS).default('on_demand'),
+    /** What you actually pay; the most specific entry wins (cluster over general). */
+    overrides: z
+      .array(
+        z.strictObject({
+          gpu_type: z.string().min(1),
+          cluster: z.string().optional(),
+          kind: z.enum(PRICING_KINDS).optional(),
+          usd_per_gpu_hour: z.number().positive(),
+        }),
+      )
+      .default([]),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   /** Where the embedded store and other state live. */
   data_dir: z.string().min(1).default('.kubeburner'),
@@ -124,6 +143,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   store: storeSchema,
   collect: collectSchema,
+  pricing: pricingSchema,
   slos: z.array(sloSchema).default([]),
 });
 

@@ -1,12 +1,14 @@
 import { EngineStats } from './engine-stats.ts';
 import { GPUS, type GpuType } from './hardware.ts';
 import { KvBlockPool } from './kv-cache.ts';
-import type { ModelCard } from './model-cards.ts';
+import { shareStepCost } from '../analyze/cost/step-attribution.ts';
+import { kvBytesPerToken, type ModelCard } from './model-cards.ts';
 import {
   DEFAULT_ROOFLINE,
   NO_SLOWDOWN,
   kvCacheBlocks,
   stepTime,
+  weightBytesRead,
   type RooflineParams,
   type StepSlowdown,
 } from './roofline.ts';
@@ -28,6 +30,8 @@ export interface ReplicaConfig {
   roofline: RooflineParams;
   /** Override the KV capacity (tests, or a fault that shrinks it); default derived from memory. */
   kvBlocks?: number;
+  /** What one GPU of this replica costs per hour (from the price book); 0 leaves costs at zero. */
+  usdPerGpuHour: number;
 }
 
 export function replicaConfig(
@@ -41,6 +45,7 @@ export function replicaConfig(
     gpuMemoryUtilization: 0.9,
     prefixCaching: true,
     roofline: DEFAULT_ROOFLINE,
+    usdPerGpuHour: 0,
     ...fields,
   };
 }
@@ -88,6 +93,15 @@ export interface FinishedSequence {
   preemptions: number;
   /** Time lost to preemptions: from each preemption until recompute caught up again. */
   preemptionWaitUs: number;
+  /** This request's share of the GPU time of every step it was in (docs/cost.md). */
+  cost: SequenceCost;
+}
+
+export interface SequenceCost {
+  prefillUsd: number;
+  decodeUsd: number;
+  /** Prefill steps that recomputed what a preemption threw away. */
+  recomputeUsd: number;
 }
 
 /** Time the frontend spends tokenizing before the engine queues a request (µs). */
@@ -114,6 +128,7 @@ class Sequence {
   readonly hashed: number[] = [];
   anonymous = 0;
   finished = false;
+  readonly cost: SequenceCost = { prefillUsd: 0, decodeUsd: 0, recomputeUsd: 0 };
 
   constructor(
     readonly spec: SimRequestSpec,
@@ -136,6 +151,9 @@ interface PlannedWork {
   seq: Sequence;
   tokens: number;
   prefill: boolean;
+  /** This work's share of the step's cost, and where it goes. */
+  shareUsd?: number;
+  recompute?: boolean;
 }
 
 /** One simulated engine replica: scheduler, KV cache and timing. Time only moves when told. */
@@ -152,6 +170,13 @@ export class EngineReplica {
   /** While down (crashed, loading the model) the replica accepts nothing; -1 when up. */
   downUntilUs = -1;
   lastStepUs = 0;
+  /** Cost accounting (docs/cost.md): allocated GPU time is either in a step (attributed) or idle. */
+  readonly startUs: number;
+  private lastStepEndUs: number;
+  private stepCostUsd = 0;
+  attributedUsd = 0;
+  busyUs = 0;
+  idleUs = 0;
 
   constructor(
     readonly config: ReplicaConfig,
@@ -163,6 +188,42 @@ export class EngineReplica {
       kvCacheBlocks(config.card, gpu, config.tensorParallel, config.blockSize, config.gpuMemoryUtilization);
     this.pool = new KvBlockPool(blocks, config.blockSize, config.prefixCaching);
     this.stats = new EngineStats(config.card.maxModelLen, nowUs / 1e6, config.engine);
+    this.startUs = nowUs;
+    this.lastStepEndUs = nowUs;
+  }
+
+  /** Cost of one GPU-microsecond of this replica (all its TP GPUs). */
+  private get usdPerMicrosecond(): number {
+    return (this.config.usdPerGpuHour * this.config.tensorParallel) / 3.6e9;
+  }
+
+  /**
+   * Where the allocated GPU time went up to `nowUs`: steps (attributed to requests), the step in
+   * progress (its elapsed part, not yet attributed), and idle (no step running, or down).
+   */
+  costSnapshot(nowUs: number): {
+    allocatedUsd: number;
+    attributedUsd: number;
+    inProgressUsd: number;
+    idleUsd: number;
+  } {
+    const rate = this.usdPerMicrosecond;
+    const inProgressUs = this.stepEndUs >= 0 ? nowUs - this.stepStartUs : 0;
+    const idleUs = this.idleUs + (this.stepEndUs >= 0 ? 0 : nowUs - this.lastStepEndUs);
+    return {
+      allocatedUsd: (nowUs - this.startUs) * rate,
+      attributedUsd: this.attributedUsd,
+      inProgressUsd: inProgressUs * rate,
+      idleUsd: idleUs * rate,
+    };
+  }
+
+  /** Cost so far of the requests still in the engine (running or waiting). */
+  inFlightCostUsd(): number {
+    let sum = 0;
+    for (const seq of [...this.running, ...this.waiting])
+      sum += seq.cost.prefillUsd + seq.cost.decodeUsd + seq.cost.recomputeUsd;
+    return sum;
   }
 
   get idle(): boolean {
@@ -245,6 +306,8 @@ export class EngineReplica {
       this.slowdown,
     );
     const durationUs = Math.max(1, Math.round(time.totalUs));
+    this.attributeStep(plan, durationUs);
+    this.idleUs += nowUs - this.lastStepEndUs;
     this.plan = plan;
     this.stepStartUs = nowUs;
     this.stepEndUs = nowUs + durationUs;
@@ -263,8 +326,55 @@ export class EngineReplica {
     return durationUs;
   }
 
+  /** Shares the step's cost among its work by roofline time (analyze/cost/step-attribution.ts). */
+  private attributeStep(plan: PlannedWork[], durationUs: number): void {
+    const { card, gpuType, tensorParallel, roofline } = this.config;
+    const gpu = GPUS[gpuType];
+    const prefillFlops = new Map<string, number>();
+    const decodeKvBytes = new Map<string, number>();
+    let tokens = 0;
+    plan.forEach((work, i) => {
+      tokens += work.prefill ? work.tokens : 1;
+      if (work.prefill) {
+        const before = work.seq.kvTokens - work.tokens;
+        const attention = work.tokens * before + (work.tokens * (work.tokens + 1)) / 2;
+        prefillFlops.set(
+          String(i),
+          2 * card.activeParams * work.tokens + 4 * card.layers * card.hidden * attention,
+        );
+      } else {
+        decodeKvBytes.set(String(i), work.seq.kvTokens * kvBytesPerToken(card));
+      }
+      work.recompute = work.prefill && work.seq.recomputing;
+    });
+    this.stepCostUsd = durationUs * this.usdPerMicrosecond;
+    const shares = shareStepCost({
+      costUsd: this.stepCostUsd,
+      prefillFlops,
+      decodeKvBytes,
+      weightBytes: weightBytesRead(card, tokens),
+      flopsPerSecond: gpu.bf16Tflops * 1e12 * roofline.flopsEfficiency * tensorParallel,
+      bytesPerSecond: gpu.memoryBandwidthBytesPerSec * roofline.bandwidthEfficiency * tensorParallel,
+    });
+    plan.forEach((work, i) => (work.shareUsd = shares.get(String(i)) ?? 0));
+  }
+
+  /** Adds each work's share (or a fraction of it, when a crash cut the step short) to its sequence. */
+  private chargePlan(fraction: number): void {
+    for (const work of this.plan) {
+      const usd = (work.shareUsd ?? 0) * fraction;
+      if (work.recompute) work.seq.cost.recomputeUsd += usd;
+      else if (work.prefill) work.seq.cost.prefillUsd += usd;
+      else work.seq.cost.decodeUsd += usd;
+    }
+    this.attributedUsd += this.stepCostUsd * fraction;
+  }
+
   /** Applies the step's results at its end; returns the sequences that finished. */
   endStep(nowUs: number): FinishedSequence[] {
+    this.chargePlan(1);
+    this.busyUs += nowUs - this.stepStartUs;
+    this.lastStepEndUs = nowUs;
     const finished: FinishedSequence[] = [];
     let iterationTokens = 0;
     for (const { seq, prefill } of this.plan) {
@@ -322,6 +432,12 @@ export class EngineReplica {
 
   /** Kills every sequence (replica crash); the replica stays down until `downUntilUs`. */
   crash(nowUs: number, downUntilUs: number): FinishedSequence[] {
+    if (this.stepEndUs >= 0) {
+      // The step in progress ran until now: its elapsed part is spent on the requests it served.
+      this.chargePlan((nowUs - this.stepStartUs) / (this.stepEndUs - this.stepStartUs));
+      this.busyUs += nowUs - this.stepStartUs;
+      this.lastStepEndUs = nowUs;
+    }
     const all = [...this.running, ...this.waiting];
     const finished = all.map((seq) => this.finish(seq, 'error', nowUs));
     this.running.length = 0;
@@ -436,6 +552,7 @@ export class EngineReplica {
       cachedPromptTokens: seq.cachedPromptTokens,
       preemptions: seq.preemptions,
       preemptionWaitUs: seq.preemptionWaitUs + (seq.recomputing ? nowUs - seq.preemptedAtUs : 0),
+      cost: { ...seq.cost },
     };
     s.e2e.observe((result.finishedUs - result.arrivalUs) / 1e6);
     if (seq.firstScheduledUs >= 0) s.queue.observe((seq.firstScheduledUs - seq.queuedUs) / 1e6);

@@ -14,6 +14,7 @@ import { DEFAULT_FACTOR, FAULT_DESCRIPTIONS, type FaultSpec, type GroundTruth } 
 import type { GpuType } from './hardware.ts';
 import { MODEL_CARDS, weightBytes } from './model-cards.ts';
 import { Random } from './random.ts';
+import { PriceBook } from '../analyze/cost/price-book.ts';
 import { groundTruthRecord, type Placement } from './records.ts';
 import { WorkloadGenerator, type TenantProfile, type TrafficModifier, type Workload } from './workload.ts';
 
@@ -38,6 +39,8 @@ export interface FleetOptions {
   replicas: FleetReplicaSpec[];
   workload: Workload;
   faults?: FaultSpec[];
+  /** Prices each replica's GPUs (default: the built-in on-demand list prices). */
+  prices?: PriceBook;
 }
 
 export interface SimReplica {
@@ -87,6 +90,7 @@ export class Fleet {
   constructor(readonly options: FleetOptions) {
     this.random = new Random(options.seed);
     this.nowUs = options.startUs;
+    const prices = options.prices ?? new PriceBook();
     this.replicas = options.replicas.map((spec) => {
       const card = MODEL_CARDS[spec.model];
       if (!card) throw new Error(`replica ${spec.replica}: unknown model ${spec.model}`);
@@ -97,6 +101,7 @@ export class Fleet {
           card,
           gpuType: spec.gpuType,
           tensorParallel: spec.tensorParallel,
+          usdPerGpuHour: prices.usdPerGpuHour(spec.gpuType, spec.cluster),
           ...spec.overrides,
         }),
         options.startUs,

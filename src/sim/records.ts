@@ -74,10 +74,16 @@ export function groundTruthRecord(
     retries: 0,
     preemptions: done.preemptions,
     promptFamily: spec.promptFamily,
-    costUsd: null,
+    costUsd: done.cost.prefillUsd + done.cost.decodeUsd + done.cost.recomputeUsd,
     attributes: { 'sim.finish_reason': done.finishReason },
   };
   const spans: Span[] = [];
+  // Compute is priced on the phases that used it; waiting and transport hold no GPU work ($0).
+  const costOf: Partial<Record<SpanKind, number>> = {
+    prefill: done.cost.prefillUsd,
+    decode: done.cost.decodeUsd,
+    preemption_wait: done.cost.recomputeUsd,
+  };
   const add = (
     kind: SpanKind,
     name: string,
@@ -96,7 +102,7 @@ export function groundTruthRecord(
       startUs,
       durationUs: Math.max(0, endUs - startUs),
       estimated: false,
-      costUsd: null,
+      costUsd: costOf[kind] ?? 0,
       attributes,
     };
     spans.push(span);

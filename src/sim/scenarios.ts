@@ -1,3 +1,4 @@
+import type { PriceBook } from '../analyze/cost/price-book.ts';
 import type { FaultSpec } from './faults.ts';
 import type { FleetOptions, FleetReplicaSpec } from './fleet.ts';
 import type { TenantProfile } from './workload.ts';
@@ -141,8 +142,14 @@ export function demoFaults(): FaultSpec[] {
   ];
 }
 
-export function demoFleetOptions(seed: number, startUs: number, withFaults = true): FleetOptions {
+export function demoFleetOptions(
+  seed: number,
+  startUs: number,
+  withFaults = true,
+  prices?: PriceBook,
+): FleetOptions {
   return {
+    ...(prices ? { prices } : {}),
     seed,
     startUs,
     replicas: demoReplicas(),

@@ -1,4 +1,3 @@
-import { PROVISIONAL_GPU_HOUR_USD } from '../analyze/cost/list-prices.ts';
 import type { FinishedSequence } from './engine.ts';
 import { OUTPUT_PROCESSING_US } from './engine.ts';
 import type { Fleet } from './fleet.ts';
@@ -41,7 +40,7 @@ export class FleetStatus {
     const errors = this.window.filter((w) => !w.ok).length;
     // Allocated GPUs cost money whether or not they serve (idle is part of the bill).
     const spendPerHourUsd = this.fleet.replicas.reduce(
-      (sum, r) => sum + r.spec.tensorParallel * (PROVISIONAL_GPU_HOUR_USD[r.spec.gpuType] ?? 0),
+      (sum, r) => sum + r.spec.tensorParallel * r.engine.config.usdPerGpuHour,
       0,
     );
     const activeFaults = this.fleet.groundTruth

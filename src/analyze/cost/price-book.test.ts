@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_PRICES, PriceBook } from './price-book.ts';
+
+describe('price book', () => {
+  it('prices every GPU type the simulator knows, on demand, and says where each price comes from', () => {
+    const book = new PriceBook();
+    for (const gpu of ['H100', 'H200', 'A100', 'L4']) {
+      const entry = book.entryFor(gpu);
+      assert.ok(entry.usdPerGpuHour > 0);
+      assert.ok(entry.source.length > 0 && /^\d{4}-\d{2}$/.test(entry.asOf));
+    }
+    assert.ok(DEFAULT_PRICES.every((e) => typeof e.verified === 'boolean'));
+  });
+
+  it('lets config override by GPU type, and a cluster-specific price win in its cluster', () => {
+    const book = new PriceBook('on_demand', [
+      { gpu_type: 'H100', usd_per_gpu_hour: 4.1 },
+      { gpu_type: 'H100', cluster: 'eu-west-4', usd_per_gpu_hour: 3.5 },
+    ]);
+    assert.equal(book.usdPerGpuHour('H100', 'us-east-1'), 4.1);
+    assert.equal(book.usdPerGpuHour('H100', 'eu-west-4'), 3.5);
+    assert.equal(book.usdPerGpuHour('A100'), new PriceBook().usdPerGpuHour('A100'));
+    assert.equal(new PriceBook('reserved').usdPerGpuHour('H100'), 4.916);
+  });
+
+  it('refuses to price a GPU it knows nothing about (never a silent $0)', () => {
+    assert.throws(
+      () => new PriceBook().usdPerGpuHour('B200'),
+      /no on_demand price for GPU type B200: add one under pricing.overrides/,
+    );
+    assert.throws(() => new PriceBook('spot').usdPerGpuHour('H100'), /no spot price/);
+  });
+});
