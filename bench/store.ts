@@ -6,6 +6,7 @@
  * cost rollup over 30 days, and one request with its spans by id. ClickHouse runs in-process
  * through chdb (the modern engine), so both backends share this machine's 2 cores.
  */
+import { chargebackReport } from '../src/analyze/cost/chargeback.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ interface Result {
   generateRequestsPerSec: number;
   ttftPercentilesMs: number;
   costRollupMs: number;
+  chargebackMs: number;
   byIdMedianMs: number;
   byIdP95Ms: number;
   rssMb: number;
@@ -86,6 +88,13 @@ async function run(name: string, store: Store): Promise<Result> {
       ],
     }),
   );
+  const chargebackMs = await bestOf3(() =>
+    chargebackReport(store, {
+      range: { fromUs: START_US, toUs: END_US },
+      by: ['team', 'cluster', 'workload', 'model'],
+      granularity: 'day',
+    }),
+  );
   const costRollupMs = await bestOf3(() =>
     store.aggregateRequests({
       range: { fromUs: START_US, toUs: END_US },
@@ -113,6 +122,7 @@ async function run(name: string, store: Store): Promise<Result> {
     generateRequestsPerSec: REQUESTS / (generateMs / 1000),
     ttftPercentilesMs,
     costRollupMs,
+    chargebackMs,
     byIdMedianMs: lookups[Math.floor(lookups.length / 2)] as number,
     byIdP95Ms: lookups[Math.floor(lookups.length * 0.95)] as number,
     rssMb: process.memoryUsage().rss / 2 ** 20,
@@ -149,6 +159,7 @@ console.log(
       'insert rows/s',
       'TTFT p50/95/99 by model, 24 h',
       'cost by team, 30 d',
+      'chargeback team×cluster×workload×model×day, 30 d',
       'by id (median / p95)',
       'RSS',
     ],
@@ -158,6 +169,7 @@ console.log(
       f(r.insertRowsPerSec),
       `${f(r.ttftPercentilesMs, 1)} ms`,
       `${f(r.costRollupMs, 1)} ms`,
+      `${f(r.chargebackMs, 1)} ms`,
       `${f(r.byIdMedianMs, 1)} / ${f(r.byIdP95Ms, 1)} ms`,
       `${f(r.rssMb)} MB`,
     ]),

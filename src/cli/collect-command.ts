@@ -1,3 +1,4 @@
+import { PriceBook } from '../analyze/cost/price-book.ts';
 import { serve } from '@hono/node-server';
 import { Command } from 'commander';
 import { Collector } from '../collect/collector.ts';
@@ -34,6 +35,7 @@ export function collectCommand(): Command {
         store,
         log,
         context: { cluster: collect.cluster },
+        prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
         otlp: collect.otlp.enabled
           ? { host: collect.otlp.host, port: collect.otlp.port, maxBodyBytes: collect.otlp.max_body_bytes }
           : null,

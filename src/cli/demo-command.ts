@@ -82,6 +82,7 @@ export function demoCommand(): Command {
         store,
         log,
         context: { cluster: 'unknown' },
+        prices,
         otlp: { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 * 1024 },
         discovery: {
           targets: async () =>
@@ -91,6 +92,8 @@ export function demoCommand(): Command {
                 cluster: e.cluster,
                 replica: e.kind === 'engine' ? e.name : undefined,
                 model: e.kind === 'engine' ? fleet.replicaByName(e.name)?.spec.model : undefined,
+                gpu_type: e.kind === 'engine' ? fleet.replicaByName(e.name)?.spec.gpuType : undefined,
+                gpu_count: e.kind === 'engine' ? (fleet.replicaByName(e.name)?.spec.tensorParallel ?? 1) : 1,
                 interval_s: 2,
                 timeout_s: 1,
                 slots: e.engine === 'llamacpp',

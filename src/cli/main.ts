@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
+import { chargebackCommand } from './chargeback-command.ts';
 import { collectCommand } from './collect-command.ts';
 import { configCommand } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(configCommand());
   program.addCommand(storeCommand());
   program.addCommand(requestsCommand());
+  program.addCommand(chargebackCommand());
   return program;
 }
 

@@ -3,11 +3,18 @@ import type { DecomposedRequest, TraceContext } from '../normalize/decompose.ts'
 import type { MetricSample } from '../model/metric-sample.ts';
 import type { Logger } from '../util/log.ts';
 import { IngestBuffer } from './ingest-buffer.ts';
+import type { PriceBook } from '../analyze/cost/price-book.ts';
+import { TimeShareCostEstimator, type ReplicaHardware } from '../analyze/cost/time-share-estimate.ts';
 import { OtlpGrpcReceiver } from './otlp/grpc-receiver.ts';
 import { OtlpIngest } from './otlp/ingest.ts';
 import { OtlpHttpReceiver } from './otlp/receiver.ts';
 import { Scraper, type TargetHealth } from './scrape/scraper.ts';
-import { StaticDiscovery, type ScrapeTargetConfig, type TargetDiscovery } from './scrape/targets.ts';
+import {
+  StaticDiscovery,
+  replicaOf,
+  type ScrapeTargetConfig,
+  type TargetDiscovery,
+} from './scrape/targets.ts';
 
 export interface CollectorOptions {
   store: Store;
@@ -19,6 +26,8 @@ export interface CollectorOptions {
   maxPendingRequests?: number;
   /** Scraped samples as stored (counters as increases), for exporters such as the canonical /metrics. */
   onSamples?: (samples: readonly MetricSample[]) => void;
+  /** Prices collected requests by time share; without it they stay unpriced. */
+  prices?: PriceBook;
   /** Requests accepted from traces. */
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
 }
@@ -31,8 +40,14 @@ export class Collector {
   readonly grpcReceiver: OtlpGrpcReceiver | null;
   /** Replica (pod) → model and cluster, learned from scraped series; joins traces to them. */
   private readonly replicas = new Map<string, { model: string; cluster: string }>();
+  /** Replica → GPU type and count from the scrape targets; prices collected requests. */
+  private readonly hardware = new Map<string, ReplicaHardware>();
 
   constructor(private readonly options: CollectorOptions) {
+    this.learnHardware(options.targets ?? []);
+    const estimator = options.prices
+      ? new TimeShareCostEstimator(options.prices, (replica) => this.hardware.get(replica))
+      : null;
     this.buffer = new IngestBuffer(options.store, options.log, {
       maxPendingRequests: options.maxPendingRequests,
     });
@@ -42,6 +57,7 @@ export class Collector {
       options.log,
       {
         observe: (samples) => {
+          estimator?.observeSamples(samples);
           for (const s of samples) {
             if (s.engine !== 'dcgm' && s.model !== 'unknown')
               this.replicas.set(s.replica, { model: s.model, cluster: s.cluster });
@@ -56,6 +72,7 @@ export class Collector {
       buffer: this.buffer,
       log: options.log,
       onRequests: (requests) => options.onRequests?.(requests),
+      priceRequest: estimator ? (request) => estimator.price(request) : undefined,
     });
     const otlp = options.otlp;
     this.receiver = otlp
@@ -86,7 +103,13 @@ export class Collector {
   }
 
   async startScraping(): Promise<void> {
+    if (this.options.discovery) this.learnHardware(await this.options.discovery.targets());
     await this.scraper.sync();
+  }
+
+  private learnHardware(targets: readonly ScrapeTargetConfig[]): void {
+    for (const t of targets)
+      if (t.gpu_type) this.hardware.set(replicaOf(t), { gpuType: t.gpu_type, gpuCount: t.gpu_count });
   }
 
   status(): {

@@ -10,6 +10,8 @@ import { parseTimeUs } from '../util/time.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
+import { CHARGEBACK_DIMENSIONS, calendarPeriod, chargebackReport } from '../analyze/cost/chargeback.ts';
+import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 
 export interface ApiOptions {
   store: Store;
@@ -164,6 +166,36 @@ export function createApi(options: ApiOptions): Hono {
       ],
     });
     return c.json({ by: query.by, rows });
+  });
+  app.get('/api/chargeback', async (c) => {
+    const query = parse(
+      z.object({
+        from: z.string().default('30d'),
+        to: z.string().default('now'),
+        period: z.string().optional(),
+        by: z
+          .string()
+          .default('team')
+          .transform((v) => v.split(',').filter(Boolean))
+          .pipe(z.array(z.enum(CHARGEBACK_DIMENSIONS)).min(1)),
+        granularity: z.enum(['day', 'month', 'total']).default('month'),
+        format: z.enum(['json', 'csv']).default('json'),
+      }),
+      c.req.query(),
+    );
+    const reportRange = query.period
+      ? calendarPeriod(query.period)
+      : range({ from: query.from, to: query.to }, nowUs());
+    const report = await chargebackReport(store, {
+      range: reportRange,
+      by: query.by,
+      granularity: query.granularity,
+    });
+    if (query.format === 'json') return c.json(report);
+    return c.body(chargebackCsv(report), 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': 'attachment; filename="kubeburner-chargeback.csv"',
+    });
   });
   for (const [name, read] of Object.entries(options.extras ?? {}))
     app.get(`/api/${name}`, (c) => c.json(read() as object));

@@ -11,6 +11,9 @@ export const scrapeTargetSchema = z.strictObject({
   replica: z.string().optional(),
   /** Model, for engines whose metrics do not name it (llama.cpp, TGI, Triton). */
   model: z.string().optional(),
+  /** GPU type and count behind this replica; prices its collected requests (see docs/cost.md). */
+  gpu_type: z.string().optional(),
+  gpu_count: z.number().int().positive().default(1),
   interval_s: z.number().positive().default(15),
   timeout_s: z.number().positive().default(5),
   /** llama.cpp: also read /slots for KV occupancy (2026 builds have no KV gauge). */

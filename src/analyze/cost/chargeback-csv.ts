@@ -1,0 +1,73 @@
+import { stringify } from 'csv-stringify/sync';
+import type { ChargebackReport, ChargebackRow } from './chargeback.ts';
+
+/**
+ * Chargeback rows as CSV for finance. Column names follow the FinOps FOCUS specification where a
+ * FOCUS column means the same thing (charge period, billed/effective cost, currency, consumed
+ * quantity and unit, tags); our own columns carry the `x_` prefix FOCUS reserves for extensions.
+ * This is a FOCUS-aligned export of internal showback, not a provider's FOCUS billing dataset.
+ */
+export function chargebackCsv(report: ChargebackReport): string {
+  const dimensionColumns = report.by.map((d) => `x_${capitalise(d)}`);
+  const header = [
+    'ChargePeriodStart',
+    'ChargePeriodEnd',
+    'ChargeCategory',
+    'ChargeDescription',
+    'BillingCurrency',
+    'BilledCost',
+    'EffectiveCost',
+    'ConsumedQuantity',
+    'ConsumedUnit',
+    'ServiceCategory',
+    'ServiceName',
+    'Tags',
+    ...dimensionColumns,
+    'x_Requests',
+    'x_UnpricedRequests',
+    'x_PromptTokens',
+    'x_CachedPromptTokens',
+    'x_OutputTokens',
+    'x_UsdPer1kTokens',
+  ];
+  const records = report.rows.map((row) => [
+    isoUtc(row.periodStartUs),
+    isoUtc(row.periodEndUs),
+    'Usage',
+    description(row, report),
+    'USD',
+    money(row.costUsd),
+    money(row.costUsd),
+    String(row.promptTokens + row.outputTokens),
+    'Tokens',
+    'AI and Machine Learning',
+    'LLM inference (KubeBurner)',
+    JSON.stringify(Object.fromEntries(report.by.map((d) => [`kubeburner/${d}`, row.group[d] ?? '']))),
+    ...report.by.map((d) => row.group[d] ?? ''),
+    String(row.requests),
+    String(row.unpricedRequests),
+    String(row.promptTokens),
+    String(row.cachedPromptTokens),
+    String(row.outputTokens),
+    row.usdPer1kTokens === null ? '' : row.usdPer1kTokens.toFixed(6),
+  ]);
+  return stringify([header, ...records], { record_delimiter: 'unix' });
+}
+
+function description(row: ChargebackRow, report: ChargebackReport): string {
+  const parts = report.by.map((d) => `${d}=${row.group[d] ?? ''}`);
+  return `GPU time for LLM inference, ${parts.join(' ')}`;
+}
+
+/** Cost to 1e-6 USD: finance sums many small rows, so cents would lose money in rounding. */
+function money(usd: number): string {
+  return usd.toFixed(6);
+}
+
+function isoUtc(us: number): string {
+  return new Date(us / 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

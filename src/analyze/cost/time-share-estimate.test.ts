@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { makeRequest } from '../../model/request.ts';
+import { PriceBook } from './price-book.ts';
+import { TimeShareCostEstimator } from './time-share-estimate.ts';
+
+const book = new PriceBook('on_demand', [{ gpu_type: 'H100', usd_per_gpu_hour: 3.6 }]);
+const hardware = new Map([['vllm-0', { gpuType: 'H100', gpuCount: 2 }]]);
+const sample = (replica: string, value: number) => ({
+  timeMs: 0,
+  name: 'llm.requests.running',
+  value,
+  cluster: 'default',
+  model: 'm',
+  replica,
+  engine: 'vllm',
+  labels: {},
+});
+
+describe('time-share cost estimate for collected requests', () => {
+  it('charges $/h × GPUs × wall time ÷ the running batch, and marks it estimated', () => {
+    const estimator = new TimeShareCostEstimator(book, (r) => hardware.get(r));
+    estimator.observeSamples([sample('vllm-0', 4)]);
+    const request = makeRequest({ requestId: 'a', arrivalUs: 0, replica: 'vllm-0', e2eUs: 2_000_000 });
+    estimator.price(request);
+    // $3.60/GPU-h × 2 GPUs × 2 s / 3600 s ÷ 4 running = $0.001
+    assert.ok(Math.abs(request.costUsd! - 0.001) < 1e-12, String(request.costUsd));
+    assert.equal(request.gpuType, 'H100');
+    assert.equal(request.attributes['kb.cost'], 'estimated:time-share');
+  });
+
+  it('leaves cost null when the GPU type is unknown or has no price, and keeps an existing cost', () => {
+    const estimator = new TimeShareCostEstimator(book, () => undefined);
+    const unknown = makeRequest({ requestId: 'b', arrivalUs: 0, replica: 'x', e2eUs: 1_000_000 });
+    estimator.price(unknown);
+    assert.equal(unknown.costUsd, null);
+    const noPrice = makeRequest({ requestId: 'c', arrivalUs: 0, gpuType: 'MI300X', e2eUs: 1_000_000 });
+    estimator.price(noPrice);
+    assert.equal(noPrice.costUsd, null);
+    const priced = makeRequest({ requestId: 'd', arrivalUs: 0, gpuType: 'H100', e2eUs: 1, costUsd: 7 });
+    estimator.price(priced);
+    assert.equal(priced.costUsd, 7);
+  });
+
+  it('treats a missing or zero running gauge as a batch of one', () => {
+    const estimator = new TimeShareCostEstimator(book, (r) => hardware.get(r));
+    estimator.observeSamples([sample('vllm-0', 0)]);
+    const request = makeRequest({ requestId: 'e', arrivalUs: 0, replica: 'vllm-0', e2eUs: 3_600_000_000 });
+    estimator.price(request);
+    assert.ok(Math.abs(request.costUsd! - 7.2) < 1e-9);
+  });
+});

@@ -1,0 +1,86 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
+import {
+  CHARGEBACK_DIMENSIONS,
+  calendarPeriod,
+  chargebackReport,
+  type ChargebackDimension,
+  type ChargebackGranularity,
+} from '../analyze/cost/chargeback.ts';
+import { formatUs, parseTimeUs } from '../util/time.ts';
+import { commandContext, withStore } from './context.ts';
+import { renderTable } from './table.ts';
+
+interface ChargebackOptions {
+  from?: string;
+  to?: string;
+  period?: string;
+  by: ChargebackDimension[];
+  granularity: ChargebackGranularity;
+  csv?: boolean;
+  json?: boolean;
+}
+
+function dimensions(value: string, previous: ChargebackDimension[] | undefined): ChargebackDimension[] {
+  const parsed = value.split(',').map((d) => d.trim());
+  for (const d of parsed)
+    if (!(CHARGEBACK_DIMENSIONS as readonly string[]).includes(d))
+      throw new InvalidArgumentError(`unknown dimension "${d}": use ${CHARGEBACK_DIMENSIONS.join(', ')}`);
+  return [...(previous ?? []), ...(parsed as ChargebackDimension[])];
+}
+
+export function chargebackCommand(): Command {
+  return new Command('chargeback')
+    .description('GPU cost by team, cluster, workload or model per day or month; --csv for finance')
+    .option('--from <time>', 'start: ISO date, epoch ms or 30d (ago)')
+    .option('--to <time>', 'end (exclusive)', 'now')
+    .option('--period <period>', 'a calendar period instead of --from/--to: 2026-11, 2026-Q4 or 2026')
+    .option(
+      '--by <dimension>',
+      `group by (repeatable or comma list): ${CHARGEBACK_DIMENSIONS.join(', ')}`,
+      dimensions,
+    )
+    .option('--granularity <g>', 'day, month or total', 'month')
+    .option('--csv', 'print FOCUS-aligned CSV')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: ChargebackOptions, command: Command) => {
+      if (!['day', 'month', 'total'].includes(options.granularity))
+        throw new RangeError(`--granularity must be day, month or total, not "${options.granularity}"`);
+      if (options.period && options.from) throw new RangeError('give either --period or --from/--to');
+      const range = options.period
+        ? calendarPeriod(options.period)
+        : { fromUs: parseTimeUs(options.from ?? '30d'), toUs: parseTimeUs(options.to ?? 'now') };
+      const { config } = commandContext(command);
+      const report = await withStore(config, (store) =>
+        chargebackReport(store, { range, by: options.by ?? ['team'], granularity: options.granularity }),
+      );
+      if (options.csv) return void process.stdout.write(chargebackCsv(report));
+      if (options.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
+      const head = [
+        'period start',
+        ...report.by,
+        'requests',
+        'unpriced',
+        'in tokens',
+        'out tokens',
+        '$/1k tok',
+        'cost',
+      ];
+      const rows = report.rows.map((r) => [
+        formatUs(r.periodStartUs).slice(0, 10),
+        ...report.by.map((d) => r.group[d] ?? ''),
+        r.requests,
+        r.unpricedRequests,
+        r.promptTokens,
+        r.outputTokens,
+        r.usdPer1kTokens === null ? '—' : r.usdPer1kTokens.toFixed(4),
+        `$${r.costUsd.toFixed(2)}`,
+      ]);
+      process.stdout.write(`${renderTable(head, rows)}\n`);
+      process.stdout.write(
+        `total $${report.totals.costUsd.toFixed(2)} for ${report.totals.requests} requests` +
+          (report.totals.unpricedRequests > 0 ? ` (${report.totals.unpricedRequests} unpriced)` : '') +
+          ` from ${formatUs(range.fromUs)} to ${formatUs(range.toUs)}\n`,
+      );
+    });
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { serve } from '@hono/node-server';
+import { parse } from 'csv-parse/sync';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import type { Store } from '../store/store.ts';
+import { syntheticData } from '../../test/support/synthetic.ts';
+import { createApi } from './api.ts';
+
+const NOV_1 = Date.UTC(2026, 10, 1) * 1000;
+
+describe('GET /api/chargeback over HTTP', () => {
+  let store: Store;
+  let server: Server;
+  let base: string;
+  let totalCost: number;
+
+  before(async () => {
+    store = await DuckDbStore.open({ path: join(mkdtempSync(join(tmpdir(), 'kb-api-')), 'store.duckdb') });
+    await store.init();
+    const data = syntheticData({ seed: 5, count: 500, startUs: NOV_1, spanUs: 5 * 86_400_000_000 });
+    totalCost = data.requests.reduce((s, r) => s + (r.costUsd ?? 0), 0);
+    await store.writeBatch(data);
+    const app = createApi({ store, nowUs: () => NOV_1 + 10 * 86_400_000_000 });
+    server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+    });
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await store.close();
+  });
+
+  it('returns the month’s cost by team as JSON', async () => {
+    const res = await fetch(`${base}/api/chargeback?period=2026-11&by=team`);
+    assert.equal(res.status, 200);
+    const report = (await res.json()) as { rows: { group: { team: string } }[]; totals: { costUsd: number } };
+    assert.ok(report.rows.length >= 4);
+    assert.ok(Math.abs(report.totals.costUsd - totalCost) < 1e-6);
+  });
+
+  it('serves CSV as an attachment with one row per team and cluster', async () => {
+    const res = await fetch(`${base}/api/chargeback?period=2026-11&by=team,cluster&format=csv`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment/);
+    const rows = parse(await res.text(), { columns: true }) as Record<string, string>[];
+    const pairs = new Set(rows.map((r) => `${r.x_Team}|${r.x_Cluster}`));
+    assert.equal(pairs.size, rows.length);
+    assert.ok(Math.abs(rows.reduce((s, r) => s + Number(r.BilledCost), 0) - totalCost) < 1e-4);
+  });
+
+  it('answers 400 naming the bad parameter', async () => {
+    const badDimension = await fetch(`${base}/api/chargeback?by=colour`);
+    assert.equal(badDimension.status, 400);
+    assert.match(((await badDimension.json()) as { error: string }).error, /by/);
+    const badPeriod = await fetch(`${base}/api/chargeback?period=2026-13`);
+    assert.equal(badPeriod.status, 400);
+    assert.match(((await badPeriod.json()) as { error: string }).error, /invalid month/);
+  });
+});
