@@ -28,7 +28,7 @@ describe('kubeburner collect', () => {
         `  otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: null }`,
         '  scrape:',
         '    targets:',
-        `      - { url: '${engineUrl}', replica: vllm-qwen3-8b-0, interval_s: 0.5 }`,
+        `      - { url: '${engineUrl}', replica: vllm-qwen3-8b, gpu_type: H100, gpu_count: 1, interval_s: 0.5 }`,
       ].join('\n'),
     );
     const child = spawn(
@@ -37,38 +37,60 @@ describe('kubeburner collect', () => {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const [firstLine] = await new Promise<string[]>((resolve) =>
-      createInterface({ input: child.stdout }).once('line', (l) => resolve([l])),
-    );
-    assert.match(
-      firstLine ?? '',
-      /collecting: 1 scrape targets, OTLP\/HTTP on http:\/\/127\.0\.0\.1:\d+\/v1\/traces/,
-    );
-    const otlp = await fetch(`http://127.0.0.1:${otlpPort}/v1/traces`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: readFileSync('../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json'),
-    });
-    assert.equal(otlp.status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/collector`)).json()) as {
-      targets: { up: boolean; engine: string; scrapes: number }[];
-      otlp: { acceptedRequests: number };
-    };
-    assert.equal(status.targets[0]?.up, true);
-    assert.equal(status.targets[0]?.engine, 'vllm');
-    assert.ok((status.targets[0]?.scrapes ?? 0) >= 2);
-    assert.equal(status.otlp.acceptedRequests, 2);
-    const metrics = parseExposition(await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text());
-    const waiting = metrics.families.find((f) => f.name === 'kubeburner_llm_requests_waiting')?.samples[0];
-    assert.equal(waiting?.value, 3);
-    assert.equal(waiting?.labels.replica, 'vllm-qwen3-8b-0');
-    const requests = (await (
-      await fetch(`http://127.0.0.1:${apiPort}/api/requests?from=0&to=now&limit=10`)
-    ).json()) as { requests: { requestId: string; replica: string; model: string }[] };
-    assert.equal(requests.requests.length, 2);
-    child.kill('SIGINT');
-    assert.equal(await exit, 0);
-    engine.close();
+    // A failed assertion must not leave the collector running (the test would never end).
+    const stop = () => child.exitCode === null && child.kill('SIGKILL');
+    process.once('exit', stop);
+    try {
+      const [firstLine] = await new Promise<string[]>((resolve) =>
+        createInterface({ input: child.stdout }).once('line', (l) => resolve([l])),
+      );
+      assert.match(
+        firstLine ?? '',
+        /collecting: 1 scrape targets, OTLP\/HTTP on http:\/\/127\.0\.0\.1:\d+\/v1\/traces/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 700)); // a scrape first: it gives the batch size
+      const otlp = await fetch(`http://127.0.0.1:${otlpPort}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: readFileSync('../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json'),
+      });
+      assert.equal(otlp.status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/collector`)).json()) as {
+        targets: { up: boolean; engine: string; scrapes: number }[];
+        otlp: { acceptedRequests: number };
+      };
+      assert.equal(status.targets[0]?.up, true);
+      assert.equal(status.targets[0]?.engine, 'vllm');
+      assert.ok((status.targets[0]?.scrapes ?? 0) >= 2);
+      assert.equal(status.otlp.acceptedRequests, 2);
+      const metrics = parseExposition(await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text());
+      const waiting = metrics.families.find((f) => f.name === 'kubeburner_llm_requests_waiting')?.samples[0];
+      assert.equal(waiting?.value, 3);
+      assert.equal(waiting?.labels.replica, 'vllm-qwen3-8b');
+      const requests = (await (
+        await fetch(`http://127.0.0.1:${apiPort}/api/requests?from=0&to=now&limit=10`)
+      ).json()) as {
+        requests: {
+          requestId: string;
+          replica: string;
+          model: string;
+          e2eUs: number;
+          costUsd: number | null;
+          attributes: Record<string, string>;
+        }[];
+      };
+      assert.equal(requests.requests.length, 2);
+      // Priced by time share: H100 on-demand default × e2e ÷ the 14 running in the scraped fixture.
+      for (const r of requests.requests) {
+        assert.equal(r.attributes['kb.cost'], 'estimated:time-share', JSON.stringify(r));
+        assert.ok(Math.abs(r.costUsd! - (6.88 * r.e2eUs) / 3.6e9 / 14) < 1e-12, `${r.costUsd}`);
+      }
+      child.kill('SIGINT');
+      assert.equal(await exit, 0);
+    } finally {
+      stop();
+      engine.close();
+    }
   });
 });

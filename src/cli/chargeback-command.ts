@@ -80,6 +80,7 @@ export function chargebackCommand(): Command {
       process.stdout.write(
         `total $${report.totals.costUsd.toFixed(2)} for ${report.totals.requests} requests` +
           (report.totals.unpricedRequests > 0 ? ` (${report.totals.unpricedRequests} unpriced)` : '') +
+          (report.idleCostUsd > 0 ? `, idle GPU $${report.idleCostUsd.toFixed(2)} (not in team costs)` : '') +
           ` from ${formatUs(range.fromUs)} to ${formatUs(range.toUs)}\n`,
       );
     });

@@ -57,7 +57,9 @@ export class Collector {
       options.log,
       {
         observe: (samples) => {
-          estimator?.observeSamples(samples);
+          const idle = estimator?.observeSamples(samples) ?? [];
+          // Derived idle cost; when the buffer is full it is dropped like the scrape it came from.
+          if (idle.length > 0 && this.buffer.offerSamples(idle)) options.onSamples?.(idle);
           for (const s of samples) {
             if (s.engine !== 'dcgm' && s.model !== 'unknown')
               this.replicas.set(s.replica, { model: s.model, cluster: s.cluster });

@@ -490,6 +490,15 @@ export const CANONICAL_METRICS = [
     semconv: false,
     sources: { dcgm: '`DCGM_FI_PROF_PCIE_TX_BYTES` / `DCGM_FI_PROF_PCIE_RX_BYTES` (already rates)' },
   },
+  {
+    name: 'llm.gpu.idle_cost',
+    instrument: 'counter',
+    unit: 'USD',
+    description:
+      'GPU cost of a replica while it runs no request (derived by KubeBurner: $/GPU-h × GPUs × time with the running gauge at 0)',
+    semconv: false,
+    sources: {},
+  },
 ] as const satisfies readonly CanonicalMetric[];
 
 export type CanonicalMetricName = (typeof CANONICAL_METRICS)[number]['name'];

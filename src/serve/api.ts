@@ -180,6 +180,7 @@ export function createApi(options: ApiOptions): Hono {
           .pipe(z.array(z.enum(CHARGEBACK_DIMENSIONS)).min(1)),
         granularity: z.enum(['day', 'month', 'total']).default('month'),
         format: z.enum(['json', 'csv']).default('json'),
+        include_idle: z.enum(['true', 'false']).default('true'),
       }),
       c.req.query(),
     );
@@ -190,6 +191,7 @@ export function createApi(options: ApiOptions): Hono {
       range: reportRange,
       by: query.by,
       granularity: query.granularity,
+      includeIdle: query.include_idle === 'true',
     });
     if (query.format === 'json') return c.json(report);
     return c.body(chargebackCsv(report), 200, {

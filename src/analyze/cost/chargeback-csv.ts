@@ -23,6 +23,7 @@ export function chargebackCsv(report: ChargebackReport): string {
     'ServiceName',
     'Tags',
     ...dimensionColumns,
+    'x_CostKind',
     'x_Requests',
     'x_UnpricedRequests',
     'x_PromptTokens',
@@ -44,6 +45,7 @@ export function chargebackCsv(report: ChargebackReport): string {
     'LLM inference (KubeBurner)',
     JSON.stringify(Object.fromEntries(report.by.map((d) => [`kubeburner/${d}`, row.group[d] ?? '']))),
     ...report.by.map((d) => row.group[d] ?? ''),
+    row.kind,
     String(row.requests),
     String(row.unpricedRequests),
     String(row.promptTokens),
@@ -56,6 +58,7 @@ export function chargebackCsv(report: ChargebackReport): string {
 
 function description(row: ChargebackRow, report: ChargebackReport): string {
   const parts = report.by.map((d) => `${d}=${row.group[d] ?? ''}`);
+  if (row.kind === 'idle') return `Idle GPU time (no request running), ${parts.join(' ')}`;
   return `GPU time for LLM inference, ${parts.join(' ')}`;
 }
 

@@ -136,6 +136,64 @@ describe('chargeback report', () => {
   });
 });
 
+describe('chargeback idle lines', () => {
+  it('reports idle GPU cost per cluster and model apart from team usage', async () => {
+    const store = await DuckDbStore.open({
+      path: join(mkdtempSync(join(tmpdir(), 'kb-idle-')), 'store.duckdb'),
+    });
+    try {
+      await store.init();
+      await store.writeBatch({
+        requests: [
+          makeRequest({ requestId: 'r1', arrivalUs: NOV_10 + 1000, team: 'ads', cluster: 'c1', costUsd: 2 }),
+        ],
+        spans: [],
+      });
+      const idle = (timeMs: number, cluster: string, value: number) => ({
+        timeMs,
+        name: 'llm.gpu.idle_cost',
+        value,
+        cluster,
+        model: 'm',
+        replica: `${cluster}-0`,
+        engine: 'vllm',
+        labels: {},
+      });
+      const t = NOV_10 / 1000;
+      await store.writeMetricSamples([idle(t + 1, 'c1', 0.25), idle(t + 2, 'c1', 0.5), idle(t + 3, 'c2', 1)]);
+      const report = await chargebackReport(store, {
+        range: { fromUs: NOV_10, toUs: NOV_10 + DAY_US },
+        by: ['team', 'cluster'],
+        granularity: 'total',
+      });
+      assert.equal(report.totals.costUsd, 2, 'idle is not in usage totals');
+      assert.ok(Math.abs(report.idleCostUsd - 1.75) < 1e-12);
+      const idleRows = report.rows.filter((r) => r.kind === 'idle');
+      assert.deepEqual(
+        idleRows.map((r) => [r.group.team, r.group.cluster, r.costUsd]),
+        [
+          ['(idle)', 'c1', 0.75],
+          ['(idle)', 'c2', 1],
+        ],
+      );
+      const csv = parse(chargebackCsv(report), { columns: true }) as Record<string, string>[];
+      assert.deepEqual(
+        csv.map((r) => r.x_CostKind),
+        ['usage', 'idle', 'idle'],
+      );
+      const withoutIdle = await chargebackReport(store, {
+        range: { fromUs: NOV_10, toUs: NOV_10 + DAY_US },
+        by: ['team'],
+        granularity: 'total',
+        includeIdle: false,
+      });
+      assert.equal(withoutIdle.rows.length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('calendar periods', () => {
   it('turns months, quarters and years into UTC ranges', () => {
     assert.deepEqual(calendarPeriod('2026-02'), {

@@ -1,5 +1,6 @@
 import type { RequestDimension, Store, TimeRange } from '../../store/store.ts';
 import { measureKey, type Measure } from '../../store/store.ts';
+import { IDLE_COST_METRIC } from './time-share-estimate.ts';
 
 const DAY_US = 86_400_000_000;
 
@@ -11,9 +12,16 @@ export interface ChargebackQuery {
   range: TimeRange;
   by: readonly ChargebackDimension[];
   granularity: ChargebackGranularity;
+  /** Add idle GPU cost rows (per cluster and model) from the stored `llm.gpu.idle_cost`. Default true. */
+  includeIdle?: boolean;
 }
 
+/** Idle GPU cost belongs to no team: its rows carry this in every dimension it cannot know. */
+export const IDLE_GROUP = '(idle)';
+
 export interface ChargebackRow {
+  /** usage: requests' cost; idle: GPU time with no request running (never spread into teams). */
+  kind: 'usage' | 'idle';
   group: Partial<Record<ChargebackDimension, string>>;
   /** Charge period [startUs, endUs), clipped to the query range. */
   periodStartUs: number;
@@ -34,7 +42,10 @@ export interface ChargebackReport {
   by: readonly ChargebackDimension[];
   granularity: ChargebackGranularity;
   rows: ChargebackRow[];
-  totals: Omit<ChargebackRow, 'group' | 'periodStartUs' | 'periodEndUs'>;
+  /** Usage rows summed (requests, tokens, cost of requests). */
+  totals: Omit<ChargebackRow, 'kind' | 'group' | 'periodStartUs' | 'periodEndUs'>;
+  /** Idle GPU cost in the range, kept apart from usage. */
+  idleCostUsd: number;
 }
 
 const MEASURES: readonly Measure[] = [
@@ -86,12 +97,43 @@ export async function chargebackReport(store: Store, query: ChargebackQuery): Pr
     target.outputTokens += row.values.sum_output_tokens ?? 0;
     merged.set(key, target);
   }
-  const rows = [...merged.values()].map(withUnitCost).sort(compareRows(query.by));
+  const usage = [...merged.values()].map(withUnitCost);
+  const idle = query.includeIdle === false ? [] : await idleRows(store, query);
   const totals = withUnitCost(
-    rows.reduce((sum, row) => addInto(sum, row), emptyRow({}, query.range.fromUs, query.range.toUs)),
+    usage.reduce((sum, row) => addInto(sum, row), emptyRow({}, query.range.fromUs, query.range.toUs)),
   );
-  const { group: _group, periodStartUs: _s, periodEndUs: _e, ...totalValues } = totals;
-  return { range: query.range, by: query.by, granularity: query.granularity, rows, totals: totalValues };
+  const { kind: _kind, group: _group, periodStartUs: _s, periodEndUs: _e, ...totalValues } = totals;
+  return {
+    range: query.range,
+    by: query.by,
+    granularity: query.granularity,
+    rows: [...usage, ...idle].sort(compareRows(query.by)),
+    totals: totalValues,
+    idleCostUsd: idle.reduce((sum, row) => sum + row.costUsd, 0),
+  };
+}
+
+/** Idle cost per cluster and model (the dimensions a replica has), in the report's periods. */
+async function idleRows(store: Store, query: ChargebackQuery): Promise<ChargebackRow[]> {
+  const points = await store.queryMetric({
+    name: IDLE_COST_METRIC,
+    range: query.range,
+    groupBy: ['cluster', 'model'],
+    stepUs: DAY_US,
+    aggregate: 'sum',
+  });
+  const rows = new Map<string, ChargebackRow>();
+  for (const point of points) {
+    const [periodStartUs, periodEndUs] = period(point.bucketStartUs, query);
+    const group = Object.fromEntries(
+      query.by.map((d) => [d, d === 'cluster' || d === 'model' ? (point.group[d] ?? '') : IDLE_GROUP]),
+    ) as Partial<Record<ChargebackDimension, string>>;
+    const key = rowKey(group, periodStartUs);
+    const row = rows.get(key) ?? { ...emptyRow(group, periodStartUs, periodEndUs), kind: 'idle' as const };
+    row.costUsd += point.value;
+    rows.set(key, row);
+  }
+  return [...rows.values()];
 }
 
 /** A calendar period as a time range: "2026-11" (month), "2026-Q4" (quarter), "2026" (year). */
@@ -144,6 +186,7 @@ function emptyRow(
   periodEndUs: number,
 ): ChargebackRow {
   return {
+    kind: 'usage',
     group,
     periodStartUs,
     periodEndUs,
@@ -175,6 +218,7 @@ function withUnitCost(row: ChargebackRow): ChargebackRow {
 function compareRows(by: readonly ChargebackDimension[]) {
   return (a: ChargebackRow, b: ChargebackRow): number => {
     if (a.periodStartUs !== b.periodStartUs) return a.periodStartUs - b.periodStartUs;
+    if (a.kind !== b.kind) return a.kind === 'usage' ? -1 : 1;
     for (const d of by) {
       const c = (a.group[d] ?? '').localeCompare(b.group[d] ?? '');
       if (c !== 0) return c;

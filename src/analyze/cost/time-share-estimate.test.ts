@@ -31,6 +31,7 @@ describe('time-share cost estimate for collected requests', () => {
 
   it('leaves cost null when the GPU type is unknown or has no price, and keeps an existing cost', () => {
     const estimator = new TimeShareCostEstimator(book, () => undefined);
+    estimator.observeSamples([sample('x', 1), sample('unknown', 1)]); // batch size known: not why they stay null
     const unknown = makeRequest({ requestId: 'b', arrivalUs: 0, replica: 'x', e2eUs: 1_000_000 });
     estimator.price(unknown);
     assert.equal(unknown.costUsd, null);
@@ -42,11 +43,35 @@ describe('time-share cost estimate for collected requests', () => {
     assert.equal(priced.costUsd, 7);
   });
 
-  it('treats a missing or zero running gauge as a batch of one', () => {
+  it('treats a zero running gauge as a batch of one and leaves requests unpriced before the first scrape', () => {
     const estimator = new TimeShareCostEstimator(book, (r) => hardware.get(r));
+    const early = makeRequest({ requestId: 'early', arrivalUs: 0, replica: 'vllm-0', e2eUs: 3_600_000_000 });
+    estimator.price(early);
+    assert.equal(early.costUsd, null);
     estimator.observeSamples([sample('vllm-0', 0)]);
     const request = makeRequest({ requestId: 'e', arrivalUs: 0, replica: 'vllm-0', e2eUs: 3_600_000_000 });
     estimator.price(request);
     assert.ok(Math.abs(request.costUsd! - 7.2) < 1e-9);
+  });
+
+  it('charges idle GPU time between scrapes that saw no running request, and skips long gaps', () => {
+    const estimator = new TimeShareCostEstimator(book, (r) => hardware.get(r));
+    const at = (timeMs: number, value: number) => ({ ...sample('vllm-0', value), timeMs });
+    assert.deepEqual(estimator.observeSamples([at(0, 0)]), [], 'first scrape has no interval yet');
+    const [idle] = estimator.observeSamples([at(15_000, 2)]);
+    // previous scrape saw 0 running: 15 s × $3.60 × 2 GPUs / 3600 s = $0.03
+    assert.equal(idle?.name, 'llm.gpu.idle_cost');
+    assert.ok(Math.abs(idle!.value - 0.03) < 1e-12, String(idle?.value));
+    assert.equal(estimator.observeSamples([at(30_000, 0)])[0]?.value, 0, 'busy interval is not idle');
+    assert.deepEqual(
+      estimator.observeSamples([at(600_000, 0)]),
+      [],
+      'a 9.5 min gap (target down) is not charged',
+    );
+    assert.deepEqual(
+      new TimeShareCostEstimator(book, () => undefined).observeSamples([at(0, 0), at(15_000, 0)]),
+      [],
+      'unknown hardware: no idle price',
+    );
   });
 });

@@ -12,6 +12,9 @@ export const ESTIMATED_COST_ATTRIBUTE = 'kb.cost';
 export const TIME_SHARE_ESTIMATE = 'estimated:time-share';
 
 const RUNNING_METRIC = 'llm.requests.running';
+export const IDLE_COST_METRIC = 'llm.gpu.idle_cost';
+/** Longer than any sane scrape interval: a gap this long means the target was unreachable. */
+const MAX_IDLE_GAP_MS = 120_000;
 
 /**
  * Prices requests collected from real engines, which report no per-step work: the replica's
@@ -22,17 +25,56 @@ const RUNNING_METRIC = 'llm.requests.running';
  */
 export class TimeShareCostEstimator {
   private readonly running = new Map<string, number>();
+  private readonly lastRunningAtMs = new Map<string, number>();
 
   constructor(
     private readonly prices: PriceBook,
     private readonly hardware: (replica: string) => ReplicaHardware | undefined,
   ) {}
 
-  observeSamples(samples: readonly MetricSample[]): void {
-    for (const s of samples) if (s.name === RUNNING_METRIC) this.running.set(s.replica, s.value);
+  /**
+   * Tracks each replica's running gauge and returns its idle cost since the previous scrape
+   * (`llm.gpu.idle_cost` increases): the interval counts as idle when the previous scrape saw no
+   * running request. Gaps longer than MAX_IDLE_GAP_MS (a target that was down) are not charged.
+   */
+  observeSamples(samples: readonly MetricSample[]): MetricSample[] {
+    const idle: MetricSample[] = [];
+    for (const s of samples) {
+      if (s.name !== RUNNING_METRIC) continue;
+      const previousRunning = this.running.get(s.replica);
+      const previousAtMs = this.lastRunningAtMs.get(s.replica);
+      this.running.set(s.replica, s.value);
+      this.lastRunningAtMs.set(s.replica, s.timeMs);
+      if (previousRunning === undefined || previousAtMs === undefined) continue;
+      const elapsedMs = s.timeMs - previousAtMs;
+      if (elapsedMs <= 0 || elapsedMs > MAX_IDLE_GAP_MS) continue;
+      const usdPerHour = this.replicaUsdPerHour(s.replica, s.cluster);
+      if (usdPerHour === null) continue;
+      idle.push({
+        timeMs: s.timeMs,
+        name: IDLE_COST_METRIC,
+        value: previousRunning === 0 ? (usdPerHour * elapsedMs) / 3.6e6 : 0,
+        cluster: s.cluster,
+        model: s.model,
+        replica: s.replica,
+        engine: s.engine,
+        labels: {},
+      });
+    }
+    return idle;
   }
 
-  /** Fills costUsd (and GPU type/count) in place; leaves it null when the hardware or price is unknown. */
+  private replicaUsdPerHour(replica: string, cluster: string): number | null {
+    const known = this.hardware(replica);
+    if (!known) return null;
+    try {
+      return this.prices.usdPerGpuHour(known.gpuType, cluster) * known.gpuCount;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Fills costUsd (and GPU type/count) in place; leaves it null when hardware, price or batch size is unknown. */
   price(request: InferenceRequest): void {
     if (request.costUsd !== null || request.e2eUs === null) return;
     const known =
@@ -45,7 +87,11 @@ export class TimeShareCostEstimator {
     } catch {
       return; // An unpriced GPU type stays unpriced (counted as such in chargeback), never $0.
     }
-    const concurrency = Math.max(1, this.running.get(request.replica) ?? 1);
+    // Before the replica's first scrape the batch size is unknown; guessing 1 could overcharge
+    // a busy replica many times over, so the request stays unpriced instead.
+    const running = this.running.get(request.replica);
+    if (running === undefined) return;
+    const concurrency = Math.max(1, running);
     request.gpuType = known.gpuType;
     request.gpuCount = known.gpuCount;
     request.costUsd = (usdPerGpuHour * known.gpuCount * (request.e2eUs / 3.6e9)) / concurrency;
