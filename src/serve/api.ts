@@ -6,12 +6,13 @@ import {
   type RequestDimension,
   type Store,
 } from '../store/store.ts';
-import { parseTimeUs } from '../util/time.ts';
+import { parseDurationMs, parseTimeUs } from '../util/time.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
 import { CHARGEBACK_DIMENSIONS, calendarPeriod, chargebackReport } from '../analyze/cost/chargeback.ts';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
+import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 
 export interface ApiOptions {
   store: Store;
@@ -198,6 +199,38 @@ export function createApi(options: ApiOptions): Hono {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': 'attachment; filename="kubeburner-chargeback.csv"',
     });
+  });
+  const seriesQuery = z.object({
+    from: z.string().default('24h'),
+    to: z.string().default('now'),
+    step: z.string().default('1h'),
+  });
+  const stepUs = (step: string): number => {
+    try {
+      return parseDurationMs(step) * 1000;
+    } catch (err) {
+      throw new BadRequest(`step: ${(err as Error).message}`);
+    }
+  };
+  app.get('/api/cost/latency', async (c) => {
+    const query = parse(
+      seriesQuery.extend({ by: z.enum(REQUEST_DIMENSIONS).default('model') }),
+      c.req.query(),
+    );
+    const points = await latencyCostSeries(store, {
+      range: range({ from: query.from, to: query.to }, nowUs()),
+      by: query.by,
+      stepUs: stepUs(query.step),
+    });
+    return c.json({ by: query.by, points });
+  });
+  app.get('/api/cost/wasted', async (c) => {
+    const query = parse(seriesQuery, c.req.query());
+    const points = await wastedSpendSeries(store, {
+      range: range({ from: query.from, to: query.to }, nowUs()),
+      stepUs: stepUs(query.step),
+    });
+    return c.json({ points });
   });
   for (const [name, read] of Object.entries(options.extras ?? {}))
     app.get(`/api/${name}`, (c) => c.json(read() as object));

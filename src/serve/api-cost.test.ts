@@ -13,7 +13,7 @@ import { createApi } from './api.ts';
 
 const NOV_1 = Date.UTC(2026, 10, 1) * 1000;
 
-describe('GET /api/chargeback over HTTP', () => {
+describe('cost API over HTTP', () => {
   let store: Store;
   let server: Server;
   let base: string;
@@ -53,6 +53,21 @@ describe('GET /api/chargeback over HTTP', () => {
     const pairs = new Set(rows.map((r) => `${r.x_Team}|${r.x_Cluster}`));
     assert.equal(pairs.size, rows.length);
     assert.ok(Math.abs(rows.reduce((s, r) => s + Number(r.BilledCost), 0) - totalCost) < 1e-4);
+  });
+
+  it('serves the latency–cost series with a bucket per step', async () => {
+    const res = await fetch(`${base}/api/cost/latency?from=2026-11-01&to=2026-11-06&step=1d&by=team`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as {
+      points: { bucketStartUs: number; costUsd: number; ttftP99Us: number }[];
+    };
+    assert.ok(body.points.every((p) => (p.bucketStartUs - NOV_1) % 86_400_000_000 === 0));
+    assert.ok(Math.abs(body.points.reduce((s, p) => s + p.costUsd, 0) - totalCost) < 1e-6);
+    const wasted = await fetch(`${base}/api/cost/wasted?from=2026-11-01&to=2026-11-06&step=1d`);
+    assert.deepEqual(await wasted.json(), { points: [] }, 'no idle samples stored here');
+    const badStep = await fetch(`${base}/api/cost/latency?step=soon`);
+    assert.equal(badStep.status, 400);
+    assert.match(((await badStep.json()) as { error: string }).error, /step/);
   });
 
   it('answers 400 naming the bad parameter', async () => {
