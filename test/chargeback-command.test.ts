@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { loadConfig } from '../src/config/index.ts';
+import { makeRequest } from '../src/model/request.ts';
+import { openStore } from '../src/store/open.ts';
+
+const run = promisify(execFile);
+
+describe('kubeburner chargeback', () => {
+  it('prints a month of cost by team as a table and as CSV, and names a bad dimension', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-chargeback-cli-'));
+    const configFile = join(dir, 'kubeburner.yaml');
+    writeFileSync(configFile, `data_dir: ${dir}\nlog: { level: warn }\n`);
+    const store = await openStore(loadConfig(configFile));
+    const nov = (day: number) => Date.UTC(2026, 10, day) * 1000;
+    await store.writeBatch({
+      requests: [
+        makeRequest({ requestId: 'a', arrivalUs: nov(3), team: 'ads', costUsd: 1.25, promptTokens: 1000 }),
+        makeRequest({ requestId: 'b', arrivalUs: nov(4), team: 'ads', costUsd: 0.75, promptTokens: 1000 }),
+        makeRequest({ requestId: 'c', arrivalUs: nov(5), team: 'search', costUsd: 3 }),
+        makeRequest({ requestId: 'd', arrivalUs: Date.UTC(2026, 11, 1) * 1000, team: 'search', costUsd: 99 }),
+      ],
+      spans: [],
+    });
+    await store.close();
+    const cli = (...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '-c', configFile, 'chargeback', ...args]);
+
+    const table = await cli('--period', '2026-11', '--by', 'team');
+    assert.match(table.stdout, /ads .*\$2\.00/);
+    assert.match(table.stdout, /total \$5\.00 for 3 requests/, 'December is outside the period');
+
+    const csv = parse((await cli('--period', '2026-11', '--by', 'team', '--csv')).stdout, {
+      columns: true,
+    }) as Record<string, string>[];
+    assert.deepEqual(
+      csv.map((r) => [r.x_Team, r.BilledCost, r.ChargePeriodStart, r.ChargePeriodEnd]),
+      [
+        ['ads', '2.000000', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'],
+        ['search', '3.000000', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'],
+      ],
+    );
+
+    const bad = await cli('--by', 'colour').then(
+      () => null,
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.ok(bad, 'an unknown dimension must fail');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /unknown dimension "colour"/);
+  });
+});
