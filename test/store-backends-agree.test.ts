@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { ChdbClickHouseExecutor } from '../src/store/clickhouse/chdb-executor.ts';
 import { ClickHouseStore } from '../src/store/clickhouse/clickhouse-store.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
+import { chargebackCsv } from '../src/analyze/cost/chargeback-csv.ts';
+import { chargebackReport } from '../src/analyze/cost/chargeback.ts';
 import { REQUEST_DIMENSIONS, type RequestAggregation, type Store } from '../src/store/store.ts';
 import { CONTRACT_DATA, CONTRACT_METRICS, DAY_US, START_US } from './support/store-contract.ts';
 
@@ -91,6 +93,18 @@ describe('DuckDB and ClickHouse agree', () => {
         aggregate,
       };
       assert.deepEqual(await click.queryMetric(query), await duck.queryMetric(query), aggregate);
+    }
+  });
+
+  it('produce the same chargeback CSV', async () => {
+    for (const granularity of ['day', 'total'] as const) {
+      const query = { range, by: ['team', 'cluster', 'workload', 'model'] as const, granularity };
+      const [fromDuck, fromClick] = await Promise.all([
+        chargebackReport(duck, query),
+        chargebackReport(click, query),
+      ]);
+      assert.ok(fromDuck.rows.length > 0);
+      assert.equal(chargebackCsv(fromClick), chargebackCsv(fromDuck), granularity);
     }
   });
 });
