@@ -75,16 +75,20 @@ describe('kubeburner collect', () => {
           requestId: string;
           replica: string;
           model: string;
-          e2eUs: number;
+          prefillUs: number;
+          decodeUs: number;
           costUsd: number | null;
           attributes: Record<string, string>;
         }[];
       };
       assert.equal(requests.requests.length, 2);
-      // Priced by time share: H100 on-demand default × e2e ÷ the 14 running in the scraped fixture.
+      // Priced by time share: H100 on-demand default × (prefill + decode) ÷ the 14 running in the scraped fixture.
       for (const r of requests.requests) {
         assert.equal(r.attributes['kb.cost'], 'estimated:time-share', JSON.stringify(r));
-        assert.ok(Math.abs(r.costUsd! - (6.88 * r.e2eUs) / 3.6e9 / 14) < 1e-12, `${r.costUsd}`);
+        assert.ok(
+          Math.abs(r.costUsd! - (6.88 * (r.prefillUs + r.decodeUs)) / 3.6e9 / 14) < 1e-12,
+          `${r.costUsd}`,
+        );
       }
       child.kill('SIGINT');
       assert.equal(await exit, 0);

@@ -18,12 +18,29 @@ const sample = (replica: string, value: number) => ({
 });
 
 describe('time-share cost estimate for collected requests', () => {
-  it('charges $/h × GPUs × wall time ÷ the running batch, and marks it estimated', () => {
+  it('charges $/h × GPUs × busy time ÷ the running batch, and marks it estimated', () => {
     const estimator = new TimeShareCostEstimator(book, (r) => hardware.get(r));
     estimator.observeSamples([sample('vllm-0', 4)]);
-    const request = makeRequest({ requestId: 'a', arrivalUs: 0, replica: 'vllm-0', e2eUs: 2_000_000 });
+    const request = makeRequest({
+      requestId: 'a',
+      arrivalUs: 0,
+      replica: 'vllm-0',
+      e2eUs: 3_000_000,
+      queueUs: 1_000_000,
+      prefillUs: 500_000,
+      decodeUs: 1_500_000,
+    });
     estimator.price(request);
-    // $3.60/GPU-h × 2 GPUs × 2 s / 3600 s ÷ 4 running = $0.001
+    // $3.60/GPU-h × 2 GPUs × (0.5 s prefill + 1.5 s decode) / 3600 s ÷ 4 running = $0.001; queue is free
+    const withoutPhases = makeRequest({
+      requestId: 'a2',
+      arrivalUs: 0,
+      replica: 'vllm-0',
+      e2eUs: 3_000_000,
+      queueUs: 1_000_000,
+    });
+    estimator.price(withoutPhases);
+    assert.ok(Math.abs(withoutPhases.costUsd! - 0.001) < 1e-12, 'e2e less queue when phases are unknown');
     assert.ok(Math.abs(request.costUsd! - 0.001) < 1e-12, String(request.costUsd));
     assert.equal(request.gpuType, 'H100');
     assert.equal(request.attributes['kb.cost'], 'estimated:time-share');

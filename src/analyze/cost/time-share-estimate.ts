@@ -18,11 +18,21 @@ const MAX_IDLE_GAP_MS = 120_000;
 
 /**
  * Prices requests collected from real engines, which report no per-step work: the replica's
- * $/hour × the request's wall time ÷ how many requests the replica was running (its latest
+ * $/hour × the request's busy time (prefill + decode) ÷ how many requests the replica was running (its latest
  * `llm.requests.running` gauge). Batched requests share the GPU, so dividing by the batch keeps a
  * replica's estimated total close to its actual busy cost; the simulator's step attribution is
  * exact where this is an estimate, and rows carry `kb.cost: estimated:time-share` to say so.
  */
+/**
+ * Time the request spent on the GPU: prefill + decode when the engine reported them, else e2e
+ * less queue time. Queued requests hold no batch slot, and `running` counts only the batch.
+ */
+function busyUs(request: InferenceRequest): number {
+  if (request.prefillUs !== null || request.decodeUs !== null)
+    return (request.prefillUs ?? 0) + (request.decodeUs ?? 0);
+  return Math.max(0, (request.e2eUs ?? 0) - (request.queueUs ?? 0));
+}
+
 export class TimeShareCostEstimator {
   private readonly running = new Map<string, number>();
   private readonly lastRunningAtMs = new Map<string, number>();
@@ -94,7 +104,7 @@ export class TimeShareCostEstimator {
     const concurrency = Math.max(1, running);
     request.gpuType = known.gpuType;
     request.gpuCount = known.gpuCount;
-    request.costUsd = (usdPerGpuHour * known.gpuCount * (request.e2eUs / 3.6e9)) / concurrency;
+    request.costUsd = (usdPerGpuHour * known.gpuCount * (busyUs(request) / 3.6e9)) / concurrency;
     request.attributes = { ...request.attributes, [ESTIMATED_COST_ATTRIBUTE]: TIME_SHARE_ESTIMATE };
   }
 }
