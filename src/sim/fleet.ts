@@ -323,18 +323,8 @@ export class Fleet {
           outputSigma: 0.3,
           maxTokens: unfriendly ? 256 : 4,
         });
-        this.events.push(endUs, { type: 'fault-end', fault: index });
         this.faultTenants.set(index, added);
-        this.groundTruth.push({
-          kind: fault.kind,
-          startUs: this.nowUs,
-          endUs,
-          model,
-          replicas: affected.map((r) => r.spec.replica),
-          tenant,
-          description: FAULT_DESCRIPTIONS[fault.kind],
-        });
-        return;
+        break;
       }
       case 'tp_straggler': {
         const target = affected.find((r) => r.spec.tensorParallel > 1) ?? affected[0];

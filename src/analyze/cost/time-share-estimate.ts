@@ -76,7 +76,11 @@ export class TimeShareCostEstimator {
 
   private replicaUsdPerHour(replica: string, cluster: string): number | null {
     const known = this.hardware(replica);
-    if (!known) return null;
+    return known ? this.usdPerHour(known, cluster) : null;
+  }
+
+  /** $/hour for the whole replica; null for a GPU type the price book does not know (never $0). */
+  private usdPerHour(known: ReplicaHardware, cluster: string): number | null {
     try {
       return this.prices.usdPerGpuHour(known.gpuType, cluster) * known.gpuCount;
     } catch {
@@ -91,12 +95,8 @@ export class TimeShareCostEstimator {
       this.hardware(request.replica) ??
       (request.gpuType !== 'unknown' ? { gpuType: request.gpuType, gpuCount: request.gpuCount } : undefined);
     if (!known) return;
-    let usdPerGpuHour: number;
-    try {
-      usdPerGpuHour = this.prices.usdPerGpuHour(known.gpuType, request.cluster);
-    } catch {
-      return; // An unpriced GPU type stays unpriced (counted as such in chargeback), never $0.
-    }
+    const usdPerHour = this.usdPerHour(known, request.cluster);
+    if (usdPerHour === null) return; // stays unpriced (counted as such in chargeback)
     // Before the replica's first scrape the batch size is unknown; guessing 1 could overcharge
     // a busy replica many times over, so the request stays unpriced instead.
     const running = this.running.get(request.replica);
@@ -104,7 +104,7 @@ export class TimeShareCostEstimator {
     const concurrency = Math.max(1, running);
     request.gpuType = known.gpuType;
     request.gpuCount = known.gpuCount;
-    request.costUsd = (usdPerGpuHour * known.gpuCount * (busyUs(request) / 3.6e9)) / concurrency;
+    request.costUsd = (usdPerHour * (busyUs(request) / 3.6e9)) / concurrency;
     request.attributes = { ...request.attributes, [ESTIMATED_COST_ATTRIBUTE]: TIME_SHARE_ESTIMATE };
   }
 }
