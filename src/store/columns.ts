@@ -81,6 +81,9 @@ export const REQUEST_COLUMNS: Column<InferenceRequest>[] = [
   { name: 'prompt_family', field: 'promptFamily', type: 'string?' },
   { name: 'cost_usd', field: 'costUsd', type: 'float?' },
   { name: 'attributes', field: 'attributes', type: 'map' },
+  // Columns added after the first release go last: existing tables gain them by ALTER TABLE
+  // ADD COLUMN (store migrations), which appends, and DuckDB's appender writes by position.
+  { name: 'cache_savings_usd', field: 'cacheSavingsUsd', type: 'float?' },
 ];
 
 /** Spans as stored: the trace id and request id are the request's (joined by request_key). */

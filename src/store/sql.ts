@@ -232,7 +232,7 @@ function isFractional(measure: Measure): boolean {
   return (
     measure.fn === 'quantile' ||
     measure.fn === 'avg' ||
-    (measure.fn !== 'count' && measure.field === 'cost_usd')
+    (measure.fn !== 'count' && (measure.field === 'cost_usd' || measure.field === 'cache_savings_usd'))
   );
 }
 
@@ -254,6 +254,8 @@ export function decodeAggregateRows(
 }
 
 const METRIC_DIMENSIONS = ['cluster', 'model', 'replica', 'engine'] as const;
+/** Prometheus and Kubernetes label keys: letters, digits, _ . / - (quoted safely in both dialects). */
+const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_./-]{0,127}$/;
 
 export function queryMetricSql(dialect: SqlDialect, query: MetricQuery): string {
   const step = assertFiniteInteger(query.stepUs, 'stepUs');
@@ -276,8 +278,13 @@ export function queryMetricSql(dialect: SqlDialect, query: MetricQuery): string 
     query.aggregate === 'last'
       ? dialect.argMax('value', 'time')
       : `${assertKnown(query.aggregate, ['avg', 'max', 'min', 'sum'] as const, 'aggregate')}(value)`;
-  const keys = [...dims, 'bucket_start_us'];
-  return `SELECT ${[...dims, `${dialect.intDiv(dialect.epochUs('time'), step)} * ${step} AS bucket_start_us`, `${dialect.toDouble(aggregate)} AS value`].join(', ')}
+  const labelSelects = (query.groupByLabels ?? []).map((key, i) => {
+    if (!LABEL_KEY.test(key)) throw new RangeError(`invalid label key "${key}"`);
+    return `coalesce(${dialect.mapValue('labels', key)}, '') AS label_${i}`;
+  });
+  const labelKeys = labelSelects.map((_, i) => `label_${i}`);
+  const keys = [...dims, ...labelKeys, 'bucket_start_us'];
+  return `SELECT ${[...dims, ...labelSelects, `${dialect.intDiv(dialect.epochUs('time'), step)} * ${step} AS bucket_start_us`, `${dialect.toDouble(aggregate)} AS value`].join(', ')}
 FROM ${TABLES.metrics.name}
 WHERE ${clauses.join(' AND ')}
 GROUP BY ${keys.join(', ')}
@@ -290,8 +297,12 @@ export function decodeMetricPoints(query: MetricQuery, rows: Record<string, unkn
     for (const dim of query.groupBy ?? []) group[dim] = String(raw[dim]);
     const value = Number(raw.value);
     const fractional = query.aggregate === 'avg' || query.aggregate === 'sum';
+    const labelKeys = query.groupByLabels ?? [];
     return {
       group,
+      ...(labelKeys.length > 0
+        ? { labels: Object.fromEntries(labelKeys.map((key, i) => [key, String(raw[`label_${i}`] ?? '')])) }
+        : {}),
       bucketStartUs: Number(raw.bucket_start_us),
       value: fractional ? Number(value.toPrecision(12)) : value,
     };

@@ -39,6 +39,7 @@ export const REQUEST_NUMERIC_FIELDS = [
   'retries',
   'preemptions',
   'cost_usd',
+  'cache_savings_usd',
   'gpu_count',
 ] as const;
 export type RequestNumericField = (typeof REQUEST_NUMERIC_FIELDS)[number];
@@ -84,6 +85,8 @@ export interface MetricQuery {
   /** Label equality filters on the labels map. */
   labels?: Record<string, string>;
   groupBy?: readonly ('cluster' | 'model' | 'replica' | 'engine')[];
+  /** Also group by these keys of the labels map (a missing key groups as ""). */
+  groupByLabels?: readonly string[];
   /** Bucket width; each bucket holds the aggregate of the samples in it. */
   stepUs: number;
   aggregate: 'avg' | 'max' | 'min' | 'sum' | 'last';
@@ -91,6 +94,8 @@ export interface MetricQuery {
 
 export interface MetricPoint {
   group: Partial<Record<'cluster' | 'model' | 'replica' | 'engine', string>>;
+  /** Values of the groupByLabels keys, when asked for. */
+  labels?: Record<string, string>;
   bucketStartUs: number;
   value: number;
 }

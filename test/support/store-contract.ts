@@ -293,6 +293,25 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const leSum = kv.filter((m) => m.labels.le === '+Inf').reduce((a, m) => a + m.value, 0);
       assert.equal(withLe.length, 1);
       assert.ok(close(withLe[0]?.value, leSum));
+      // Grouping by a label key: samples without it group under "".
+      const byLe = await store.queryMetric({
+        name: 'llm.kv_cache.usage',
+        range,
+        stepUs: 3_600_000_000,
+        aggregate: 'sum',
+        groupByLabels: ['le'],
+      });
+      const withoutLeSum = kv.filter((m) => m.labels.le === undefined).reduce((a, m) => a + m.value, 0);
+      assert.deepEqual(
+        byLe.map((p) => p.labels),
+        [{ le: '' }, { le: '+Inf' }],
+      );
+      assert.ok(close(byLe[0]?.value, withoutLeSum));
+      assert.ok(close(byLe[1]?.value, leSum));
+      await assert.rejects(
+        store.queryMetric({ name: 'x', range, stepUs: 1, aggregate: 'sum', groupByLabels: ["le'--"] }),
+        /invalid label key/,
+      );
     });
 
     it('rejects a batch with an invalid span id and writes none of it', async () => {

@@ -1,7 +1,8 @@
 import type { InferenceRequest } from '../../model/request.ts';
 import type { Span } from '../../model/span.ts';
 import type { MetricSample } from '../../model/metric-sample.ts';
-import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES } from '../columns.ts';
+import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } from '../columns.ts';
+import { columnsToAdd } from '../migrations.ts';
 import {
   aggregateRequestsSql,
   decodeAggregateRows,
@@ -29,7 +30,7 @@ import {
 import { clickhouseDialect as dialect } from './dialect.ts';
 import type { ClickHouseExecutor } from './executor.ts';
 import { toInsertRows } from './encode.ts';
-import { clickhouseSchemaStatements } from './schema.ts';
+import { clickhouseSchemaStatements, clickhouseType } from './schema.ts';
 
 export interface ClickHouseStoreOptions {
   retention: RetentionPolicy;
@@ -67,6 +68,21 @@ export class ClickHouseStore implements Store {
       cluster: this.options.cluster,
     });
     for (const statement of statements) await this.executor.command(statement);
+    const onCluster = this.options.cluster ? ` ON CLUSTER ${this.options.cluster}` : '';
+    for (const table of Object.values(TABLES)) {
+      const existing = await this.executor.query(
+        `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = '${table.name}' ORDER BY position`,
+      );
+      const missing = columnsToAdd<unknown>(
+        table.name,
+        existing.map((r) => String(r.name)),
+        table.columns as readonly Column<unknown>[],
+      );
+      for (const column of missing)
+        await this.executor.command(
+          `ALTER TABLE ${table.name}${onCluster} ADD COLUMN IF NOT EXISTS ${column.name} ${clickhouseType(column)}`,
+        );
+    }
   }
 
   /**

@@ -23,8 +23,12 @@ const CLICKHOUSE_TYPES: Record<ColumnType, string> = {
   map: 'Map(String, String)',
 };
 
+export function clickhouseType<T>(column: Column<T>): string {
+  return CLICKHOUSE_TYPES[column.type];
+}
+
 function columnList<T>(columns: readonly Column<T>[]): string {
-  return columns.map((c) => `${c.name} ${CLICKHOUSE_TYPES[c.type]}`).join(',\n  ');
+  return columns.map((c) => `${c.name} ${clickhouseType(c)}`).join(',\n  ');
 }
 
 export interface ClickHouseSchemaOptions {

@@ -5,6 +5,7 @@ import type { InferenceRequest } from '../../model/request.ts';
 import type { Span } from '../../model/span.ts';
 import type { MetricSample } from '../../model/metric-sample.ts';
 import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } from '../columns.ts';
+import { columnsToAdd } from '../migrations.ts';
 import {
   aggregateRequestsSql,
   decodeAggregateRows,
@@ -31,7 +32,7 @@ import {
 } from '../store.ts';
 import { appendRows } from './chunk-writer.ts';
 import { duckdbDialect as dialect } from './dialect.ts';
-import { duckdbSchemaStatements } from './schema.ts';
+import { duckdbSchemaStatements, duckdbType } from './schema.ts';
 
 export interface DuckDbStoreOptions {
   /** Database file, or ':memory:'. */
@@ -64,6 +65,18 @@ export class DuckDbStore implements Store {
 
   async init(): Promise<void> {
     for (const statement of duckdbSchemaStatements()) await this.writer.run(statement);
+    for (const table of Object.values(TABLES)) {
+      const existing = await this.rows(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = '${table.name}' ORDER BY ordinal_position`,
+      );
+      const missing = columnsToAdd<unknown>(
+        table.name,
+        existing.map((r) => String(r.column_name)),
+        table.columns as readonly Column<unknown>[],
+      );
+      for (const column of missing)
+        await this.writer.run(`ALTER TABLE ${table.name} ADD COLUMN ${column.name} ${duckdbType(column)}`);
+    }
   }
 
   /** Writes run one at a time: DuckDB allows one writer transaction per connection. */
