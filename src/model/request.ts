@@ -63,6 +63,11 @@ export interface InferenceRequest {
   promptFamily: string | null;
   /** Filled by the cost model; null until priced. */
   costUsd: number | null;
+  /**
+   * What computing the cached prompt tokens would have cost (prefix-cache hit savings, USD);
+   * null when there was no hit or it could not be priced. Not part of costUsd.
+   */
+  cacheSavingsUsd: number | null;
   /** Free-form extra attributes (bounded by the collector). */
   attributes: Record<string, string>;
 }
@@ -105,6 +110,7 @@ export function makeRequest(
     preemptions: 0,
     promptFamily: null,
     costUsd: null,
+    cacheSavingsUsd: null,
     attributes: {},
     ...fields,
   };

@@ -111,7 +111,15 @@ describe('engine replica', () => {
 
   it('serves the shared system prompt of a second request from the prefix cache', () => {
     const replica = new EngineReplica(
-      replicaConfig({ replica: 'r', engine: 'vllm', card, gpuType: 'H100', tensorParallel: 1, roofline }),
+      replicaConfig({
+        replica: 'r',
+        engine: 'vllm',
+        card,
+        gpuType: 'H100',
+        tensorParallel: 1,
+        roofline,
+        usdPerGpuHour: 4,
+      }),
       0,
     );
     const shared = Array.from({ length: 40 }, (_, i) => 1000 + i); // 640-token system prompt
@@ -128,6 +136,22 @@ describe('engine replica', () => {
     assert.equal(replica.stats.prefixHits, 640);
     assert.equal(replica.stats.promptTokensComputed, 700 + 60);
     assert.ok(second!.firstTokenUs - 100_000 < first!.firstTokenUs, 'a cached prefix makes TTFT shorter');
+    // b prefilled alone in one step, so that step's prefill price per FLOP is its prefill cost
+    // over the FLOPs of its 60 computed tokens; the 640 cached ones would have cost their FLOPs at it.
+    const flops = (tokens: number, before: number) =>
+      2 * card.activeParams * tokens +
+      4 * card.layers * card.hidden * (tokens * before + (tokens * (tokens + 1)) / 2);
+    const expected = (second!.cost.prefillUsd * flops(640, 0)) / flops(60, 640);
+    assert.equal(first?.cacheSavingsUsd, null);
+    assert.ok(
+      Math.abs(second!.cacheSavingsUsd! - expected) < 1e-15,
+      `${second!.cacheSavingsUsd} vs ${expected}`,
+    );
+    assert.ok(second!.cost.prefillUsd > 0);
+    assert.ok(
+      second!.cacheSavingsUsd! > 5 * second!.cost.prefillUsd,
+      'the 640-token hit saved far more than the 60 computed tokens cost',
+    );
   });
 
   it('preempts the newest sequence when KV blocks run out and recomputes it later', () => {

@@ -1,7 +1,7 @@
 import { EngineStats } from './engine-stats.ts';
 import { GPUS, type GpuType } from './hardware.ts';
 import { KvBlockPool } from './kv-cache.ts';
-import { shareStepCost } from '../analyze/cost/step-attribution.ts';
+import { prefillUsdPerFlop, shareStepCost } from '../analyze/cost/step-attribution.ts';
 import { kvBytesPerToken, type ModelCard } from './model-cards.ts';
 import {
   DEFAULT_ROOFLINE,
@@ -95,6 +95,8 @@ export interface FinishedSequence {
   preemptionWaitUs: number;
   /** This request's share of the GPU time of every step it was in (docs/cost.md). */
   cost: SequenceCost;
+  /** What computing its cached prompt tokens would have cost in its first prefill step; null without a hit. */
+  cacheSavingsUsd: number | null;
 }
 
 export interface SequenceCost {
@@ -120,6 +122,7 @@ class Sequence {
   kvTokens = 0;
   generated = 0;
   cachedPromptTokens = 0;
+  cacheSavingsUsd: number | null = null;
   admittedBefore = false;
   recomputing = false;
   preemptions = 0;
@@ -348,15 +351,32 @@ export class EngineReplica {
       work.recompute = work.prefill && work.seq.recomputing;
     });
     this.stepCostUsd = durationUs * this.usdPerMicrosecond;
-    const shares = shareStepCost({
+    const step = {
       costUsd: this.stepCostUsd,
       prefillFlops,
       decodeKvBytes,
       weightBytes: weightBytesRead(card, tokens),
       flopsPerSecond: gpu.bf16Tflops * 1e12 * roofline.flopsEfficiency * tensorParallel,
       bytesPerSecond: gpu.memoryBandwidthBytesPerSec * roofline.bandwidthEfficiency * tensorParallel,
-    });
+    };
+    const shares = shareStepCost(step);
     plan.forEach((work, i) => (work.shareUsd = shares.get(String(i)) ?? 0));
+    this.priceCacheHits(plan, prefillUsdPerFlop(step));
+  }
+
+  /**
+   * A request's first prefill chunk skips its cached prefix. What those tokens would have cost
+   * (their FLOPs, attention included, at this step's prefill price per FLOP) is its cache saving.
+   */
+  private priceCacheHits(plan: PlannedWork[], usdPerFlop: number): void {
+    const { card } = this.config;
+    for (const { seq, prefill } of plan) {
+      const cached = seq.cachedPromptTokens;
+      if (!prefill || seq.recomputing || cached === 0 || seq.cacheSavingsUsd !== null) continue;
+      const flops =
+        2 * card.activeParams * cached + 4 * card.layers * card.hidden * ((cached * (cached + 1)) / 2);
+      seq.cacheSavingsUsd = flops * usdPerFlop;
+    }
   }
 
   /** Adds each work's share (or a fraction of it, when a crash cut the step short) to its sequence. */
@@ -553,6 +573,7 @@ export class EngineReplica {
       preemptions: seq.preemptions,
       preemptionWaitUs: seq.preemptionWaitUs + (seq.recomputing ? nowUs - seq.preemptedAtUs : 0),
       cost: { ...seq.cost },
+      cacheSavingsUsd: seq.cacheSavingsUsd,
     };
     s.e2e.observe((result.finishedUs - result.arrivalUs) / 1e6);
     if (seq.firstScheduledUs >= 0) s.queue.observe((seq.firstScheduledUs - seq.queuedUs) / 1e6);

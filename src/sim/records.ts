@@ -2,6 +2,11 @@ import type { InferenceRequest, RequestStatus } from '../model/request.ts';
 import type { Span, SpanKind } from '../model/span.ts';
 import { OUTPUT_PROCESSING_US, type FinishedSequence } from './engine.ts';
 import type { Random } from './random.ts';
+import {
+  CACHE_SAVINGS_ATTRIBUTE,
+  COST_METHOD_ATTRIBUTE,
+  STEP_ATTRIBUTED,
+} from '../analyze/cost/cost-method.ts';
 
 /** Where a replica runs, for the labels of its records. */
 export interface Placement {
@@ -75,7 +80,8 @@ export function groundTruthRecord(
     preemptions: done.preemptions,
     promptFamily: spec.promptFamily,
     costUsd: done.cost.prefillUsd + done.cost.decodeUsd + done.cost.recomputeUsd,
-    attributes: { 'sim.finish_reason': done.finishReason },
+    cacheSavingsUsd: done.cacheSavingsUsd,
+    attributes: { 'sim.finish_reason': done.finishReason, [COST_METHOD_ATTRIBUTE]: STEP_ATTRIBUTED },
   };
   const spans: Span[] = [];
   // Compute is priced on the phases that used it; waiting and transport hold no GPU work ($0).
@@ -117,6 +123,9 @@ export function groundTruthRecord(
     interrupted = add('prefill', 'prefill', done.firstScheduledUs, done.firstTokenUs, parent, {
       cached_prompt_tokens: String(done.cachedPromptTokens),
       computed_prompt_tokens: String(spec.promptTokens - done.cachedPromptTokens),
+      ...(done.cacheSavingsUsd !== null
+        ? { [CACHE_SAVINGS_ATTRIBUTE]: done.cacheSavingsUsd.toFixed(9) }
+        : {}),
     });
     if (done.generated > 1) {
       interrupted = add('decode', 'decode', done.firstTokenUs, done.lastTokenUs, parent, {

@@ -100,6 +100,11 @@ export function* syntheticBatches(
       preemptions: random() < 0.03 ? 1 : 0,
       promptFamily: random() < 0.7 ? `pf-${Math.floor(random() * 20)}` : null,
       costUsd,
+      // No extra draw from random(): existing seeds keep producing the same requests.
+      cacheSavingsUsd:
+        cachedPromptTokens > 0
+          ? Math.round(((costUsd * cachedPromptTokens) / promptTokens) * 1e9) / 1e9
+          : null,
       attributes: random() < 0.2 ? { 'gen_ai.request.temperature': '0.7', route: 'prefix-affinity' } : {},
     });
     const rootId = hex(random, 16);

@@ -1,32 +1,41 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { shareStepCost } from './step-attribution.ts';
+import { prefillUsdPerFlop, shareStepCost } from './step-attribution.ts';
+
+/** docs/cost.md's hand-worked example: an hour of identical steps on 8 GPUs at $5.00/GPU-hour. */
+const HAND_WORKED = {
+  costUsd: 40,
+  prefillFlops: new Map([
+    ['A', 3e14],
+    ['B', 1e14],
+  ]),
+  decodeKvBytes: new Map([
+    ['C', 3e9],
+    ['D', 1e9],
+  ]),
+  weightBytes: 140e9,
+  flopsPerSecond: 4e15,
+  bytesPerSecond: 1.44e12,
+};
 
 const cents = (usd: number | undefined) => Math.round((usd ?? NaN) * 100) / 100;
 
 describe('sharing a step’s cost among its batch', () => {
   it('matches the hand-worked example in docs/cost.md to the cent', () => {
-    // An hour of identical steps on an 8-GPU replica at $5.00/GPU-hour: $40.00.
-    const shares = shareStepCost({
-      costUsd: 40,
-      prefillFlops: new Map([
-        ['A', 3e14],
-        ['B', 1e14],
-      ]),
-      decodeKvBytes: new Map([
-        ['C', 3e9],
-        ['D', 1e9],
-      ]),
-      weightBytes: 140e9,
-      flopsPerSecond: 4e15,
-      bytesPerSecond: 1.44e12,
-    });
+    const shares = shareStepCost(HAND_WORKED);
     assert.deepEqual(
       ['A', 'B', 'C', 'D'].map((k) => cents(shares.get(k))),
       [15.0, 5.0, 10.14, 9.86],
     );
     assert.ok(Math.abs((shares.get('C') as number) - (20 * 73) / 144) < 1e-9);
+  });
+
+  it('prices a prefill FLOP at the prefill part over the step’s prefill FLOPs (cache savings)', () => {
+    // The hand-worked example: the prefill part ($20) over 4 × 10¹⁴ FLOPs. A cache hit that
+    // spared request A 1 × 10¹⁴ FLOPs saved $5.00 (docs/cost.md).
+    assert.equal(cents(prefillUsdPerFlop(HAND_WORKED) * 1e14), 5.0);
+    assert.equal(prefillUsdPerFlop({ ...HAND_WORKED, prefillFlops: new Map() }), 0);
   });
 
   it('shares decode by the weights read once for the batch plus each sequence’s own KV', () => {

@@ -21,19 +21,33 @@ export interface StepShareInput {
   bytesPerSecond: number;
 }
 
-export function shareStepCost(input: StepShareInput): Map<string, number> {
-  const shares = new Map<string, number>();
+interface StepSplit {
+  prefillCost: number;
+  decodeCost: number;
+  totalFlops: number;
+  totalKv: number;
+}
+
+/** The step's cost split between its prefill and decode work by their roofline times. */
+function splitStep(input: StepShareInput): StepSplit | null {
   const totalFlops = [...input.prefillFlops.values()].reduce((a, b) => a + b, 0);
   const totalKv = [...input.decodeKvBytes.values()].reduce((a, b) => a + b, 0);
-  const decoding = input.decodeKvBytes.size;
   const prefillTime = totalFlops / input.flopsPerSecond;
-  const decodeTime = decoding > 0 ? (input.weightBytes + totalKv) / input.bytesPerSecond : 0;
+  const decodeTime = input.decodeKvBytes.size > 0 ? (input.weightBytes + totalKv) / input.bytesPerSecond : 0;
   const both = prefillTime + decodeTime;
-  if (both <= 0) return shares;
+  if (both <= 0) return null;
   const prefillCost = (input.costUsd * prefillTime) / both;
-  const decodeCost = input.costUsd - prefillCost;
+  return { prefillCost, decodeCost: input.costUsd - prefillCost, totalFlops, totalKv };
+}
+
+export function shareStepCost(input: StepShareInput): Map<string, number> {
+  const shares = new Map<string, number>();
+  const split = splitStep(input);
+  if (!split) return shares;
+  const { prefillCost, decodeCost, totalFlops, totalKv } = split;
   for (const [key, flops] of input.prefillFlops)
     shares.set(key, (shares.get(key) ?? 0) + (prefillCost * flops) / totalFlops);
+  const decoding = input.decodeKvBytes.size;
   const decodeBytes = input.weightBytes + totalKv;
   for (const [key, kv] of input.decodeKvBytes) {
     shares.set(
@@ -42,4 +56,13 @@ export function shareStepCost(input: StepShareInput): Map<string, number> {
     );
   }
   return shares;
+}
+
+/**
+ * What one prefill FLOP cost in this step; 0 when the step prefilled nothing. Prices the FLOPs a
+ * prefix-cache hit did not have to spend (cache savings).
+ */
+export function prefillUsdPerFlop(input: StepShareInput): number {
+  const split = splitStep(input);
+  return split && split.totalFlops > 0 ? split.prefillCost / split.totalFlops : 0;
 }

@@ -46,6 +46,35 @@ describe('time-share cost estimate for collected requests', () => {
     assert.equal(request.attributes['kb.cost'], 'estimated:time-share');
   });
 
+  it('estimates cache savings as cached tokens × the prefill cost of each computed token', () => {
+    const estimator = new TimeShareCostEstimator(book, (r) => hardware.get(r));
+    estimator.observeSamples([sample('vllm-0', 4)]);
+    const request = makeRequest({
+      requestId: 'hit',
+      arrivalUs: 0,
+      replica: 'vllm-0',
+      e2eUs: 3_000_000,
+      prefillUs: 500_000,
+      decodeUs: 1_500_000,
+      promptTokens: 1000,
+      cachedPromptTokens: 750,
+    });
+    estimator.price(request);
+    // prefill share: $3.60 × 2 × 0.5 s / 3600 ÷ 4 = $0.00025 for 250 computed tokens → $1e-6 each;
+    // 750 cached tokens saved $0.00075.
+    assert.ok(Math.abs(request.cacheSavingsUsd! - 0.00075) < 1e-12, String(request.cacheSavingsUsd));
+    const miss = makeRequest({
+      requestId: 'miss',
+      arrivalUs: 0,
+      replica: 'vllm-0',
+      e2eUs: 1,
+      prefillUs: 1,
+      promptTokens: 10,
+    });
+    estimator.price(miss);
+    assert.equal(miss.cacheSavingsUsd, null, 'no hit, no savings figure');
+  });
+
   it('leaves cost null when the GPU type is unknown or has no price, and keeps an existing cost', () => {
     const estimator = new TimeShareCostEstimator(book, () => undefined);
     estimator.observeSamples([sample('x', 1), sample('unknown', 1)]); // batch size known: not why they stay null
@@ -90,5 +119,35 @@ describe('time-share cost estimate for collected requests', () => {
       [],
       'unknown hardware: no idle price',
     );
+  });
+
+  it('labels idle cost with where the replica runs and prices it at its node’s kind or price', () => {
+    const spot = new PriceBook('on_demand', [{ gpu_type: 'H100', kind: 'spot', usd_per_gpu_hour: 1.8 }]);
+    const placed = new Map([
+      [
+        'spot-0',
+        {
+          gpuType: 'H100',
+          gpuCount: 1,
+          pricingKind: 'spot' as const,
+          workload: 'w',
+          namespace: 'llm',
+          nodePool: 'h100-spot',
+        },
+      ],
+      ['contract-0', { gpuCount: 2, usdPerGpuHour: 2.4, node: 'gpu-9' }],
+    ]);
+    const estimator = new TimeShareCostEstimator(spot, (r) => placed.get(r));
+    const at = (replica: string, timeMs: number) => ({ ...sample(replica, 0), timeMs });
+    estimator.observeSamples([at('spot-0', 0), at('contract-0', 0)]);
+    const [spotIdle, contractIdle] = estimator.observeSamples([
+      at('spot-0', 3_600_000 / 60),
+      at('contract-0', 3_600_000 / 60),
+    ]);
+    // one minute idle: spot $1.80/h → $0.03; contract price from the node label, 2 GPUs × $2.40/h → $0.08
+    assert.ok(Math.abs(spotIdle!.value - 0.03) < 1e-12);
+    assert.deepEqual(spotIdle!.labels, { namespace: 'llm', workload: 'w', node_pool: 'h100-spot' });
+    assert.ok(Math.abs(contractIdle!.value - 0.08) < 1e-12);
+    assert.deepEqual(contractIdle!.labels, { node: 'gpu-9' });
   });
 });

@@ -1,15 +1,32 @@
 import type { InferenceRequest } from '../../model/request.ts';
 import type { MetricSample } from '../../model/metric-sample.ts';
-import type { PriceBook } from './price-book.ts';
+import type { PriceBook, PricingKind } from './price-book.ts';
+import { COST_METHOD_ATTRIBUTE, TIME_SHARE_ESTIMATE } from './cost-method.ts';
 
-export interface ReplicaHardware {
-  gpuType: string;
+/** What is known about a replica from its scrape target (and its node's labels). */
+export interface ReplicaPlacement {
+  /** Unknown when neither the target nor its node labels say. */
+  gpuType?: string;
   gpuCount: number;
+  /** The node's pricing kind (spot …) when its labels say; else the price book's default. */
+  pricingKind?: PricingKind;
+  /** A per-node price from the node's labels; wins over the price book. */
+  usdPerGpuHour?: number;
+  namespace?: string;
+  workload?: string;
+  node?: string;
+  nodePool?: string;
 }
 
-/** Marks a cost as estimated from time share, not attributed step by step. */
-export const ESTIMATED_COST_ATTRIBUTE = 'kb.cost';
-export const TIME_SHARE_ESTIMATE = 'estimated:time-share';
+/** Labels of the idle-cost samples, so idle shows per namespace, workload, node and node pool. */
+function placementLabels(placement: ReplicaPlacement | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (placement?.namespace) labels.namespace = placement.namespace;
+  if (placement?.workload) labels.workload = placement.workload;
+  if (placement?.node) labels.node = placement.node;
+  if (placement?.nodePool) labels.node_pool = placement.nodePool;
+  return labels;
+}
 
 const RUNNING_METRIC = 'llm.requests.running';
 export const IDLE_COST_METRIC = 'llm.gpu.idle_cost';
@@ -33,13 +50,25 @@ function busyUs(request: InferenceRequest): number {
   return Math.max(0, (request.e2eUs ?? 0) - (request.queueUs ?? 0));
 }
 
+/**
+ * Cached prompt tokens × what each computed prompt token cost in this request's prefill
+ * (its prefill share ÷ computed tokens). Linear in tokens, so it leaves out the attention FLOPs a
+ * long cached prefix also spares; null without a hit, a prefill time or any computed token.
+ */
+function cacheSavings(request: InferenceRequest, usdPerHourShare: number): number | null {
+  const computed = request.promptTokens - request.cachedPromptTokens;
+  if (request.cachedPromptTokens <= 0 || computed <= 0 || request.prefillUs === null) return null;
+  const prefillUsd = (usdPerHourShare * request.prefillUs) / 3.6e9;
+  return (prefillUsd / computed) * request.cachedPromptTokens;
+}
+
 export class TimeShareCostEstimator {
   private readonly running = new Map<string, number>();
   private readonly lastRunningAtMs = new Map<string, number>();
 
   constructor(
     private readonly prices: PriceBook,
-    private readonly hardware: (replica: string) => ReplicaHardware | undefined,
+    private readonly placement: (replica: string) => ReplicaPlacement | undefined,
   ) {}
 
   /**
@@ -68,21 +97,23 @@ export class TimeShareCostEstimator {
         model: s.model,
         replica: s.replica,
         engine: s.engine,
-        labels: {},
+        labels: placementLabels(this.placement(s.replica)),
       });
     }
     return idle;
   }
 
   private replicaUsdPerHour(replica: string, cluster: string): number | null {
-    const known = this.hardware(replica);
+    const known = this.placement(replica);
     return known ? this.usdPerHour(known, cluster) : null;
   }
 
   /** $/hour for the whole replica; null for a GPU type the price book does not know (never $0). */
-  private usdPerHour(known: ReplicaHardware, cluster: string): number | null {
+  private usdPerHour(known: ReplicaPlacement, cluster: string): number | null {
+    if (known.usdPerGpuHour !== undefined) return known.usdPerGpuHour * known.gpuCount;
+    if (known.gpuType === undefined) return null;
     try {
-      return this.prices.usdPerGpuHour(known.gpuType, cluster) * known.gpuCount;
+      return this.prices.usdPerGpuHour(known.gpuType, cluster, known.pricingKind) * known.gpuCount;
     } catch {
       return null;
     }
@@ -91,9 +122,13 @@ export class TimeShareCostEstimator {
   /** Fills costUsd (and GPU type/count) in place; leaves it null when hardware, price or batch size is unknown. */
   price(request: InferenceRequest): void {
     if (request.costUsd !== null || request.e2eUs === null) return;
-    const known =
-      this.hardware(request.replica) ??
-      (request.gpuType !== 'unknown' ? { gpuType: request.gpuType, gpuCount: request.gpuCount } : undefined);
+    const placed = this.placement(request.replica);
+    const known: ReplicaPlacement | undefined =
+      placed?.gpuType !== undefined || placed?.usdPerGpuHour !== undefined
+        ? placed
+        : request.gpuType !== 'unknown'
+          ? { gpuType: request.gpuType, gpuCount: request.gpuCount }
+          : undefined;
     if (!known) return;
     const usdPerHour = this.usdPerHour(known, request.cluster);
     if (usdPerHour === null) return; // stays unpriced (counted as such in chargeback)
@@ -102,9 +137,10 @@ export class TimeShareCostEstimator {
     const running = this.running.get(request.replica);
     if (running === undefined) return;
     const concurrency = Math.max(1, running);
-    request.gpuType = known.gpuType;
+    request.gpuType = known.gpuType ?? request.gpuType;
     request.gpuCount = known.gpuCount;
     request.costUsd = (usdPerHour * (busyUs(request) / 3.6e9)) / concurrency;
-    request.attributes = { ...request.attributes, [ESTIMATED_COST_ATTRIBUTE]: TIME_SHARE_ESTIMATE };
+    request.cacheSavingsUsd = cacheSavings(request, usdPerHour / concurrency);
+    request.attributes = { ...request.attributes, [COST_METHOD_ATTRIBUTE]: TIME_SHARE_ESTIMATE };
   }
 }
