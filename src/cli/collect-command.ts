@@ -2,6 +2,7 @@ import { PriceBook } from '../analyze/cost/price-book.ts';
 import { serve } from '@hono/node-server';
 import { Command } from 'commander';
 import { Collector } from '../collect/collector.ts';
+import { tenantTeams } from '../config/schema.ts';
 import { createApi } from '../serve/api.ts';
 import { CanonicalMetrics } from '../serve/canonical-metrics.ts';
 import { OtlpJsonExporter } from '../serve/otlp-exporter.ts';
@@ -36,6 +37,7 @@ export function collectCommand(): Command {
         log,
         context: { cluster: collect.cluster },
         prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
+        tenantTeams: tenantTeams(config),
         otlp: collect.otlp.enabled
           ? { host: collect.otlp.host, port: collect.otlp.port, maxBodyBytes: collect.otlp.max_body_bytes }
           : null,

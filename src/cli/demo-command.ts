@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { tenantTeams } from '../config/schema.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { Collector } from '../collect/collector.ts';
@@ -83,22 +84,28 @@ export function demoCommand(): Command {
         log,
         context: { cluster: 'unknown' },
         prices,
+        tenantTeams: tenantTeams(config),
         otlp: { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 * 1024 },
         discovery: {
           targets: async () =>
-            (cluster?.endpoints ?? []).map((e) =>
-              scrapeTargetSchema.parse({
+            (cluster?.endpoints ?? []).map((e) => {
+              const replica = e.kind === 'engine' ? fleet.replicaByName(e.name) : undefined;
+              return scrapeTargetSchema.parse({
                 url: e.metricsUrl,
                 cluster: e.cluster,
-                replica: e.kind === 'engine' ? e.name : undefined,
-                model: e.kind === 'engine' ? fleet.replicaByName(e.name)?.spec.model : undefined,
-                gpu_type: e.kind === 'engine' ? fleet.replicaByName(e.name)?.spec.gpuType : undefined,
-                gpu_count: e.kind === 'engine' ? (fleet.replicaByName(e.name)?.spec.tensorParallel ?? 1) : 1,
+                replica: replica?.spec.replica,
+                model: replica?.spec.model,
+                gpu_type: replica?.spec.gpuType,
+                gpu_count: replica?.spec.tensorParallel ?? 1,
+                namespace: replica?.placement.namespace,
+                workload: replica?.placement.workload,
+                node: replica?.placement.node,
+                node_pool: replica ? `${replica.spec.gpuType.toLowerCase()}-pool` : undefined,
                 interval_s: 2,
                 timeout_s: 1,
                 slots: e.engine === 'llamacpp',
-              }),
-            ),
+              });
+            }),
         },
       });
       await collector.startReceiving();

@@ -4,7 +4,9 @@ import type { MetricSample } from '../model/metric-sample.ts';
 import type { Logger } from '../util/log.ts';
 import { IngestBuffer } from './ingest-buffer.ts';
 import type { PriceBook } from '../analyze/cost/price-book.ts';
-import { TimeShareCostEstimator, type ReplicaHardware } from '../analyze/cost/time-share-estimate.ts';
+import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/time-share-estimate.ts';
+import { nodeFacts } from '../analyze/cost/node-labels.ts';
+import type { InferenceRequest } from '../model/request.ts';
 import { OtlpGrpcReceiver } from './otlp/grpc-receiver.ts';
 import { OtlpIngest } from './otlp/ingest.ts';
 import { OtlpHttpReceiver } from './otlp/receiver.ts';
@@ -28,6 +30,8 @@ export interface CollectorOptions {
   onSamples?: (samples: readonly MetricSample[]) => void;
   /** Prices collected requests by time share; without it they stay unpriced. */
   prices?: PriceBook;
+  /** Tenant → team (config `tenants`), for requests whose source does not name the team. */
+  tenantTeams?: Readonly<Record<string, string>>;
   /** Requests accepted from traces. */
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
 }
@@ -40,13 +44,13 @@ export class Collector {
   readonly grpcReceiver: OtlpGrpcReceiver | null;
   /** Replica (pod) → model and cluster, learned from scraped series; joins traces to them. */
   private readonly replicas = new Map<string, { model: string; cluster: string }>();
-  /** Replica → GPU type and count from the scrape targets; prices collected requests. */
-  private readonly hardware = new Map<string, ReplicaHardware>();
+  /** Replica → GPUs, price and placement from the scrape targets (and node labels). */
+  private readonly placements = new Map<string, ReplicaPlacement>();
 
   constructor(private readonly options: CollectorOptions) {
-    this.learnHardware(options.targets ?? []);
+    this.learnPlacements(options.targets ?? []);
     const estimator = options.prices
-      ? new TimeShareCostEstimator(options.prices, (replica) => this.hardware.get(replica))
+      ? new TimeShareCostEstimator(options.prices, (replica) => this.placements.get(replica))
       : null;
     this.buffer = new IngestBuffer(options.store, options.log, {
       maxPendingRequests: options.maxPendingRequests,
@@ -74,7 +78,10 @@ export class Collector {
       buffer: this.buffer,
       log: options.log,
       onRequests: (requests) => options.onRequests?.(requests),
-      priceRequest: estimator ? (request) => estimator.price(request) : undefined,
+      enrichRequest: (request) => {
+        this.enrich(request);
+        estimator?.price(request);
+      },
     });
     const otlp = options.otlp;
     this.receiver = otlp
@@ -105,13 +112,40 @@ export class Collector {
   }
 
   async startScraping(): Promise<void> {
-    if (this.options.discovery) this.learnHardware(await this.options.discovery.targets());
+    if (this.options.discovery) this.learnPlacements(await this.options.discovery.targets());
     await this.scraper.sync();
   }
 
-  private learnHardware(targets: readonly ScrapeTargetConfig[]): void {
-    for (const t of targets)
-      if (t.gpu_type) this.hardware.set(replicaOf(t), { gpuType: t.gpu_type, gpuCount: t.gpu_count });
+  /** What the config says about each target's replica; explicit fields win over node labels. */
+  private learnPlacements(targets: readonly ScrapeTargetConfig[]): void {
+    for (const t of targets) {
+      const facts = t.node_labels ? nodeFacts(t.node_labels) : {};
+      const placement: ReplicaPlacement = { gpuCount: t.gpu_count };
+      const gpuType = t.gpu_type ?? facts.gpuType;
+      if (gpuType !== undefined) placement.gpuType = gpuType;
+      if (facts.pricingKind) placement.pricingKind = facts.pricingKind;
+      if (facts.usdPerGpuHour !== undefined) placement.usdPerGpuHour = facts.usdPerGpuHour;
+      if (t.namespace) placement.namespace = t.namespace;
+      if (t.workload) placement.workload = t.workload;
+      if (t.node) placement.node = t.node;
+      const nodePool = t.node_pool ?? facts.nodePool;
+      if (nodePool) placement.nodePool = nodePool;
+      this.placements.set(replicaOf(t), placement);
+    }
+  }
+
+  /**
+   * Fills what engines' traces cannot know: the team of the request's tenant (config `tenants`)
+   * and where its replica runs (the scrape target's namespace, workload and node).
+   */
+  private enrich(request: InferenceRequest): void {
+    const team = this.options.tenantTeams?.[request.tenant];
+    if (team && request.team === 'unknown') request.team = team;
+    const placement = this.placements.get(request.replica);
+    if (!placement) return;
+    if (placement.namespace) request.namespace = placement.namespace;
+    if (placement.workload) request.workload = placement.workload;
+    if (placement.node) request.node = placement.node;
   }
 
   status(): {

@@ -144,9 +144,20 @@ export const configSchema = z.strictObject({
   store: storeSchema,
   collect: collectSchema,
   pricing: pricingSchema,
+  /**
+   * Tenants (the `tenant` of a request: API key owner, `user` field, OTLP attribute) and the team
+   * each bills to. Engines' traces know the tenant at best, so this map is where their team comes
+   * from; the gateway adds keys and limits here.
+   */
+  tenants: z.record(z.string().min(1), z.strictObject({ team: z.string().min(1) })).default({}),
   slos: z.array(sloSchema).default([]),
 });
 
 export type KubeBurnerConfig = z.output<typeof configSchema>;
 export type StoreConfig = KubeBurnerConfig['store'];
 export type SloConfig = KubeBurnerConfig['slos'][number];
+
+/** The team of each configured tenant. */
+export function tenantTeams(config: Pick<KubeBurnerConfig, 'tenants'>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.team]));
+}

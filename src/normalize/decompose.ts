@@ -13,6 +13,15 @@ export interface TraceContext {
   replicaInfo?: (replica: string) => { model: string; cluster: string } | undefined;
 }
 
+/**
+ * The tenant, when whoever made the call put it on the span: OTel's `user.id` (formerly
+ * `enduser.id`). Engines do not by themselves; the gateway does.
+ */
+function tenantOf(attributes: ReadonlyMap<string, unknown>): string {
+  const id = attributes.get('user.id') ?? attributes.get('enduser.id');
+  return typeof id === 'string' && id !== '' ? id : 'unknown';
+}
+
 export interface DecomposedRequest {
   request: InferenceRequest;
   spans: Span[];
@@ -95,6 +104,7 @@ export function decomposeVllmSpan(
     requestId,
     arrivalUs,
     traceId: span.traceId,
+    tenant: tenantOf(a),
     cluster: known?.cluster ?? context.cluster,
     namespace: String(resource.get('k8s.namespace.name') ?? context.namespace ?? 'default'),
     workload: service,
@@ -221,6 +231,7 @@ export function decomposeSglangTrace(
     requestId,
     arrivalUs,
     traceId: root.traceId,
+    tenant: tenantOf(a),
     cluster: known?.cluster ?? context.cluster,
     namespace: String(resource.get('k8s.namespace.name') ?? context.namespace ?? 'default'),
     workload: String(resource.get('service.name') ?? 'sglang'),

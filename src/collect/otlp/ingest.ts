@@ -15,8 +15,8 @@ export interface OtlpIngestOptions {
   buffer: IngestBuffer;
   log: Logger;
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
-  /** Fills in cost for requests that arrive unpriced (the time-share estimate). */
-  priceRequest?: (request: DecomposedRequest['request']) => void;
+  /** Fills in what the source cannot know (team, placement) and the cost (time-share estimate). */
+  enrichRequest?: (request: DecomposedRequest['request']) => void;
 }
 
 /** What to answer: accepted (with how many items were rejected and why), or pushed back. */
@@ -43,7 +43,7 @@ export class OtlpIngest {
         this.receivedSpans += Array.isArray(scope?.spans) ? scope.spans.length : 0;
     }
     const { decomposed, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
-    if (this.options.priceRequest) for (const d of decomposed) this.options.priceRequest(d.request);
+    if (this.options.enrichRequest) for (const d of decomposed) this.options.enrichRequest(d.request);
     // Phases derivable from the request row are not stored (rebuilt on read: withDerivedPhases).
     const toStore = decomposed.map((d) =>
       d.request.attributes[DERIVED_PHASES_ATTRIBUTE] === 'vllm-span' ? { request: d.request, spans: [] } : d,

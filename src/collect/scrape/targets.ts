@@ -14,6 +14,17 @@ export const scrapeTargetSchema = z.strictObject({
   /** GPU type and count behind this replica; prices its collected requests (see docs/cost.md). */
   gpu_type: z.string().optional(),
   gpu_count: z.number().int().positive().default(1),
+  /** Where the replica runs: its idle cost is reported per namespace, workload and node pool. */
+  namespace: z.string().optional(),
+  workload: z.string().optional(),
+  node: z.string().optional(),
+  node_pool: z.string().optional(),
+  /**
+   * The Kubernetes labels of the replica's node: GPU type, pricing kind (spot, on-demand,
+   * reserved), node pool and a per-node price (`kubeburner.io/usd-per-gpu-hour`); see docs/cost.md.
+   * Fields set above win over what the labels say.
+   */
+  node_labels: z.record(z.string(), z.string()).optional(),
   interval_s: z.number().positive().default(15),
   timeout_s: z.number().positive().default(5),
   /** llama.cpp: also read /slots for KV occupancy (2026 builds have no KV gauge). */
