@@ -28,6 +28,19 @@ describe('kubeburner chargeback', () => {
       ],
       spans: [],
     });
+    // $1 of idle GPU time on the replica those requests ran on (cluster default, model unknown).
+    await store.writeMetricSamples([
+      {
+        timeMs: nov(3) / 1000,
+        name: 'llm.gpu.idle_cost',
+        value: 1,
+        cluster: 'default',
+        model: 'unknown',
+        replica: 'r',
+        engine: 'vllm',
+        labels: {},
+      },
+    ]);
     await store.close();
     const cli = (...args: string[]) =>
       run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '-c', configFile, 'chargeback', ...args]);
@@ -35,6 +48,12 @@ describe('kubeburner chargeback', () => {
     const table = await cli('--period', '2026-11', '--by', 'team');
     assert.match(table.stdout, /ads .*\$2\.00/);
     assert.match(table.stdout, /total \$5\.00 for 3 requests/, 'December is outside the period');
+    assert.match(table.stdout, /idle GPU \$1\.00 \(not in team costs\)/);
+
+    const allocated = await cli('--period', '2026-11', '--by', 'team', '--basis', 'allocation');
+    // ads used $2 of $5 → $0.40 of the idle dollar; search $0.60.
+    assert.match(allocated.stdout, /ads .*\$2\.00 .*\$0\.40 .*\$2\.40/);
+    assert.match(allocated.stdout, /idle GPU \$1\.00 of which \$1\.00 shared into team costs/);
 
     const csv = parse((await cli('--period', '2026-11', '--by', 'team', '--csv')).stdout, {
       columns: true,
@@ -44,6 +63,7 @@ describe('kubeburner chargeback', () => {
       [
         ['ads', '2.000000', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'],
         ['search', '3.000000', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'],
+        ['(idle)', '1.000000', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'],
       ],
     );
 
@@ -54,5 +74,8 @@ describe('kubeburner chargeback', () => {
     assert.ok(bad, 'an unknown dimension must fail');
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /unknown dimension "colour"/);
+    await assert.rejects(cli('--basis', 'fair'), (err: { stderr: string }) =>
+      /--basis must be usage or allocation/.test(err.stderr),
+    );
   });
 });

@@ -2,7 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 import {
   CHARGEBACK_DIMENSIONS,
+  COST_BASES,
   calendarPeriod,
+  type CostBasis,
   chargebackReport,
   type ChargebackDimension,
   type ChargebackGranularity,
@@ -17,6 +19,7 @@ interface ChargebackOptions {
   period?: string;
   by: ChargebackDimension[];
   granularity: ChargebackGranularity;
+  basis: CostBasis;
   csv?: boolean;
   json?: boolean;
 }
@@ -41,18 +44,30 @@ export function chargebackCommand(): Command {
       dimensions,
     )
     .option('--granularity <g>', 'day, month or total', 'month')
+    .option(
+      '--basis <basis>',
+      'usage (idle as its own lines) or allocation (idle shared among the teams using the same cluster and model)',
+      'usage',
+    )
     .option('--csv', 'print FOCUS-aligned CSV')
     .option('--json', 'print the report as JSON')
     .action(async (options: ChargebackOptions, command: Command) => {
       if (!['day', 'month', 'total'].includes(options.granularity))
         throw new RangeError(`--granularity must be day, month or total, not "${options.granularity}"`);
       if (options.period && options.from) throw new RangeError('give either --period or --from/--to');
+      if (!(COST_BASES as readonly string[]).includes(options.basis))
+        throw new RangeError(`--basis must be ${COST_BASES.join(' or ')}, not "${options.basis}"`);
       const range = options.period
         ? calendarPeriod(options.period)
         : { fromUs: parseTimeUs(options.from ?? '30d'), toUs: parseTimeUs(options.to ?? 'now') };
       const { config } = commandContext(command);
       const report = await withStore(config, (store) =>
-        chargebackReport(store, { range, by: options.by ?? ['team'], granularity: options.granularity }),
+        chargebackReport(store, {
+          range,
+          by: options.by ?? ['team'],
+          granularity: options.granularity,
+          basis: options.basis,
+        }),
       );
       if (options.csv) return void process.stdout.write(chargebackCsv(report));
       if (options.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -65,6 +80,8 @@ export function chargebackCommand(): Command {
         'cache hit',
         'out tokens',
         '$/1k tok',
+        'cache saved',
+        ...(report.basis === 'allocation' ? ['usage', 'idle share'] : []),
         'cost',
       ];
       const rows = report.rows.map((r) => [
@@ -76,13 +93,24 @@ export function chargebackCommand(): Command {
         r.promptTokens > 0 ? `${((100 * r.cachedPromptTokens) / r.promptTokens).toFixed(1)} %` : '—',
         r.outputTokens,
         r.usdPer1kTokens === null ? '—' : r.usdPer1kTokens.toFixed(4),
-        `$${r.costUsd.toFixed(2)}`,
+        `$${r.cacheSavingsUsd.toFixed(2)}`,
+        ...(report.basis === 'allocation'
+          ? [`$${r.costUsd.toFixed(2)}`, `$${r.idleShareUsd.toFixed(2)}`]
+          : []),
+        `$${(r.costUsd + r.idleShareUsd).toFixed(2)}`,
       ]);
       process.stdout.write(`${renderTable(head, rows)}\n`);
       process.stdout.write(
         `total $${report.totals.costUsd.toFixed(2)} for ${report.totals.requests} requests` +
           (report.totals.unpricedRequests > 0 ? ` (${report.totals.unpricedRequests} unpriced)` : '') +
-          (report.idleCostUsd > 0 ? `, idle GPU $${report.idleCostUsd.toFixed(2)} (not in team costs)` : '') +
+          (report.idleCostUsd > 0
+            ? report.basis === 'allocation'
+              ? `, idle GPU $${report.idleCostUsd.toFixed(2)} of which $${report.totals.idleShareUsd.toFixed(2)} shared into team costs`
+              : `, idle GPU $${report.idleCostUsd.toFixed(2)} (not in team costs)`
+            : '') +
+          (report.totals.cacheSavingsUsd > 0
+            ? `, prefix cache saved $${report.totals.cacheSavingsUsd.toFixed(2)}`
+            : '') +
           ` from ${formatUs(range.fromUs)} to ${formatUs(range.toUs)}\n`,
       );
     });

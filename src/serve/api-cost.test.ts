@@ -42,6 +42,12 @@ describe('cost API over HTTP', () => {
     const report = (await res.json()) as { rows: { group: { team: string } }[]; totals: { costUsd: number } };
     assert.ok(report.rows.length >= 4);
     assert.ok(Math.abs(report.totals.costUsd - totalCost) < 1e-6);
+    const allocation = (await (
+      await fetch(`${base}/api/chargeback?period=2026-11&by=team&basis=allocation`)
+    ).json()) as {
+      basis: string;
+    };
+    assert.equal(allocation.basis, 'allocation');
   });
 
   it('serves CSV as an attachment with one row per team and cluster', async () => {
@@ -74,6 +80,9 @@ describe('cost API over HTTP', () => {
     const badDimension = await fetch(`${base}/api/chargeback?by=colour`);
     assert.equal(badDimension.status, 400);
     assert.match(((await badDimension.json()) as { error: string }).error, /by/);
+    const badBasis = await fetch(`${base}/api/chargeback?basis=fair`);
+    assert.equal(badBasis.status, 400);
+    assert.match(((await badBasis.json()) as { error: string }).error, /basis/);
     const badPeriod = await fetch(`${base}/api/chargeback?period=2026-13`);
     assert.equal(badPeriod.status, 400);
     assert.match(((await badPeriod.json()) as { error: string }).error, /invalid month/);

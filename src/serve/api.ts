@@ -10,7 +10,12 @@ import { parseDurationMs, parseTimeUs } from '../util/time.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
-import { CHARGEBACK_DIMENSIONS, calendarPeriod, chargebackReport } from '../analyze/cost/chargeback.ts';
+import {
+  CHARGEBACK_DIMENSIONS,
+  COST_BASES,
+  calendarPeriod,
+  chargebackReport,
+} from '../analyze/cost/chargeback.ts';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 
@@ -182,6 +187,7 @@ export function createApi(options: ApiOptions): Hono {
         granularity: z.enum(['day', 'month', 'total']).default('month'),
         format: z.enum(['json', 'csv']).default('json'),
         include_idle: z.enum(['true', 'false']).default('true'),
+        basis: z.enum(COST_BASES).default('usage'),
       }),
       c.req.query(),
     );
@@ -193,6 +199,7 @@ export function createApi(options: ApiOptions): Hono {
       by: query.by,
       granularity: query.granularity,
       includeIdle: query.include_idle === 'true',
+      basis: query.basis,
     });
     if (query.format === 'json') return c.json(report);
     return c.body(chargebackCsv(report), 200, {

@@ -6,6 +6,7 @@ import type { ChargebackReport, ChargebackRow } from './chargeback.ts';
  * FOCUS column means the same thing (charge period, billed/effective cost, currency, consumed
  * quantity and unit, tags); our own columns carry the `x_` prefix FOCUS reserves for extensions.
  * This is a FOCUS-aligned export of internal showback, not a provider's FOCUS billing dataset.
+ * BilledCost is the row's cost in the report's basis: usage, or usage + idle share (allocation).
  */
 export function chargebackCsv(report: ChargebackReport): string {
   const dimensionColumns = report.by.map((d) => `x_${capitalise(d)}`);
@@ -24,6 +25,11 @@ export function chargebackCsv(report: ChargebackReport): string {
     'Tags',
     ...dimensionColumns,
     'x_CostKind',
+    'x_CostBasis',
+    'x_NodePool',
+    'x_UsageCost',
+    'x_IdleShareCost',
+    'x_CacheSavings',
     'x_Requests',
     'x_UnpricedRequests',
     'x_PromptTokens',
@@ -37,8 +43,8 @@ export function chargebackCsv(report: ChargebackReport): string {
     'Usage',
     description(row, report),
     'USD',
-    money(row.costUsd),
-    money(row.costUsd),
+    money(row.costUsd + row.idleShareUsd),
+    money(row.costUsd + row.idleShareUsd),
     String(row.promptTokens + row.outputTokens),
     'Tokens',
     'AI and Machine Learning',
@@ -46,6 +52,11 @@ export function chargebackCsv(report: ChargebackReport): string {
     JSON.stringify(Object.fromEntries(report.by.map((d) => [`kubeburner/${d}`, row.group[d] ?? '']))),
     ...report.by.map((d) => row.group[d] ?? ''),
     row.kind,
+    report.basis,
+    row.nodePool ?? '',
+    money(row.kind === 'usage' ? row.costUsd : 0),
+    money(row.idleShareUsd),
+    money(row.cacheSavingsUsd),
     String(row.requests),
     String(row.unpricedRequests),
     String(row.promptTokens),
@@ -58,7 +69,9 @@ export function chargebackCsv(report: ChargebackReport): string {
 
 function description(row: ChargebackRow, report: ChargebackReport): string {
   const parts = report.by.map((d) => `${d}=${row.group[d] ?? ''}`);
-  if (row.kind === 'idle') return `Idle GPU time (no request running), ${parts.join(' ')}`;
+  if (row.kind === 'idle')
+    return `Idle GPU time (no request running), ${[...parts, `node_pool=${row.nodePool ?? ''}`].join(' ')}`;
+  if (row.idleShareUsd > 0) return `GPU time for LLM inference with its share of idle, ${parts.join(' ')}`;
   return `GPU time for LLM inference, ${parts.join(' ')}`;
 }
 

@@ -15,6 +15,20 @@ const OCT_25 = Date.UTC(2026, 9, 25) * 1000;
 const NOV_10 = Date.UTC(2026, 10, 10) * 1000;
 const DAY_US = 86_400_000_000;
 
+/** Idle GPU cost as the collector stores it (model m, one replica per cluster). */
+function idleSample(timeMs: number, cluster: string, value: number, labels: Record<string, string> = {}) {
+  return {
+    timeMs,
+    name: 'llm.gpu.idle_cost',
+    value,
+    cluster,
+    model: 'm',
+    replica: `${cluster}-0`,
+    engine: 'vllm',
+    labels,
+  };
+}
+
 describe('chargeback report', () => {
   let store: Store;
   let requests: InferenceRequest[];
@@ -149,18 +163,12 @@ describe('chargeback idle lines', () => {
         ],
         spans: [],
       });
-      const idle = (timeMs: number, cluster: string, value: number) => ({
-        timeMs,
-        name: 'llm.gpu.idle_cost',
-        value,
-        cluster,
-        model: 'm',
-        replica: `${cluster}-0`,
-        engine: 'vllm',
-        labels: {},
-      });
       const t = NOV_10 / 1000;
-      await store.writeMetricSamples([idle(t + 1, 'c1', 0.25), idle(t + 2, 'c1', 0.5), idle(t + 3, 'c2', 1)]);
+      await store.writeMetricSamples([
+        idleSample(t + 1, 'c1', 0.25),
+        idleSample(t + 2, 'c1', 0.5),
+        idleSample(t + 3, 'c2', 1),
+      ]);
       const report = await chargebackReport(store, {
         range: { fromUs: NOV_10, toUs: NOV_10 + DAY_US },
         by: ['team', 'cluster'],
@@ -191,6 +199,127 @@ describe('chargeback idle lines', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('chargeback cost bases', () => {
+  const idle = (cluster: string, value: number, labels: Record<string, string>) =>
+    idleSample(NOV_10 / 1000 + 1, cluster, value, labels);
+  let store: Store;
+  before(async () => {
+    store = await DuckDbStore.open({ path: join(mkdtempSync(join(tmpdir(), 'kb-basis-')), 'store.duckdb') });
+    const request = (
+      id: string,
+      team: string,
+      cluster: string,
+      costUsd: number,
+      cacheSavingsUsd: number | null,
+    ) =>
+      makeRequest({
+        requestId: id,
+        arrivalUs: NOV_10 + 1000,
+        team,
+        cluster,
+        model: 'm',
+        costUsd,
+        cacheSavingsUsd,
+        promptTokens: 1000,
+        cachedPromptTokens: 400,
+      });
+    await store.writeBatch({
+      requests: [
+        request('a', 'ads', 'c1', 3, 0.5),
+        request('b', 'search', 'c1', 1, null),
+        request('c', 'ads', 'c2', 2, 0.25),
+      ],
+      spans: [],
+    });
+    await store.writeMetricSamples([
+      idle('c1', 2, { workload: 'm-vllm', namespace: 'llm', node_pool: 'h100-pool' }),
+      idle('c1', 1, { workload: 'm-vllm', namespace: 'llm', node_pool: 'h100-spot' }),
+      // Nobody used cluster c3 that day: its idle cannot be shared.
+      idle('c3', 5, {}),
+    ]);
+  });
+  after(() => store.close());
+  const range = { fromUs: NOV_10, toUs: NOV_10 + DAY_US };
+
+  it('keeps idle per cluster, workload and node pool in the usage basis', async () => {
+    const report = await chargebackReport(store, {
+      range,
+      by: ['cluster', 'workload'],
+      granularity: 'total',
+    });
+    assert.equal(report.basis, 'usage');
+    assert.deepEqual(
+      report.rows
+        .filter((r) => r.kind === 'idle')
+        .map((r) => [r.group.cluster, r.group.workload, r.nodePool, r.costUsd]),
+      [
+        ['c1', 'm-vllm', 'h100-pool', 2],
+        ['c1', 'm-vllm', 'h100-spot', 1],
+        ['c3', '(idle)', '', 5],
+      ],
+    );
+    assert.equal(report.unallocatedIdleUsd, 8);
+    assert.ok(report.rows.every((r) => r.idleShareUsd === 0));
+  });
+
+  it('sums cache-hit savings per team, apart from cost', async () => {
+    const report = await chargebackReport(store, {
+      range,
+      by: ['team'],
+      granularity: 'total',
+      includeIdle: false,
+    });
+    assert.deepEqual(
+      report.rows.map((r) => [r.group.team, r.costUsd, r.cacheSavingsUsd]),
+      [
+        ['ads', 5, 0.75],
+        ['search', 1, 0],
+      ],
+    );
+  });
+
+  it('shares idle among the teams of the same cluster and model by usage cost, and reconciles', async () => {
+    const report = await chargebackReport(store, {
+      range,
+      by: ['team'],
+      granularity: 'total',
+      basis: 'allocation',
+    });
+    const usage = report.rows.filter((r) => r.kind === 'usage');
+    // c1's $3 idle: ads used $3 of c1's $4 → $2.25, search $0.75; c2 had no idle.
+    assert.deepEqual(
+      usage.map((r) => [r.group.team, r.costUsd, r.idleShareUsd]),
+      [
+        ['ads', 5, 2.25],
+        ['search', 1, 0.75],
+      ],
+    );
+    assert.deepEqual(
+      report.rows.filter((r) => r.kind === 'idle').map((r) => [r.group.team, r.costUsd]),
+      [['(idle)', 5]],
+      'c3 idle had no users and stays idle',
+    );
+    assert.equal(report.idleCostUsd, 8);
+    assert.equal(report.unallocatedIdleUsd, 5);
+    assert.ok(
+      Math.abs(report.totals.costUsd + report.totals.idleShareUsd + report.unallocatedIdleUsd - (6 + 8)) <
+        1e-12,
+      'allocation reconciles with usage + idle',
+    );
+    const csv = parse(chargebackCsv(report), { columns: true }) as Record<string, string>[];
+    assert.deepEqual(
+      csv.map((r) => [r.x_Team, r.x_CostBasis, r.BilledCost, r.x_UsageCost, r.x_IdleShareCost]),
+      [
+        ['ads', 'allocation', '7.250000', '5.000000', '2.250000'],
+        ['search', 'allocation', '1.750000', '1.000000', '0.750000'],
+        ['(idle)', 'allocation', '5.000000', '0.000000', '0.000000'],
+      ],
+    );
+    const billed = csv.reduce((sum, r) => sum + Number(r.BilledCost), 0);
+    assert.equal(billed, 14, 'BilledCost adds up to the whole GPU bill in the allocation basis');
   });
 });
 
