@@ -18,11 +18,12 @@ describe('cost API over HTTP', () => {
   let server: Server;
   let base: string;
   let totalCost: number;
+  let data: ReturnType<typeof syntheticData>;
 
   before(async () => {
     store = await DuckDbStore.open({ path: join(mkdtempSync(join(tmpdir(), 'kb-api-')), 'store.duckdb') });
     await store.init();
-    const data = syntheticData({ seed: 5, count: 500, startUs: NOV_1, spanUs: 5 * 86_400_000_000 });
+    data = syntheticData({ seed: 5, count: 500, startUs: NOV_1, spanUs: 5 * 86_400_000_000 });
     totalCost = data.requests.reduce((s, r) => s + (r.costUsd ?? 0), 0);
     await store.writeBatch(data);
     const app = createApi({ store, nowUs: () => NOV_1 + 10 * 86_400_000_000 });
@@ -70,7 +71,13 @@ describe('cost API over HTTP', () => {
     assert.ok(body.points.every((p) => (p.bucketStartUs - NOV_1) % 86_400_000_000 === 0));
     assert.ok(Math.abs(body.points.reduce((s, p) => s + p.costUsd, 0) - totalCost) < 1e-6);
     const wasted = await fetch(`${base}/api/cost/wasted?from=2026-11-01&to=2026-11-06&step=1d`);
-    assert.deepEqual(await wasted.json(), { points: [] }, 'no idle samples stored here');
+    const waste = (await wasted.json()) as { idle: unknown[]; failed: { costUsd: number; status: string }[] };
+    assert.deepEqual(waste.idle, [], 'no idle samples stored here');
+    const failedCost = data.requests
+      .filter((r) => ['error', 'timeout', 'cancelled'].includes(r.status))
+      .reduce((sum, r) => sum + (r.costUsd ?? 0), 0);
+    assert.ok(failedCost > 0);
+    assert.ok(Math.abs(waste.failed.reduce((sum, p) => sum + p.costUsd, 0) - failedCost) < 1e-6);
     const badStep = await fetch(`${base}/api/cost/latency?step=soon`);
     assert.equal(badStep.status, 400);
     assert.match(((await badStep.json()) as { error: string }).error, /step/);

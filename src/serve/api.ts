@@ -232,12 +232,16 @@ export function createApi(options: ApiOptions): Hono {
     return c.json({ by: query.by, points });
   });
   app.get('/api/cost/wasted', async (c) => {
-    const query = parse(seriesQuery, c.req.query());
-    const points = await wastedSpendSeries(store, {
+    const query = parse(
+      seriesQuery.extend({ by: z.enum(REQUEST_DIMENSIONS).default('team') }),
+      c.req.query(),
+    );
+    const series = await wastedSpendSeries(store, {
       range: range({ from: query.from, to: query.to }, nowUs()),
       stepUs: stepUs(query.step),
+      by: query.by,
     });
-    return c.json({ points });
+    return c.json({ by: query.by, ...series });
   });
   for (const [name, read] of Object.entries(options.extras ?? {}))
     app.get(`/api/${name}`, (c) => c.json(read() as object));

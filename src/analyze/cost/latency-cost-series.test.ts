@@ -76,14 +76,54 @@ describe('latency–cost and wasted-spend series', () => {
     assert.ok(Math.abs(dear!.usdPer1kTokens! - 0.05) < 1e-12);
   });
 
+  it('prices failed, timed-out and cancelled requests as wasted spend, per team and status', async () => {
+    await store.writeBatch({
+      requests: [
+        makeRequest({
+          requestId: 'w1',
+          arrivalUs: T0 + 5,
+          team: 'ads',
+          status: 'timeout',
+          costUsd: 0.2,
+          promptTokens: 8000,
+        }),
+        makeRequest({
+          requestId: 'w2',
+          arrivalUs: T0 + 6,
+          team: 'ads',
+          status: 'timeout',
+          costUsd: 0.1,
+          outputTokens: 50,
+        }),
+        makeRequest({ requestId: 'w3', arrivalUs: T0 + 7, team: 'ads', status: 'cancelled', costUsd: 0.05 }),
+        makeRequest({ requestId: 'w4', arrivalUs: T0 + 8, team: 'ads', status: 'rejected', costUsd: null }),
+      ],
+      spans: [],
+    });
+    const { failed } = await wastedSpendSeries(store, {
+      range: { fromUs: T0, toUs: T0 + 2 * HOUR_US },
+      stepUs: HOUR_US,
+      by: 'team',
+    });
+    assert.deepEqual(
+      failed.map((p) => [p.group, p.status, p.requests, Number(p.costUsd.toFixed(9)), p.tokens]),
+      [
+        ['ads', 'cancelled', 1, 0.05, 0],
+        ['ads', 'timeout', 2, 0.3, 8050],
+      ],
+      'ok requests are not waste; rejected ones never ran',
+    );
+  });
+
   it('sums idle dollars per cluster and bucket', async () => {
-    const points = await wastedSpendSeries(store, {
+    const { idle } = await wastedSpendSeries(store, {
       range: { fromUs: T0, toUs: T0 + HOUR_US },
       stepUs: HOUR_US,
+      by: 'team',
     });
-    assert.equal(points.length, 1);
-    assert.equal(points[0]?.cluster, 'c1');
-    assert.ok(Math.abs(points[0]!.idleCostUsd - 0.5) < 1e-12);
+    assert.equal(idle.length, 1);
+    assert.equal(idle[0]?.cluster, 'c1');
+    assert.ok(Math.abs(idle[0]!.idleCostUsd - 0.5) < 1e-12);
   });
 
   it('refuses a step that would make too many buckets', async () => {

@@ -19,11 +19,35 @@ export interface LatencyCostPoint {
   usdPer1kTokens: number | null;
 }
 
-export interface WastedSpendPoint {
+/** Spend that produced nothing useful, per bucket. */
+export interface WastedSpendSeries {
+  /** Requests that failed, timed out or were cancelled: their GPU time bought no answer. */
+  failed: FailedSpendPoint[];
+  /** Idle GPU time per cluster: allocated, billed, serving nobody. */
+  idle: IdleSpendPoint[];
+}
+
+export interface FailedSpendPoint {
+  group: string;
+  status: (typeof WASTED_STATUSES)[number];
+  bucketStartUs: number;
+  requests: number;
+  costUsd: number;
+  /** Tokens processed for nothing (prompt + output). */
+  tokens: number;
+}
+
+export interface IdleSpendPoint {
   cluster: string;
   bucketStartUs: number;
   idleCostUsd: number;
 }
+
+/**
+ * Outcomes whose cost is wasted. A retried attempt is stored as its own failed request (the
+ * gateway records each attempt), so retries are counted here; rejected requests never ran.
+ */
+export const WASTED_STATUSES = ['error', 'timeout', 'cancelled'] as const;
 
 const MAX_BUCKETS = 10_000;
 
@@ -68,20 +92,50 @@ export async function latencyCostSeries(store: Store, query: LatencyCostQuery): 
     .sort((a, b) => a.bucketStartUs - b.bucketStartUs || a.group.localeCompare(b.group));
 }
 
-/** Idle GPU dollars per cluster and bucket: spend that served nobody. */
+/** Failed-request dollars per group, status and bucket, and idle dollars per cluster and bucket. */
 export async function wastedSpendSeries(
   store: Store,
-  query: { range: TimeRange; stepUs: number },
-): Promise<WastedSpendPoint[]> {
+  query: { range: TimeRange; stepUs: number; by: RequestDimension },
+): Promise<WastedSpendSeries> {
   checkStep(query);
-  const points = await store.queryMetric({
-    name: IDLE_COST_METRIC,
-    range: query.range,
-    groupBy: ['cluster'],
-    stepUs: query.stepUs,
-    aggregate: 'sum',
-  });
-  return points
+  const [failedRows, idlePoints] = await Promise.all([
+    store.aggregateRequests({
+      range: query.range,
+      where: { status: [...WASTED_STATUSES] },
+      groupBy: query.by === 'status' ? ['status'] : [query.by, 'status'],
+      bucketUs: query.stepUs,
+      measures: [
+        { fn: 'count' },
+        { fn: 'sum', field: 'cost_usd' },
+        { fn: 'sum', field: 'prompt_tokens' },
+        { fn: 'sum', field: 'output_tokens' },
+      ],
+    }),
+    store.queryMetric({
+      name: IDLE_COST_METRIC,
+      range: query.range,
+      groupBy: ['cluster'],
+      stepUs: query.stepUs,
+      aggregate: 'sum',
+    }),
+  ]);
+  const failed = failedRows
+    .map((row) => ({
+      group: row.group[query.by] ?? '',
+      status: row.group.status as FailedSpendPoint['status'],
+      bucketStartUs: row.bucketStartUs ?? query.range.fromUs,
+      requests: row.values.count ?? 0,
+      costUsd: row.values.sum_cost_usd ?? 0,
+      tokens: (row.values.sum_prompt_tokens ?? 0) + (row.values.sum_output_tokens ?? 0),
+    }))
+    .sort(
+      (a, b) =>
+        a.bucketStartUs - b.bucketStartUs ||
+        a.group.localeCompare(b.group) ||
+        a.status.localeCompare(b.status),
+    );
+  const idle = idlePoints
     .map((p) => ({ cluster: p.group.cluster ?? '', bucketStartUs: p.bucketStartUs, idleCostUsd: p.value }))
     .sort((a, b) => a.bucketStartUs - b.bucketStartUs || a.cluster.localeCompare(b.cluster));
+  return { failed, idle };
 }
