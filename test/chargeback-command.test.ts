@@ -52,7 +52,7 @@ describe('kubeburner chargeback', () => {
 
     const allocated = await cli('--period', '2026-11', '--by', 'team', '--basis', 'allocation');
     // ads used $2 of $5 → $0.40 of the idle dollar; search $0.60.
-    assert.match(allocated.stdout, /ads .*\$2\.00 .*\$0\.40 .*\$2\.40/);
+    assert.match(allocated.stdout, /ads .*\$2\.00 .*\$0\.4000 .*\$2\.40/);
     assert.match(allocated.stdout, /idle GPU \$1\.00 of which \$1\.00 shared into team costs/);
 
     const csv = parse((await cli('--period', '2026-11', '--by', 'team', '--csv')).stdout, {

@@ -32,6 +32,11 @@ function dimensions(value: string, previous: ChargebackDimension[] | undefined):
   return [...(previous ?? []), ...(parsed as ChargebackDimension[])];
 }
 
+/** Dollars to the cent, or to 1/100 of a cent below $1 (a short demo's rows are cents). */
+function usd(value: number): string {
+  return `$${value.toFixed(Math.abs(value) < 1 ? 4 : 2)}`;
+}
+
 export function chargebackCommand(): Command {
   return new Command('chargeback')
     .description('GPU cost by team, cluster, workload or model per day or month; --csv for finance')
@@ -71,9 +76,11 @@ export function chargebackCommand(): Command {
       );
       if (options.csv) return void process.stdout.write(chargebackCsv(report));
       if (options.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
+      const idlePools = report.rows.some((r) => r.kind === 'idle');
       const head = [
         'period start',
         ...report.by,
+        ...(idlePools ? ['node pool'] : []),
         'requests',
         'unpriced',
         'in tokens',
@@ -87,17 +94,16 @@ export function chargebackCommand(): Command {
       const rows = report.rows.map((r) => [
         formatUs(r.periodStartUs).slice(0, 10),
         ...report.by.map((d) => r.group[d] ?? ''),
+        ...(idlePools ? [r.nodePool ?? ''] : []),
         r.requests,
         r.unpricedRequests,
         r.promptTokens,
         r.promptTokens > 0 ? `${((100 * r.cachedPromptTokens) / r.promptTokens).toFixed(1)} %` : '—',
         r.outputTokens,
         r.usdPer1kTokens === null ? '—' : r.usdPer1kTokens.toFixed(4),
-        `$${r.cacheSavingsUsd.toFixed(2)}`,
-        ...(report.basis === 'allocation'
-          ? [`$${r.costUsd.toFixed(2)}`, `$${r.idleShareUsd.toFixed(2)}`]
-          : []),
-        `$${(r.costUsd + r.idleShareUsd).toFixed(2)}`,
+        usd(r.cacheSavingsUsd),
+        ...(report.basis === 'allocation' ? [usd(r.costUsd), usd(r.idleShareUsd)] : []),
+        usd(r.costUsd + r.idleShareUsd),
       ]);
       process.stdout.write(`${renderTable(head, rows)}\n`);
       process.stdout.write(
