@@ -1,5 +1,5 @@
 import type { Column } from './columns.ts';
-import type { InferenceRequest } from '../model/request.ts';
+import { REQUEST_STATUSES, type InferenceRequest } from '../model/request.ts';
 import type { Span } from '../model/span.ts';
 import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, bigIntToHex64 } from './columns.ts';
 import { requestKeyDecimal } from './request-key.ts';
@@ -9,6 +9,7 @@ import {
   measureKey,
   type AggregateRow,
   type Measure,
+  type MeasureFilter,
   type MetricPoint,
   type MetricQuery,
   type RequestAggregation,
@@ -192,9 +193,41 @@ WHERE request_key = ${requestKeyDecimal(request.requestId)}
 ORDER BY start ASC, span_id ASC`;
 }
 
+/** A measure filter as a SQL condition; null when it has no conditions. */
+function filterSql(dialect: SqlDialect, filter: MeasureFilter | undefined): string | null {
+  const clauses: string[] = [];
+  for (const [field, bounds] of Object.entries(filter?.ranges ?? {})) {
+    const column = assertKnown(field, REQUEST_NUMERIC_FIELDS, 'numeric field');
+    for (const [op, bound] of [
+      ['>=', bounds?.min],
+      ['<=', bounds?.max],
+    ] as const) {
+      if (bound === undefined) continue;
+      if (!Number.isFinite(bound)) throw new RangeError(`filter bound on ${column} must be finite`);
+      clauses.push(`${column} ${op} ${bound}`);
+    }
+  }
+  if (filter?.status) {
+    const statuses = filter.status.map((s) => assertKnown(s, REQUEST_STATUSES, 'status'));
+    clauses.push(
+      statuses.length === 0
+        ? 'FALSE'
+        : `status IN (${statuses.map((s) => dialect.stringLiteral(s)).join(', ')})`,
+    );
+  }
+  return clauses.length > 0 ? clauses.join(' AND ') : null;
+}
+
 function measureSql(dialect: SqlDialect, measure: Measure): string {
-  if (measure.fn === 'count') return dialect.toDouble('count(*)');
+  if (measure.fn === 'count') {
+    const condition = filterSql(dialect, measure.filter);
+    return dialect.toDouble(condition ? `sum(CASE WHEN ${condition} THEN 1 ELSE 0 END)` : 'count(*)');
+  }
   const field = assertKnown(measure.field, REQUEST_NUMERIC_FIELDS, 'numeric field');
+  if (measure.fn === 'sum') {
+    const condition = filterSql(dialect, measure.filter);
+    if (condition) return dialect.toDouble(`sum(CASE WHEN ${condition} THEN ${field} ELSE 0 END)`);
+  }
   if (measure.fn === 'quantile') {
     if (!(measure.q >= 0 && measure.q <= 1))
       throw new RangeError(`quantile q must be in [0, 1], got ${measure.q}`);
@@ -217,6 +250,10 @@ export function aggregateRequestsSql(dialect: SqlDialect, aggregation: RequestAg
     sortKeys.push('bucket_start_us');
   }
   if (aggregation.measures.length === 0) throw new RangeError('at least one measure is required');
+  const names = aggregation.measures.map(measureKey);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined)
+    throw new RangeError(`two measures are both named "${repeated}": give one an "as"`);
   aggregation.measures.forEach((m, i) => selects.push(`${measureSql(dialect, m)} AS m${i}`));
   const groupClause = keys.length > 0 ? `\nGROUP BY ${keys.join(', ')}\nORDER BY ${sortKeys.join(', ')}` : '';
   return `SELECT ${selects.join(', ')} FROM ${TABLES.requests.name}

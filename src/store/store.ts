@@ -1,4 +1,4 @@
-import type { InferenceRequest } from '../model/request.ts';
+import type { InferenceRequest, RequestStatus } from '../model/request.ts';
 import type { Span } from '../model/span.ts';
 import type { MetricSample } from '../model/metric-sample.ts';
 
@@ -58,9 +58,19 @@ export interface RequestSearch extends RequestFilter {
   limit: number;
 }
 
+/**
+ * Restricts a count or sum to the requests that match (SQL CASE inside the aggregate): one query
+ * can count good and total events side by side. Bounds are inclusive; NULL never matches a range.
+ */
+export interface MeasureFilter {
+  ranges?: Partial<Record<RequestNumericField, { min?: number; max?: number }>>;
+  status?: readonly RequestStatus[];
+}
+
 export type Measure =
-  | { fn: 'count' }
-  | { fn: 'sum' | 'avg' | 'min' | 'max'; field: RequestNumericField }
+  | { fn: 'count'; filter?: MeasureFilter; as?: string }
+  | { fn: 'sum'; field: RequestNumericField; filter?: MeasureFilter; as?: string }
+  | { fn: 'avg' | 'min' | 'max'; field: RequestNumericField }
   /** Exact quantile with linear interpolation between closest ranks (R7, as Excel PERCENTILE.INC). */
   | { fn: 'quantile'; field: RequestNumericField; q: number };
 
@@ -137,6 +147,7 @@ export interface Store {
 }
 
 export function measureKey(measure: Measure): string {
+  if ((measure.fn === 'count' || measure.fn === 'sum') && measure.as !== undefined) return measure.as;
   if (measure.fn === 'count') return 'count';
   if (measure.fn === 'quantile') return `p${formatQuantile(measure.q)}_${measure.field}`;
   return `${measure.fn}_${measure.field}`;

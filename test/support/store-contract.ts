@@ -237,6 +237,55 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
     });
 
+    it('counts and sums only the requests a measure filter matches, beside the total', async () => {
+      const range = { fromUs: START_US, toUs: START_US + 3 * DAY_US };
+      const [row] = await store.aggregateRequests({
+        range,
+        groupBy: [],
+        measures: [
+          { fn: 'count' },
+          {
+            fn: 'count',
+            as: 'fast_short_ok',
+            filter: {
+              ranges: { ttft_us: { max: 300_000 }, prompt_tokens: { min: 1, max: 1024 } },
+              status: ['ok'],
+            },
+          },
+          {
+            fn: 'sum',
+            field: 'output_tokens',
+            as: 'failed_output',
+            filter: { status: ['error', 'timeout'] },
+          },
+          { fn: 'count', as: 'none', filter: { status: [] } },
+        ],
+      });
+      const inWindow = requests.filter((r) => inRange(r, range.fromUs, range.toUs));
+      const fastShortOk = inWindow.filter(
+        (r) =>
+          r.ttftUs !== null &&
+          r.ttftUs <= 300_000 &&
+          r.promptTokens >= 1 &&
+          r.promptTokens <= 1024 &&
+          r.status === 'ok',
+      ).length;
+      const failedOutput = inWindow
+        .filter((r) => r.status === 'error' || r.status === 'timeout')
+        .reduce((sum, r) => sum + r.outputTokens, 0);
+      assert.ok(fastShortOk > 0 && fastShortOk < inWindow.length, 'the filter selects some, not all');
+      assert.deepEqual(row?.values, {
+        count: inWindow.length,
+        fast_short_ok: fastShortOk,
+        failed_output: failedOutput,
+        none: 0,
+      });
+      await assert.rejects(
+        store.aggregateRequests({ range, groupBy: [], measures: [{ fn: 'count' }, { fn: 'count' }] }),
+        /both named "count"/,
+      );
+    });
+
     it('returns one row of nulls and a zero count for an empty range', async () => {
       const rows = await store.aggregateRequests({
         range: { fromUs: 0, toUs: 1000 },
