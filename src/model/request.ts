@@ -39,6 +39,11 @@ export interface InferenceRequest {
 
   /** Arrival → first token (engine definition varies, engines.md §13.2). */
   ttftUs: number | null;
+  /**
+   * Arrival → first token the user sees, after hidden reasoning tokens (reasoning models); equals
+   * ttftUs without reasoning; null when unknown (engines do not report it, the gateway sees it).
+   */
+  ttftVisibleUs: number | null;
   /** Arrival → finish. */
   e2eUs: number | null;
   queueUs: number | null;
@@ -95,6 +100,7 @@ export function makeRequest(
     firstTokenUs: null,
     finishedUs: null,
     ttftUs: null,
+    ttftVisibleUs: null,
     e2eUs: null,
     queueUs: null,
     prefillUs: null,

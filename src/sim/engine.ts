@@ -89,6 +89,8 @@ export interface FinishedSequence {
   lastTokenUs: number;
   finishedUs: number;
   generated: number;
+  /** When the first token after the hidden reasoning tokens came out; -1 when none did. */
+  firstVisibleTokenUs: number;
   cachedPromptTokens: number;
   preemptions: number;
   /** Time lost to preemptions: from each preemption until recompute caught up again. */
@@ -122,6 +124,7 @@ class Sequence {
   kvTokens = 0;
   generated = 0;
   cachedPromptTokens = 0;
+  firstVisibleTokenUs = -1;
   cacheSavingsUsd: number | null = null;
   admittedBefore = false;
   recomputing = false;
@@ -421,6 +424,8 @@ export class EngineReplica {
       }
       if (produced === 0) continue;
       seq.generated += produced;
+      if (seq.firstVisibleTokenUs < 0 && seq.generated > seq.spec.reasoningTokens)
+        seq.firstVisibleTokenUs = nowUs;
       iterationTokens += produced;
       this.stats.generationTokens += produced;
       if (seq.lastTokenUs >= 0) this.stats.itl.observe((nowUs - seq.lastTokenUs) / 1e6);
@@ -569,6 +574,7 @@ export class EngineReplica {
       lastTokenUs: seq.lastTokenUs,
       finishedUs: nowUs + OUTPUT_PROCESSING_US,
       generated: seq.generated,
+      firstVisibleTokenUs: seq.firstVisibleTokenUs,
       cachedPromptTokens: seq.cachedPromptTokens,
       preemptions: seq.preemptions,
       preemptionWaitUs: seq.preemptionWaitUs + (seq.recomputing ? nowUs - seq.preemptedAtUs : 0),

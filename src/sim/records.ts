@@ -63,6 +63,8 @@ export function groundTruthRecord(
     firstTokenUs: producedToken ? done.firstTokenUs + OUTPUT_PROCESSING_US : null,
     finishedUs: done.finishedUs,
     ttftUs: producedToken ? done.firstTokenUs + OUTPUT_PROCESSING_US - spec.arrivalUs : null,
+    ttftVisibleUs:
+      done.firstVisibleTokenUs >= 0 ? done.firstVisibleTokenUs + OUTPUT_PROCESSING_US - spec.arrivalUs : null,
     e2eUs: done.finishedUs - spec.arrivalUs,
     queueUs: scheduled ? done.firstScheduledUs - done.queuedUs : null,
     prefillUs: producedToken ? done.firstTokenUs - done.firstScheduledUs : null,

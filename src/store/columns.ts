@@ -84,6 +84,7 @@ export const REQUEST_COLUMNS: Column<InferenceRequest>[] = [
   // Columns added after the first release go last: existing tables gain them by ALTER TABLE
   // ADD COLUMN (store migrations), which appends, and DuckDB's appender writes by position.
   { name: 'cache_savings_usd', field: 'cacheSavingsUsd', type: 'float?' },
+  { name: 'ttft_visible_us', field: 'ttftVisibleUs', type: 'us?' },
 ];
 
 /** Spans as stored: the trace id and request id are the request's (joined by request_key). */

@@ -27,6 +27,7 @@ export type RequestDimension = (typeof REQUEST_DIMENSIONS)[number];
 
 export const REQUEST_NUMERIC_FIELDS = [
   'ttft_us',
+  'ttft_visible_us',
   'e2e_us',
   'queue_us',
   'prefill_us',

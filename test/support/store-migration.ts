@@ -6,7 +6,8 @@ import type { Store } from '../../src/store/store.ts';
 import { START_US } from './store-contract.ts';
 
 /** The newest request column: what a table made by the previous release lacks. */
-export const NEWEST_REQUEST_COLUMN = (REQUEST_COLUMNS.at(-1) as { name: string }).name;
+const NEWEST = REQUEST_COLUMNS.at(-1)!;
+export const NEWEST_REQUEST_COLUMN = NEWEST.name;
 
 /**
  * A store opened on a table made by an older release gains the columns added since, keeps the
@@ -24,7 +25,7 @@ export function storeMigrationContract(
         requestId: 'before-upgrade',
         arrivalUs: START_US,
         costUsd: 0.01,
-        cacheSavingsUsd: 0.004,
+        [NEWEST.field]: 4,
       });
       let store = await open();
       await store.writeBatch({ requests: [before], spans: [] });
@@ -36,14 +37,14 @@ export function storeMigrationContract(
         const old = await store.getRequest('before-upgrade');
         assert.ok(old, 'the row written before the upgrade is still there');
         assert.equal(old.request.costUsd, 0.01);
-        assert.equal(old.request.cacheSavingsUsd, null, 'a column that did not exist reads as unknown');
+        assert.equal(old.request[NEWEST.field], null, 'a column that did not exist reads as unknown');
         const after = makeRequest({
           requestId: 'after-upgrade',
           arrivalUs: START_US + 1,
-          cacheSavingsUsd: 0.25,
+          [NEWEST.field]: 25,
         });
         await store.writeBatch({ requests: [after], spans: [] });
-        assert.equal((await store.getRequest('after-upgrade'))?.request.cacheSavingsUsd, 0.25);
+        assert.equal((await store.getRequest('after-upgrade'))?.request[NEWEST.field], 25);
       } finally {
         await store.close();
       }

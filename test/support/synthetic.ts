@@ -85,6 +85,8 @@ export function* syntheticBatches(
       firstTokenUs: arrivalUs + ttftUs,
       finishedUs: arrivalUs + e2eUs,
       ttftUs,
+      // Hidden reasoning tokens come out before the first visible one, one TPOT apart.
+      ttftVisibleUs: model === 'qwen2.5-32b' ? ttftUs + Math.floor(outputTokens * 0.4) * tpotUs : ttftUs,
       e2eUs,
       queueUs,
       prefillUs,
