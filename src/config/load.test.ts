@@ -28,8 +28,8 @@ describe('config', () => {
   it('names the path and reason of every problem', () => {
     const found = problems(`
 slos:
-  - { name: a, objective: 0.99 }
-  - { name: b, objective: 0.99 }
+  - { name: a, objective: 0.99, availability: {} }
+  - { name: b, objective: 0.99, availability: {} }
   - name: c
     objective: 0.99
     ttft:
@@ -53,11 +53,36 @@ slos:
   - name: x
     objective: 1.5
     window: 4 weeks
+    availability: {}
 `);
     assert.equal(found.length, 3);
     assert.match(found.find((p) => p.startsWith('server.port')) ?? '', /65535/);
     assert.match(found.find((p) => p.startsWith('slos[0].objective')) ?? '', /1/);
     assert.match(found.find((p) => p.startsWith('slos[0].window')) ?? '', /expected a duration such as/);
+  });
+
+  it('checks SLO specs as a whole: one SLI, ascending open-ended bands, known receivers', () => {
+    const found = problems(`
+alerting:
+  receivers: [{ name: oncall, kind: slack, url: 'https://hooks.slack.com/services/T/B/x' }]
+slos:
+  - { name: both, objective: 0.99, availability: {}, tpot: { threshold: 50ms } }
+  - name: bands
+    objective: 0.99
+    ttft:
+      bands:
+        - { max_prompt_tokens: 8000, threshold: 1s }
+        - { max_prompt_tokens: 1000, threshold: 500ms }
+        - { max_prompt_tokens: 32000, threshold: 4s }
+  - { name: both, objective: 0.9, availability: {}, alerting: { notify: [pager] } }
+`);
+    assert.deepEqual(found, [
+      'slos[0]: give exactly one SLI: ttft, tpot or availability (found tpot, availability)',
+      'slos[1].ttft.bands[1].max_prompt_tokens: bands must ascend',
+      'slos[1].ttft.bands[2].max_prompt_tokens: the last band must be open (no max_prompt_tokens) so every prompt length has a threshold',
+      'slos[2].alerting.notify[0]: no receiver named "pager" under alerting.receivers',
+      'slos[2].name: another SLO is already named "both"',
+    ]);
   });
 
   it('reports YAML syntax errors with line and column', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
 import { PRICING_KINDS } from '../analyze/cost/price-book.ts';
+import { REQUEST_STATUSES } from '../model/request.ts';
 
 const duration = z
   .string()
@@ -62,16 +63,98 @@ const ttftBandSchema = z.strictObject({
   threshold: duration,
 });
 
-const sloSchema = z.strictObject({
+/** Outcomes that burn an availability budget unless the SLO says otherwise. */
+const DEFAULT_ERROR_STATUSES = ['error', 'timeout', 'rejected'] as const;
+
+const sloSchema = z
+  .strictObject({
+    /** Used in Prometheus rule names and label values: letters, digits, - _ . */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected letters, digits, -, _ or .'),
+    description: z.string().optional(),
+    selector: selectorSchema,
+    objective: z.number().gt(0).lt(1),
+    window: duration.default('28d'),
+    /** Weigh each request by its tokens (prompt + output): a failed 32k call burns more. */
+    token_weighted: z.boolean().default(false),
+    ttft: z
+      .strictObject({
+        bands: z.array(ttftBandSchema).min(1),
+        /** Reasoning models: measure to the first visible token (hidden reasoning reported apart). */
+        visible_token: z.boolean().default(false),
+      })
+      .optional(),
+    tpot: z.strictObject({ threshold: duration }).optional(),
+    availability: z
+      .strictObject({
+        count_as_errors: z.array(z.enum(REQUEST_STATUSES)).default([...DEFAULT_ERROR_STATUSES]),
+      })
+      .optional(),
+    alerting: z
+      .strictObject({
+        page: z.boolean().default(true),
+        ticket: z.boolean().default(true),
+        /** How long the condition must hold before firing (Prometheus `for`). */
+        for: duration.default('0s'),
+        /** Hysteresis: keep firing this long after the condition clears (Prometheus `keep_firing_for`). */
+        keep_firing_for: duration.default('5m'),
+        /** Receivers (alerting.receivers[].name) to notify; all when empty. */
+        notify: z.array(z.string()).default([]),
+      })
+      .prefault({}),
+  })
+  .superRefine((slo, ctx) => {
+    const kinds = (['ttft', 'tpot', 'availability'] as const).filter((k) => slo[k] !== undefined);
+    if (kinds.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `give exactly one SLI: ttft, tpot or availability (found ${kinds.length === 0 ? 'none' : kinds.join(', ')})`,
+      });
+    const bands = slo.ttft?.bands ?? [];
+    bands.forEach((band, i) => {
+      const last = i === bands.length - 1;
+      if (last && band.max_prompt_tokens !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ttft', 'bands', i, 'max_prompt_tokens'],
+          message: 'the last band must be open (no max_prompt_tokens) so every prompt length has a threshold',
+        });
+      if (!last && band.max_prompt_tokens === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ttft', 'bands', i, 'max_prompt_tokens'],
+          message: 'required on every band but the last',
+        });
+      const previous = bands[i - 1]?.max_prompt_tokens;
+      if (
+        previous !== undefined &&
+        band.max_prompt_tokens !== undefined &&
+        band.max_prompt_tokens <= previous
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ttft', 'bands', i, 'max_prompt_tokens'],
+          message: 'bands must ascend',
+        });
+    });
+  });
+
+const receiverSchema = z.strictObject({
   name: z.string().min(1),
-  selector: selectorSchema,
-  objective: z.number().gt(0).lt(1),
-  window: duration.default('28d'),
-  token_weighted: z.boolean().default(false),
-  ttft: z.strictObject({ bands: z.array(ttftBandSchema).min(1) }).optional(),
-  tpot: z.strictObject({ threshold: duration }).optional(),
-  availability: z.strictObject({ count_as_errors: z.array(z.string()).optional() }).optional(),
+  /** slack: incoming webhook; alertmanager: Alertmanager webhook_config payload; webhook: our JSON. */
+  kind: z.enum(['slack', 'alertmanager', 'webhook']),
+  url: z.url(),
 });
+
+const alertingSchema = z
+  .strictObject({
+    evaluation_interval: duration.default('1m'),
+    receivers: z.array(receiverSchema).default([]),
+    /** A daily Slack digest of SLO status and spend. */
+    digest: z
+      .strictObject({ receiver: z.string(), hour_utc: z.number().int().min(0).max(23).default(9) })
+      .optional(),
+  })
+  .prefault({});
 
 const collectSchema = z
   .strictObject({
@@ -121,37 +204,68 @@ const pricingSchema = z
   })
   .prefault({});
 
-export const configSchema = z.strictObject({
-  /** Where the embedded store and other state live. */
-  data_dir: z.string().min(1).default('.kubeburner'),
-  log: z
-    .strictObject({
-      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-    })
-    .prefault({}),
-  server: z
-    .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(8080),
-    })
-    .prefault({}),
-  privacy: z
-    .strictObject({
-      /** Prompt text is never stored unless this is turned on. */
-      store_prompt_text: z.boolean().default(false),
-    })
-    .prefault({}),
-  store: storeSchema,
-  collect: collectSchema,
-  pricing: pricingSchema,
-  /**
-   * Tenants (the `tenant` of a request: API key owner, `user` field, OTLP attribute) and the team
-   * each bills to. Engines' traces know the tenant at best, so this map is where their team comes
-   * from; the gateway adds keys and limits here.
-   */
-  tenants: z.record(z.string().min(1), z.strictObject({ team: z.string().min(1) })).default({}),
-  slos: z.array(sloSchema).default([]),
-});
+export const configSchema = z
+  .strictObject({
+    /** Where the embedded store and other state live. */
+    data_dir: z.string().min(1).default('.kubeburner'),
+    log: z
+      .strictObject({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      })
+      .prefault({}),
+    server: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .prefault({}),
+    privacy: z
+      .strictObject({
+        /** Prompt text is never stored unless this is turned on. */
+        store_prompt_text: z.boolean().default(false),
+      })
+      .prefault({}),
+    store: storeSchema,
+    collect: collectSchema,
+    pricing: pricingSchema,
+    /**
+     * Tenants (the `tenant` of a request: API key owner, `user` field, OTLP attribute) and the team
+     * each bills to. Engines' traces know the tenant at best, so this map is where their team comes
+     * from; the gateway adds keys and limits here.
+     */
+    tenants: z.record(z.string().min(1), z.strictObject({ team: z.string().min(1) })).default({}),
+    slos: z.array(sloSchema).default([]),
+    alerting: alertingSchema,
+  })
+  .superRefine((config, ctx) => {
+    const receivers = new Set(config.alerting.receivers.map((r) => r.name));
+    config.slos.forEach((slo, i) =>
+      slo.alerting.notify.forEach((name, j) => {
+        if (!receivers.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['slos', i, 'alerting', 'notify', j],
+            message: `no receiver named "${name}" under alerting.receivers`,
+          });
+      }),
+    );
+    const names = config.slos.map((slo) => slo.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['slos', i, 'name'],
+          message: `another SLO is already named "${name}"`,
+        });
+    });
+    const digest = config.alerting.digest?.receiver;
+    if (digest !== undefined && !receivers.has(digest))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alerting', 'digest', 'receiver'],
+        message: `no receiver named "${digest}" under alerting.receivers`,
+      });
+  });
 
 export type KubeBurnerConfig = z.output<typeof configSchema>;
 export type StoreConfig = KubeBurnerConfig['store'];
