@@ -6,6 +6,7 @@ import { collectCommand } from './collect-command.ts';
 import { configCommand } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { requestsCommand } from './requests-command.ts';
+import { sloCommand } from './slo-command.ts';
 import { storeCommand } from './store-command.ts';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(storeCommand());
   program.addCommand(requestsCommand());
   program.addCommand(chargebackCommand());
+  program.addCommand(sloCommand());
   return program;
 }
 
