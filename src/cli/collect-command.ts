@@ -1,5 +1,6 @@
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { serve } from '@hono/node-server';
+import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command } from 'commander';
 import { Collector } from '../collect/collector.ts';
 import { tenantTeams } from '../config/schema.ts';
@@ -20,7 +21,7 @@ export function collectCommand(): Command {
       const { config, log } = commandContext(command);
       const store = await openStore(config);
       const collect = config.collect;
-      const canonical = new CanonicalMetrics();
+      const canonical = new CanonicalMetrics(config.slos.map(sloSpec));
       const exportUrl = collect.export.otlp_traces_url;
       const traceExporter = exportUrl ? new OtlpJsonExporter({ url: exportUrl }) : null;
       traceExporter?.start();

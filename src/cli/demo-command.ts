@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { tenantTeams } from '../config/schema.ts';
+import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { Collector } from '../collect/collector.ts';
@@ -74,7 +75,7 @@ export function demoCommand(): Command {
       // The real collection path: the engines' /metrics and DCGM exporters are scraped, vLLM and
       // SGLang send their request traces to the OTLP receiver.
       let cluster: SimCluster | null = null;
-      const canonical = new CanonicalMetrics();
+      const canonical = new CanonicalMetrics(config.slos.map(sloSpec));
       const collector = new Collector({
         onSamples: (samples) => canonical.observeSamples(samples),
         onRequests: (requests) => {

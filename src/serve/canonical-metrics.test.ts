@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { parseExposition } from '../collect/scrape/exposition.ts';
 import type { MetricSample } from '../model/metric-sample.ts';
 import { makeRequest } from '../model/request.ts';
+import { sloSpec } from '../analyze/slo/spec.ts';
+import { configSchema } from '../config/schema.ts';
 import { CanonicalMetrics, TTFT_BUCKETS_SECONDS, exportedName, promptBand } from './canonical-metrics.ts';
 
 const sample = (name: string, value: number, labels: Record<string, string> = {}): MetricSample => ({
@@ -76,6 +78,41 @@ describe('canonical /metrics', () => {
     assert.equal(tokens?.samples.find((s) => s.labels.type === 'cached_input')?.value, 512);
     const requests = families.find((f) => f.name === 'kubeburner_requests_total');
     assert.equal(requests?.samples.find((s) => s.labels.status === 'error')?.value, 1);
+  });
+
+  it('counts good and bad events of each SLO from zero, for the generated Prometheus rules', async () => {
+    const [spec] = configSchema
+      .parse({
+        slos: [
+          {
+            name: 'chat',
+            selector: { team: 'search' },
+            objective: 0.99,
+            ttft: { bands: [{ max_prompt_tokens: 1000, threshold: '500ms' }, { threshold: '2s' }] },
+          },
+        ],
+      })
+      .slos.map(sloSpec);
+    const metrics = new CanonicalMetrics([spec!]);
+    const request = (id: string, team: string, ttftUs: number) =>
+      makeRequest({ requestId: id, arrivalUs: 0, team, promptTokens: 400, outputTokens: 100, ttftUs });
+    metrics.observeRequest(request('fast', 'search', 200_000));
+    metrics.observeRequest(request('slow', 'search', 900_000));
+    metrics.observeRequest(request('other-team', 'ads', 900_000));
+    const families = parseExposition(await metrics.text()).families;
+    const events = families.find((f) => f.name === 'kubeburner_slo_events_total')!;
+    const count = (band: string, outcome: string) =>
+      events.samples.find((s) => s.labels.band === band && s.labels.outcome === outcome)?.value;
+    assert.deepEqual(
+      [count('0-1000', 'good'), count('0-1000', 'bad'), count('1001+', 'good'), count('1001+', 'bad')],
+      [1, 1, 0, 0],
+      'the other team is not this SLO’s event; untouched bands are exported at 0',
+    );
+    const tokens = families.find((f) => f.name === 'kubeburner_slo_event_tokens_total')!;
+    assert.equal(
+      tokens.samples.find((s) => s.labels.band === '0-1000' && s.labels.outcome === 'bad')?.value,
+      500,
+    );
   });
 
   it('names and bands', () => {

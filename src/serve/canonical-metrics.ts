@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricSample } from '../model/metric-sample.ts';
 import { canonicalMetric } from '../model/metric-names.ts';
 import type { InferenceRequest } from '../model/request.ts';
+import { classifyRequest, sloBands } from '../analyze/slo/events.ts';
+import { SLO_EVENTS_METRIC, SLO_EVENT_TOKENS_METRIC } from '../analyze/slo/prometheus-rules.ts';
+import type { SloSpec } from '../analyze/slo/spec.ts';
 
 /** Prompt-length bands for TTFT SLOs (slo-and-cost.md §2; LiteLLM uses the same cut points). */
 export const PROMPT_BANDS = [
@@ -82,6 +85,31 @@ export class CanonicalMetrics {
     registers: [this.registry],
   });
 
+  /** Good and bad events of every configured SLO: what the generated Prometheus rules read. */
+  private readonly sloEvents = new Counter({
+    name: SLO_EVENTS_METRIC,
+    help: 'SLO events by SLO, prompt-length band and outcome (good or bad)',
+    labelNames: ['slo', 'band', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly sloTokens = new Counter({
+    name: SLO_EVENT_TOKENS_METRIC,
+    help: 'Tokens (prompt + output) of SLO events, for token-weighted SLOs',
+    labelNames: ['slo', 'band', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(private readonly slos: readonly SloSpec[] = []) {
+    // Every series starts at 0, so rate() sees the bad series from the start and the good and bad
+    // rates of a window are extrapolated alike (their ratio is the error ratio).
+    for (const spec of slos)
+      for (const band of sloBands(spec))
+        for (const outcome of ['good', 'bad']) {
+          this.sloEvents.inc({ slo: spec.name, band, outcome }, 0);
+          this.sloTokens.inc({ slo: spec.name, band, outcome }, 0);
+        }
+  }
+
   /** Scraped, normalized samples (counters as per-scrape increases). Histogram parts are skipped. */
   observeSamples(samples: readonly MetricSample[]): void {
     for (const s of samples) {
@@ -140,6 +168,13 @@ export class CanonicalMetrics {
     this.tokens.inc({ ...tokenLabels, type: 'input' }, request.promptTokens);
     this.tokens.inc({ ...tokenLabels, type: 'cached_input' }, request.cachedPromptTokens);
     this.tokens.inc({ ...tokenLabels, type: 'output' }, request.outputTokens);
+    for (const spec of this.slos) {
+      const event = classifyRequest(spec, request);
+      if (!event) continue;
+      const labels = { slo: spec.name, band: event.band, outcome: event.good ? 'good' : 'bad' };
+      this.sloEvents.inc(labels);
+      this.sloTokens.inc(labels, request.promptTokens + request.outputTokens);
+    }
   }
 
   text(): Promise<string> {
