@@ -73,6 +73,8 @@ export interface ChargebackReport {
 
 const MEASURES: readonly Measure[] = [
   { fn: 'count' },
+  // Priced requests (cost ≥ 0; unpriced ones are NULL): the rest of the count is unpriced.
+  { fn: 'count', filter: { ranges: { cost_usd: { min: 0 } } }, as: 'priced' },
   { fn: 'sum', field: 'cost_usd' },
   { fn: 'sum', field: 'prompt_tokens' },
   { fn: 'sum', field: 'cached_prompt_tokens' },
@@ -128,20 +130,12 @@ async function usageRows(
   by: readonly ChargebackDimension[],
 ): Promise<ChargebackRow[]> {
   const groupBy = by as readonly RequestDimension[];
-  const [daily, priced] = await Promise.all([
-    store.aggregateRequests({ range: query.range, groupBy, bucketUs: DAY_US, measures: MEASURES }),
-    // Priced requests only: count of those with cost_usd ≥ 0 gives the unpriced remainder.
-    store.aggregateRequests({
-      range: query.range,
-      groupBy,
-      bucketUs: DAY_US,
-      atLeast: { cost_usd: 0 },
-      measures: [{ fn: 'count' }],
-    }),
-  ]);
-  const pricedCount = new Map(
-    priced.map((row) => [rowKey(row.group, row.bucketStartUs ?? 0), row.values.count ?? 0]),
-  );
+  const daily = await store.aggregateRequests({
+    range: query.range,
+    groupBy,
+    bucketUs: DAY_US,
+    measures: MEASURES,
+  });
   const merged = new Map<string, ChargebackRow>();
   for (const row of daily) {
     const dayStart = row.bucketStartUs ?? 0;
@@ -151,7 +145,7 @@ async function usageRows(
     const target = merged.get(key) ?? emptyRow(group, periodStartUs, periodEndUs);
     const requests = row.values[measureKey({ fn: 'count' })] ?? 0;
     target.requests += requests;
-    target.unpricedRequests += requests - (pricedCount.get(rowKey(row.group, dayStart)) ?? 0);
+    target.unpricedRequests += requests - (row.values.priced ?? 0);
     target.costUsd += row.values.sum_cost_usd ?? 0;
     target.promptTokens += row.values.sum_prompt_tokens ?? 0;
     target.cachedPromptTokens += row.values.sum_cached_prompt_tokens ?? 0;
@@ -213,7 +207,12 @@ function allocateIdle(usage: ChargebackRow[], idle: readonly ChargebackRow[]): C
   const allocationKey = (row: ChargebackRow) =>
     rowKey(Object.fromEntries(ALLOCATION_KEYS.map((d) => [d, row.group[d] ?? ''])), row.periodStartUs);
   const users = new Map<string, ChargebackRow[]>();
-  for (const row of usage) users.set(allocationKey(row), [...(users.get(allocationKey(row)) ?? []), row]);
+  for (const row of usage) {
+    const key = allocationKey(row);
+    const sharers = users.get(key);
+    if (sharers) sharers.push(row);
+    else users.set(key, [row]);
+  }
   const left: ChargebackRow[] = [];
   for (const idleRow of idle) {
     const sharers = users.get(allocationKey(idleRow)) ?? [];
