@@ -19,12 +19,12 @@ export interface ReplicaPlacement {
 }
 
 /** Labels of the idle-cost samples, so idle shows per namespace, workload, node and node pool. */
-function placementLabels(placement: ReplicaPlacement | undefined): Record<string, string> {
+function placementLabels(placement: ReplicaPlacement): Record<string, string> {
   const labels: Record<string, string> = {};
-  if (placement?.namespace) labels.namespace = placement.namespace;
-  if (placement?.workload) labels.workload = placement.workload;
-  if (placement?.node) labels.node = placement.node;
-  if (placement?.nodePool) labels.node_pool = placement.nodePool;
+  if (placement.namespace) labels.namespace = placement.namespace;
+  if (placement.workload) labels.workload = placement.workload;
+  if (placement.node) labels.node = placement.node;
+  if (placement.nodePool) labels.node_pool = placement.nodePool;
   return labels;
 }
 
@@ -87,7 +87,9 @@ export class TimeShareCostEstimator {
       if (previousRunning === undefined || previousAtMs === undefined) continue;
       const elapsedMs = s.timeMs - previousAtMs;
       if (elapsedMs <= 0 || elapsedMs > MAX_IDLE_GAP_MS) continue;
-      const usdPerHour = this.replicaUsdPerHour(s.replica, s.cluster);
+      const placement = this.placement(s.replica);
+      if (!placement) continue;
+      const usdPerHour = this.usdPerHour(placement, s.cluster);
       if (usdPerHour === null) continue;
       idle.push({
         timeMs: s.timeMs,
@@ -97,15 +99,10 @@ export class TimeShareCostEstimator {
         model: s.model,
         replica: s.replica,
         engine: s.engine,
-        labels: placementLabels(this.placement(s.replica)),
+        labels: placementLabels(placement),
       });
     }
     return idle;
-  }
-
-  private replicaUsdPerHour(replica: string, cluster: string): number | null {
-    const known = this.placement(replica);
-    return known ? this.usdPerHour(known, cluster) : null;
   }
 
   /** $/hour for the whole replica; null for a GPU type the price book does not know (never $0). */
