@@ -85,6 +85,18 @@ slos:
     ]);
   });
 
+  it('refuses a scrape target whose node price label is not a number', () => {
+    const found = problems(`
+collect:
+  scrape:
+    targets:
+      - { url: 'http://vllm-0:8000/metrics', node_labels: { kubeburner.io/usd-per-gpu-hour: cheap } }
+`);
+    assert.deepEqual(found, [
+      'collect.scrape.targets[0].node_labels: node label kubeburner.io/usd-per-gpu-hour: expected a positive number, got "cheap"',
+    ]);
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     const [problem] = problems('store:\n  backend: [duckdb\n');
     assert.match(problem ?? '', /^line \d+, column \d+:/);

@@ -1,35 +1,45 @@
 import { z } from 'zod';
 import { SIGNAL_SOURCES } from '../../model/engine.ts';
+import { nodeFacts } from '../../analyze/cost/node-labels.ts';
 
-export const scrapeTargetSchema = z.strictObject({
-  /** Full URL of the exposition, e.g. http://vllm-0:8000/metrics. */
-  url: z.url(),
-  /** Engine, or detected from the exposition when omitted. */
-  engine: z.enum(SIGNAL_SOURCES).optional(),
-  cluster: z.string().default('default'),
-  /** Replica (pod) name; defaults to host:port. */
-  replica: z.string().optional(),
-  /** Model, for engines whose metrics do not name it (llama.cpp, TGI, Triton). */
-  model: z.string().optional(),
-  /** GPU type and count behind this replica; prices its collected requests (see docs/cost.md). */
-  gpu_type: z.string().optional(),
-  gpu_count: z.number().int().positive().default(1),
-  /** Where the replica runs: its idle cost is reported per namespace, workload and node pool. */
-  namespace: z.string().optional(),
-  workload: z.string().optional(),
-  node: z.string().optional(),
-  node_pool: z.string().optional(),
-  /**
-   * The Kubernetes labels of the replica's node: GPU type, pricing kind (spot, on-demand,
-   * reserved), node pool and a per-node price (`kubeburner.io/usd-per-gpu-hour`); see docs/cost.md.
-   * Fields set above win over what the labels say.
-   */
-  node_labels: z.record(z.string(), z.string()).optional(),
-  interval_s: z.number().positive().default(15),
-  timeout_s: z.number().positive().default(5),
-  /** llama.cpp: also read /slots for KV occupancy (2026 builds have no KV gauge). */
-  slots: z.boolean().default(false),
-});
+export const scrapeTargetSchema = z
+  .strictObject({
+    /** Full URL of the exposition, e.g. http://vllm-0:8000/metrics. */
+    url: z.url(),
+    /** Engine, or detected from the exposition when omitted. */
+    engine: z.enum(SIGNAL_SOURCES).optional(),
+    cluster: z.string().default('default'),
+    /** Replica (pod) name; defaults to host:port. */
+    replica: z.string().optional(),
+    /** Model, for engines whose metrics do not name it (llama.cpp, TGI, Triton). */
+    model: z.string().optional(),
+    /** GPU type and count behind this replica; prices its collected requests (see docs/cost.md). */
+    gpu_type: z.string().optional(),
+    gpu_count: z.number().int().positive().default(1),
+    /** Where the replica runs: its idle cost is reported per namespace, workload and node pool. */
+    namespace: z.string().optional(),
+    workload: z.string().optional(),
+    node: z.string().optional(),
+    node_pool: z.string().optional(),
+    /**
+     * The Kubernetes labels of the replica's node: GPU type, pricing kind (spot, on-demand,
+     * reserved), node pool and a per-node price (`kubeburner.io/usd-per-gpu-hour`); see docs/cost.md.
+     * Fields set above win over what the labels say.
+     */
+    node_labels: z.record(z.string(), z.string()).optional(),
+    interval_s: z.number().positive().default(15),
+    timeout_s: z.number().positive().default(5),
+    /** llama.cpp: also read /slots for KV occupancy (2026 builds have no KV gauge). */
+    slots: z.boolean().default(false),
+  })
+  .superRefine((target, ctx) => {
+    // Bad node labels are a config error, reported where the config is checked, not at start-up.
+    try {
+      if (target.node_labels) nodeFacts(target.node_labels);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['node_labels'], message: (err as Error).message });
+    }
+  });
 
 export type ScrapeTargetConfig = z.output<typeof scrapeTargetSchema>;
 
