@@ -44,11 +44,7 @@ if (mode === 'targets') {
         0,
       );
     }
-    let now = 0;
-    for (let d = replica.beginStep(now); d > 0; d = replica.beginStep(now)) {
-      now += d;
-      replica.endStep(now);
-    }
+    replica.runUntilIdle(0);
     return replica;
   });
   const texts = replicas.map((r) => renderVllm(r));

@@ -40,14 +40,7 @@ function busyReplica(engine: ImitatedEngine): { replica: EngineReplica; nowUs: n
       0,
     );
   }
-  let now = 0;
-  for (;;) {
-    const d = replica.beginStep(now);
-    if (d < 0) break;
-    now += d;
-    replica.endStep(now);
-  }
-  return { replica, nowUs: now };
+  return { replica, nowUs: replica.runUntilIdle(0).nowUs };
 }
 
 interface Shape {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EngineReplica, replicaConfig, type FinishedSequence, type SimRequestSpec } from './engine.ts';
+import {
+  EngineReplica,
+  replicaConfig,
+  type FinishedSequence,
+  type ReplicaConfig,
+  type SimRequestSpec,
+} from './engine.ts';
 import { GPUS } from './hardware.ts';
 import { MODEL_CARDS } from './model-cards.ts';
 import { stepTime, type RooflineParams } from './roofline.ts';
@@ -31,25 +37,30 @@ function spec(id: string, fields: Partial<SimRequestSpec> = {}): SimRequestSpec 
   };
 }
 
+/** One vLLM replica of the 8B model on one H100, started at time 0. */
+function h100Replica(fields: Partial<ReplicaConfig> = {}): EngineReplica {
+  return new EngineReplica(
+    replicaConfig({
+      replica: 'r',
+      engine: 'vllm',
+      card,
+      gpuType: 'H100',
+      tensorParallel: 1,
+      roofline,
+      ...fields,
+    }),
+    0,
+  );
+}
+
 /** Runs the replica alone until idle; returns finished sequences. */
 function drain(replica: EngineReplica, startUs = 0): FinishedSequence[] {
-  const done: FinishedSequence[] = [];
-  let now = startUs;
-  for (let guard = 0; guard < 100_000; guard++) {
-    const duration = replica.beginStep(now);
-    if (duration < 0) return done;
-    now += duration;
-    done.push(...replica.endStep(now));
-  }
-  throw new Error('did not drain');
+  return replica.runUntilIdle(startUs, 100_000).finished;
 }
 
 describe('engine replica', () => {
   it('prefills in one step, then decodes one token per step, timed by the roofline', () => {
-    const replica = new EngineReplica(
-      replicaConfig({ replica: 'r', engine: 'vllm', card, gpuType: 'H100', tensorParallel: 1, roofline }),
-      0,
-    );
+    const replica = h100Replica();
     replica.enqueue(spec('a', { promptTokens: 1000, outputTokens: 3 }), 0);
     const [done] = drain(replica);
     assert.ok(done);
@@ -92,36 +103,14 @@ describe('engine replica', () => {
   });
 
   it('chunks a prompt longer than the token budget', () => {
-    const replica = new EngineReplica(
-      replicaConfig({
-        replica: 'r',
-        engine: 'vllm',
-        card,
-        gpuType: 'H100',
-        tensorParallel: 1,
-        roofline,
-        maxNumBatchedTokens: 512,
-      }),
-      0,
-    );
+    const replica = h100Replica({ maxNumBatchedTokens: 512 });
     replica.enqueue(spec('a', { promptTokens: 1300, outputTokens: 1 }), 0);
     drain(replica);
     assert.equal(replica.stats.steps, 3, '512 + 512 + 276 tokens');
   });
 
   it('serves the shared system prompt of a second request from the prefix cache', () => {
-    const replica = new EngineReplica(
-      replicaConfig({
-        replica: 'r',
-        engine: 'vllm',
-        card,
-        gpuType: 'H100',
-        tensorParallel: 1,
-        roofline,
-        usdPerGpuHour: 4,
-      }),
-      0,
-    );
+    const replica = h100Replica({ usdPerGpuHour: 4 });
     const shared = Array.from({ length: 40 }, (_, i) => 1000 + i); // 640-token system prompt
     replica.enqueue(spec('a', { promptTokens: 700, promptBlockHashes: [...shared, 1], outputTokens: 2 }), 0);
     const [first] = drain(replica);
@@ -156,18 +145,7 @@ describe('engine replica', () => {
 
   it('preempts the newest sequence when KV blocks run out and recomputes it later', () => {
     // 20 blocks × 16 tokens = 320 tokens of KV for three 100-token prompts that each grow by 80.
-    const replica = new EngineReplica(
-      replicaConfig({
-        replica: 'r',
-        engine: 'vllm',
-        card,
-        gpuType: 'H100',
-        tensorParallel: 1,
-        roofline,
-        kvBlocks: 20,
-      }),
-      0,
-    );
+    const replica = h100Replica({ kvBlocks: 20 });
     for (const id of ['a', 'b', 'c']) replica.enqueue(spec(id, { outputTokens: 80 }), 0);
     const done = drain(replica);
     assert.equal(done.length, 3);
@@ -180,10 +158,7 @@ describe('engine replica', () => {
   });
 
   it('fails every request in flight when the replica crashes and refuses work while down', () => {
-    const replica = new EngineReplica(
-      replicaConfig({ replica: 'r', engine: 'vllm', card, gpuType: 'H100', tensorParallel: 1, roofline }),
-      0,
-    );
+    const replica = h100Replica();
     replica.enqueue(spec('a'), 0);
     replica.enqueue(spec('b'), 0);
     replica.beginStep(0);

@@ -249,6 +249,23 @@ export class EngineReplica {
     this.waiting.push(new Sequence(spec, nowUs));
   }
 
+  /**
+   * Runs this replica on its own, step after step, until it has nothing to do (tests and
+   * benchmarks; the fleet interleaves replicas on its clock instead). Returns the sequences that
+   * finished and the time it went idle.
+   */
+  runUntilIdle(startUs: number, maxSteps = 1_000_000): { finished: FinishedSequence[]; nowUs: number } {
+    const finished: FinishedSequence[] = [];
+    let now = startUs;
+    for (let step = 0; step < maxSteps; step++) {
+      const duration = this.beginStep(now);
+      if (duration < 0) return { finished, nowUs: now };
+      now += duration;
+      finished.push(...this.endStep(now));
+    }
+    throw new Error(`${this.config.replica}: still busy after ${maxSteps} steps`);
+  }
+
   /** Decides the next step at nowUs. Returns its duration in µs, or -1 if there is nothing to do. */
   beginStep(nowUs: number): number {
     if (!this.idle) throw new Error(`${this.config.replica}: step already in progress`);
