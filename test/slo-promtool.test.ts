@@ -19,6 +19,7 @@ import { sloSpec, type SloSpec } from '../src/analyze/slo/spec.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { makeRequest, type InferenceRequest } from '../src/model/request.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
+import { skipOutsideCi } from './support/ci.ts';
 
 const run = promisify(execFile);
 const MINUTE_US = 60e6;
@@ -148,14 +149,17 @@ describe('SLO alerts agree with the generated Prometheus rules under promtool', 
     }
   });
 
-  it('passes promtool check rules and promtool test rules with the same firing times', async () => {
+  it('passes promtool check rules and promtool test rules with the same firing times', async (t) => {
+    const missing = await run('promtool', ['--version']).then(
+      () => null,
+      () => skipOutsideCi("promtool is not installed (Debian's prometheus package)"),
+    );
+    if (missing) return t.skip(missing);
     const rulesFile = join(dir, 'rules.yaml');
     writeFileSync(rulesFile, stringify(prometheusRules(specs, '1m')));
     const check = await run('promtool', ['check', 'rules', rulesFile]).catch(
       (err: { stdout: string; stderr: string }) => {
-        throw new Error(
-          `promtool check rules failed (install Debian's prometheus package):\n${err.stdout}${err.stderr}`,
-        );
+        throw new Error(`promtool check rules failed:\n${err.stdout}${err.stderr}`);
       },
     );
     assert.match(check.stdout, /SUCCESS/);

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { skipOutsideCi } from './ci.ts';
 
 export const CLICKHOUSE_URL = process.env.KUBEBURNER_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 
@@ -21,9 +22,7 @@ export async function ensureClickHouseServer(): Promise<string | null> {
   if (await ping()) return null;
   const server = ['/usr/bin/clickhouse-server', '/usr/sbin/clickhouse-server'].find((p) => existsSync(p));
   if (!server || process.env.KUBEBURNER_CLICKHOUSE_URL) {
-    const reason = `no ClickHouse server at ${CLICKHOUSE_URL} (install Debian's clickhouse-server)`;
-    if (process.env.CI) throw new Error(reason);
-    return reason;
+    return skipOutsideCi(`no ClickHouse server at ${CLICKHOUSE_URL} (install Debian's clickhouse-server)`);
   }
   execFileSync('bash', ['scripts/clickhouse-server.sh', 'start'], { stdio: 'inherit' });
   if (!(await ping())) throw new Error(`clickhouse-server started but ${CLICKHOUSE_URL} does not answer`);
