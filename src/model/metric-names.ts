@@ -499,6 +499,39 @@ export const CANONICAL_METRICS = [
     semconv: false,
     sources: {},
   },
+  // SLO status history, written by KubeBurner's own evaluator every evaluation (label `slo`).
+  {
+    name: 'kubeburner.slo.sli',
+    instrument: 'gauge',
+    unit: '1',
+    description: 'share of good events over the SLO window (derived by the SLO evaluator)',
+    semconv: false,
+    sources: {},
+  },
+  {
+    name: 'kubeburner.slo.error_budget_remaining',
+    instrument: 'gauge',
+    unit: '1',
+    description: 'error budget left over the SLO window, 1 = untouched, below 0 = overspent (derived)',
+    semconv: false,
+    sources: {},
+  },
+  {
+    name: 'kubeburner.slo.burn_rate',
+    instrument: 'gauge',
+    unit: '1',
+    description: 'error ratio ÷ budget over the alert window in label `window` (derived)',
+    semconv: false,
+    sources: {},
+  },
+  {
+    name: 'kubeburner.slo.alert_firing',
+    instrument: 'gauge',
+    unit: '1',
+    description: '1 while the burn-rate alert in label `alert` fires, else 0 (derived)',
+    semconv: false,
+    sources: {},
+  },
 ] as const satisfies readonly CanonicalMetric[];
 
 export type CanonicalMetricName = (typeof CANONICAL_METRICS)[number]['name'];

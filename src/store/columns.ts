@@ -2,6 +2,7 @@ import { REQUEST_STATUSES, type InferenceRequest } from '../model/request.ts';
 import { SPAN_KINDS, type Span } from '../model/span.ts';
 import { ENGINES } from '../model/engine.ts';
 import type { MetricSample } from '../model/metric-sample.ts';
+import type { OpsEvent } from '../model/ops-event.ts';
 
 /**
  * Logical column types. Each backend maps them to its own physical types (duckdb/schema.ts,
@@ -13,6 +14,7 @@ import type { MetricSample } from '../model/metric-sample.ts';
  * Fixed-width types are cheap to bulk-write; free strings cost one native call each in DuckDB,
  * so the span table keeps only one (request_id) and takes the trace id from its request.
  *  - ts / ts?: epoch microseconds, stored as a timestamp; ts_ms: epoch milliseconds, likewise
+ *  - json: a small object stored as JSON text (event bodies; never queried inside)
  */
 export type ColumnType =
   | 'id'
@@ -31,7 +33,8 @@ export type ColumnType =
   | 'hex64'
   | 'hex64?'
   | 'key64'
-  | 'map';
+  | 'map'
+  | 'json';
 
 export interface Column<T> {
   name: string;
@@ -112,10 +115,19 @@ export const METRIC_COLUMNS: Column<MetricSample>[] = [
   { name: 'labels', field: 'labels', type: 'map' },
 ];
 
+export const EVENT_COLUMNS: Column<OpsEvent>[] = [
+  { name: 'time', field: 'timeUs', type: 'ts' },
+  { name: 'kind', field: 'kind', type: 'label' },
+  { name: 'subject', field: 'subject', type: 'label' },
+  { name: 'state', field: 'state', type: 'label' },
+  { name: 'body', field: 'body', type: 'json' },
+];
+
 export const TABLES = {
   requests: { name: 'kb_requests', columns: REQUEST_COLUMNS, timeColumn: 'arrival' },
   spans: { name: 'kb_spans', columns: SPAN_COLUMNS, timeColumn: 'start' },
   metrics: { name: 'kb_metric_samples', columns: METRIC_COLUMNS, timeColumn: 'time' },
+  events: { name: 'kb_events', columns: EVENT_COLUMNS, timeColumn: 'time' },
 } as const;
 
 const HEX64 = /^[0-9a-f]{16}$/;

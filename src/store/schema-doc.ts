@@ -2,7 +2,7 @@ import { ENGINES, SIGNAL_SOURCES, type SignalSource } from '../model/engine.ts';
 import { CANONICAL_METRICS } from '../model/metric-names.ts';
 import { REQUEST_STATUSES } from '../model/request.ts';
 import { SPAN_KINDS, SPAN_KIND_DESCRIPTIONS } from '../model/span.ts';
-import { REQUEST_COLUMNS, SPAN_COLUMNS, METRIC_COLUMNS, type Column } from './columns.ts';
+import { REQUEST_COLUMNS, SPAN_COLUMNS, METRIC_COLUMNS, EVENT_COLUMNS, type Column } from './columns.ts';
 
 const SOURCE_TITLES: Record<SignalSource, string> = {
   vllm: 'vLLM',
@@ -65,6 +65,15 @@ ${columnTable(SPAN_COLUMNS)}
 ## Metric sample (table \`kb_metric_samples\`)
 
 ${columnTable(METRIC_COLUMNS)}
+
+## Event (table \`kb_events\`)
+
+KubeBurner's own history: SLO alert transitions (kind \`slo_alert\`, subject \`<slo>/<alert>\`, state
+pending, firing or resolved, the body holding the evidence, root cause and dollar impact) and
+notification deliveries (kind \`notification\`, subject the receiver, state delivered, failed or
+dropped). Kept as long as metric samples.
+
+${columnTable(EVENT_COLUMNS)}
 
 ## Canonical metrics and where each engine's signal maps
 

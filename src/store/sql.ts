@@ -1,13 +1,15 @@
 import type { Column } from './columns.ts';
 import { REQUEST_STATUSES, type InferenceRequest } from '../model/request.ts';
 import type { Span } from '../model/span.ts';
-import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, bigIntToHex64 } from './columns.ts';
+import { EVENT_COLUMNS, REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, bigIntToHex64 } from './columns.ts';
+import { OPS_EVENT_KINDS } from '../model/ops-event.ts';
 import { requestKeyDecimal } from './request-key.ts';
 import {
   REQUEST_DIMENSIONS,
   REQUEST_NUMERIC_FIELDS,
   measureKey,
   type AggregateRow,
+  type EventQuery,
   type Measure,
   type MeasureFilter,
   type MetricPoint,
@@ -111,6 +113,9 @@ export function decodeRow<T>(columns: readonly Column<T>[], raw: Record<string, 
         break;
       case 'bool':
         out[c.field] = value === true || value === 1 || value === '1' || value === 'true';
+        break;
+      case 'json':
+        out[c.field] = typeof value === 'string' ? JSON.parse(value) : (value ?? {});
         break;
       case 'map':
         out[c.field] = typeof value === 'string' ? (value === '' ? {} : JSON.parse(value)) : (value ?? {});
@@ -344,4 +349,23 @@ export function decodeMetricPoints(query: MetricQuery, rows: Record<string, unkn
       value: fractional ? Number(value.toPrecision(12)) : value,
     };
   });
+}
+
+export function listEventsSql(dialect: SqlDialect, query: EventQuery): string {
+  const clauses = [
+    `time >= ${dialect.timestampFromUs(assertFiniteInteger(query.range.fromUs, 'range.fromUs'))}`,
+    `time < ${dialect.timestampFromUs(assertFiniteInteger(query.range.toUs, 'range.toUs'))}`,
+  ];
+  const kinds = (query.kinds ?? []).map((k) => assertKnown(k, OPS_EVENT_KINDS, 'event kind'));
+  if (kinds.length > 0) clauses.push(`kind IN (${kinds.map((k) => dialect.stringLiteral(k)).join(', ')})`);
+  const subjects = query.subjects ?? [];
+  if (subjects.length > 0)
+    clauses.push(`subject IN (${subjects.map((v) => dialect.stringLiteral(v)).join(', ')})`);
+  const limit = assertFiniteInteger(query.limit, 'limit');
+  if (limit <= 0) throw new RangeError('limit must be positive');
+  return `SELECT ${selectList(dialect, EVENT_COLUMNS)}
+FROM ${TABLES.events.name}
+WHERE ${clauses.join(' AND ')}
+ORDER BY time DESC, kind, subject, state
+LIMIT ${limit}`;
 }

@@ -1,6 +1,7 @@
 import type { InferenceRequest, RequestStatus } from '../model/request.ts';
 import type { Span } from '../model/span.ts';
 import type { MetricSample } from '../model/metric-sample.ts';
+import type { OpsEvent, OpsEventKind } from '../model/ops-event.ts';
 
 /** Half-open time range [fromUs, toUs) in epoch microseconds. */
 export interface TimeRange {
@@ -111,6 +112,14 @@ export interface MetricPoint {
   value: number;
 }
 
+export interface EventQuery {
+  range: TimeRange;
+  kinds?: readonly OpsEventKind[];
+  subjects?: readonly string[];
+  /** Newest first, at most this many. */
+  limit: number;
+}
+
 export interface RetentionPolicy {
   requestsDays: number;
   spansDays: number;
@@ -119,7 +128,7 @@ export interface RetentionPolicy {
 
 export interface RetentionResult {
   /** Rows older than the cutoff UTC day were removed from these tables. */
-  cutoffUs: Record<'requests' | 'spans' | 'metrics', number>;
+  cutoffUs: Record<'requests' | 'spans' | 'metrics' | 'events', number>;
 }
 
 export interface StoreStats {
@@ -127,6 +136,7 @@ export interface StoreStats {
   requests: number;
   spans: number;
   metricSamples: number;
+  events: number;
 }
 
 /** What every storage backend provides. A resolved write is durable (see the kill test). */
@@ -141,7 +151,9 @@ export interface Store {
   searchRequests(search: RequestSearch): Promise<InferenceRequest[]>;
   aggregateRequests(aggregation: RequestAggregation): Promise<AggregateRow[]>;
   queryMetric(query: MetricQuery): Promise<MetricPoint[]>;
-  /** Drops whole UTC days older than now − days, per table. */
+  writeEvents(events: readonly OpsEvent[]): Promise<void>;
+  listEvents(query: EventQuery): Promise<OpsEvent[]>;
+  /** Drops whole UTC days older than now − days, per table (events follow metricsDays). */
   applyRetention(policy: RetentionPolicy, nowUs: number): Promise<RetentionResult>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;

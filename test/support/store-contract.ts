@@ -4,6 +4,7 @@ import type { InferenceRequest } from '../../src/model/request.ts';
 import { makeRequest } from '../../src/model/request.ts';
 import type { Span } from '../../src/model/span.ts';
 import type { MetricSample } from '../../src/model/metric-sample.ts';
+import type { OpsEvent } from '../../src/model/ops-event.ts';
 import type { Store } from '../../src/store/store.ts';
 import { close, inRange, quantileR7 } from './expected.ts';
 import { syntheticData } from './synthetic.ts';
@@ -24,6 +25,24 @@ export const CONTRACT_METRICS: MetricSample[] = Array.from({ length: 240 }, (_, 
   engine: 'vllm',
   labels: i % 4 === 0 ? { le: '+Inf', source: 'scrape' } : ({ source: 'scrape' } as Record<string, string>),
 }));
+
+export const CONTRACT_EVENTS: OpsEvent[] = [
+  {
+    timeUs: START_US + 60e6,
+    kind: 'slo_alert',
+    subject: 'chat-ttft/page-1h',
+    state: 'firing',
+    body: { burnRate: 14.7, evidence: { band: '0-1000', note: 'it\'s "quoted" \\ ünï 🙂' } },
+  },
+  { timeUs: START_US + 62e6, kind: 'notification', subject: 'oncall', state: 'delivered', body: {} },
+  {
+    timeUs: START_US + 900e6,
+    kind: 'slo_alert',
+    subject: 'chat-ttft/page-1h',
+    state: 'resolved',
+    body: { after: [1, 2] },
+  },
+];
 
 /** A request whose strings exercise quoting in both SQL dialects. */
 export const ODD_REQUEST: InferenceRequest = makeRequest({
@@ -73,6 +92,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
       await store.writeBatch({ requests: [ODD_REQUEST], spans: [ODD_SPAN] });
       await store.writeMetricSamples(CONTRACT_METRICS);
+      await store.writeEvents(CONTRACT_EVENTS);
     });
 
     after(async () => {
@@ -84,6 +104,36 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(stats.requests, requests.length + 1);
       assert.equal(stats.spans, spans.length + 1);
       assert.equal(stats.metricSamples, CONTRACT_METRICS.length);
+      assert.equal(stats.events, CONTRACT_EVENTS.length);
+    });
+
+    it('lists events newest first, filtered by kind and subject, with bodies intact', async () => {
+      const range = { fromUs: START_US, toUs: START_US + DAY_US };
+      const all = await store.listEvents({ range, limit: 10 });
+      assert.deepEqual(
+        all,
+        [...CONTRACT_EVENTS].sort((a, b) => b.timeUs - a.timeUs),
+      );
+      const alerts = await store.listEvents({
+        range,
+        kinds: ['slo_alert'],
+        subjects: ['chat-ttft/page-1h'],
+        limit: 10,
+      });
+      assert.deepEqual(
+        alerts.map((e) => e.state),
+        ['resolved', 'firing'],
+      );
+      assert.equal((await store.listEvents({ range, limit: 1 }))[0]?.state, 'resolved');
+      const later = await store.listEvents({
+        range: { fromUs: START_US + 61e6, toUs: START_US + DAY_US },
+        limit: 10,
+      });
+      assert.equal(later.length, 2);
+      await assert.rejects(
+        store.listEvents({ range, kinds: ['nope' as 'slo_alert'], limit: 1 }),
+        /unknown event kind "nope"/,
+      );
     });
 
     it('returns a request and its spans by id exactly as written', async () => {
@@ -397,6 +447,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const keptIds = new Set(kept.map((r) => r.requestId));
       assert.equal(stats.spans, spans.filter((s) => keptIds.has(s.requestId)).length + 1);
       assert.equal(stats.metricSamples, 0);
+      assert.equal(stats.events, 0);
       assert.equal(await store.getRequest((requests[0] as InferenceRequest).requestId), null);
     });
   });

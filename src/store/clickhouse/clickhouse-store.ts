@@ -1,7 +1,8 @@
 import type { InferenceRequest } from '../../model/request.ts';
 import type { Span } from '../../model/span.ts';
 import type { MetricSample } from '../../model/metric-sample.ts';
-import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } from '../columns.ts';
+import type { OpsEvent } from '../../model/ops-event.ts';
+import { EVENT_COLUMNS, REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } from '../columns.ts';
 import { columnsToAdd } from '../migrations.ts';
 import {
   aggregateRequestsSql,
@@ -12,12 +13,14 @@ import {
   getRequestSql,
   locateRequestSql,
   getSpansSql,
+  listEventsSql,
   queryMetricSql,
   searchRequestsSql,
 } from '../sql.ts';
 import {
   retentionCutoffUs,
   type AggregateRow,
+  type EventQuery,
   type MetricPoint,
   type MetricQuery,
   type RequestAggregation,
@@ -102,6 +105,17 @@ export class ClickHouseStore implements Store {
     await this.executor.insertRows(TABLES.metrics.name, toInsertRows(TABLES.metrics.columns, samples));
   }
 
+  async writeEvents(events: readonly OpsEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.executor.insertRows(TABLES.events.name, toInsertRows(EVENT_COLUMNS, events));
+  }
+
+  async listEvents(query: EventQuery): Promise<OpsEvent[]> {
+    return (await this.executor.query(listEventsSql(dialect, query))).map((r) =>
+      decodeRow(EVENT_COLUMNS, r),
+    );
+  }
+
   async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {
     const [located] = await this.executor.query(locateRequestSql(dialect, requestId));
     if (!located) return null;
@@ -134,8 +148,9 @@ export class ClickHouseStore implements Store {
       requests: retentionCutoffUs(nowUs, policy.requestsDays),
       spans: retentionCutoffUs(nowUs, policy.spansDays),
       metrics: retentionCutoffUs(nowUs, policy.metricsDays),
+      events: retentionCutoffUs(nowUs, policy.metricsDays),
     };
-    for (const key of ['requests', 'spans', 'metrics'] as const) {
+    for (const key of ['requests', 'spans', 'metrics', 'events'] as const) {
       const table = TABLES[key].name;
       const cutoffDay = new Date(cutoffUs[key] / 1000).toISOString().slice(0, 10);
       const partitions = await this.executor.query(
@@ -156,13 +171,15 @@ WHERE database = currentDatabase() AND table = ${dialect.stringLiteral(table)} A
     const [row] = await this.executor.query(
       `SELECT (SELECT count() FROM ${TABLES.requests.name}) AS requests,
               (SELECT count() FROM ${TABLES.spans.name}) AS spans,
-              (SELECT count() FROM ${TABLES.metrics.name}) AS metrics`,
+              (SELECT count() FROM ${TABLES.metrics.name}) AS metrics,
+              (SELECT count() FROM ${TABLES.events.name}) AS events`,
     );
     return {
       backend: this.backend,
       requests: Number(row?.requests ?? 0),
       spans: Number(row?.spans ?? 0),
       metricSamples: Number(row?.metrics ?? 0),
+      events: Number(row?.events ?? 0),
     };
   }
 

@@ -31,6 +31,8 @@ function encodeValue<T>(column: Column<T>, value: unknown): unknown {
     case 'hex64?':
       // Decimal text: JSON numbers above 2^53 would lose precision.
       return hex64ToBigInt(value as string, column.name).toString();
+    case 'json':
+      return JSON.stringify(value);
     case 'map':
       return Object.fromEntries(
         Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]),

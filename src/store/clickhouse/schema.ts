@@ -21,6 +21,7 @@ const CLICKHOUSE_TYPES: Record<ColumnType, string> = {
   'hex64?': 'Nullable(UInt64)',
   key64: 'UInt64',
   map: 'Map(String, String)',
+  json: 'String',
 };
 
 export function clickhouseType<T>(column: Column<T>): string {
@@ -44,7 +45,7 @@ export interface ClickHouseSchemaOptions {
  */
 export function clickhouseSchemaStatements(options: ClickHouseSchemaOptions): string[] {
   const onCluster = options.cluster ? ` ON CLUSTER ${options.cluster}` : '';
-  const { requests, spans, metrics } = TABLES;
+  const { requests, spans, metrics, events } = TABLES;
   return [
     `CREATE TABLE IF NOT EXISTS ${requests.name}${onCluster} (
   ${columnList(requests.columns)},
@@ -64,6 +65,13 @@ TTL toDateTime(start) + INTERVAL ${options.retention.spansDays} DAY`,
 ) ENGINE = MergeTree
 PARTITION BY toDate(time)
 ORDER BY (name, cluster, model, replica, time)
+TTL toDateTime(time) + INTERVAL ${options.retention.metricsDays} DAY`,
+    // Alert and notification history: a few rows per evaluation, kept as long as metrics.
+    `CREATE TABLE IF NOT EXISTS ${events.name}${onCluster} (
+  ${columnList(events.columns)}
+) ENGINE = MergeTree
+PARTITION BY toDate(time)
+ORDER BY (kind, subject, time)
 TTL toDateTime(time) + INTERVAL ${options.retention.metricsDays} DAY`,
   ];
 }

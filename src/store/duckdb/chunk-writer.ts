@@ -25,6 +25,7 @@ function logicalType<T>(column: Column<T>): DuckDBType {
     case 'id':
     case 'label':
     case 'string?':
+    case 'json':
       return VARCHAR;
     case 'enum':
       return ENUM(column.values ?? []);
@@ -168,6 +169,9 @@ function fillColumn<T>(
         const entries = Object.entries((value(i) ?? {}) as Record<string, unknown>);
         vector.setItem(i, mapValue(entries.map(([key, v]) => ({ key, value: String(v) }))));
       }
+      return;
+    case 'json':
+      for (let i = 0; i < count; i++) vector.setItem(i, JSON.stringify(value(i)));
       return;
     case 'count':
     case 'float':

@@ -4,7 +4,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { InferenceRequest } from '../../model/request.ts';
 import type { Span } from '../../model/span.ts';
 import type { MetricSample } from '../../model/metric-sample.ts';
-import { REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } from '../columns.ts';
+import type { OpsEvent } from '../../model/ops-event.ts';
+import { EVENT_COLUMNS, REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } from '../columns.ts';
 import { columnsToAdd } from '../migrations.ts';
 import {
   aggregateRequestsSql,
@@ -15,12 +16,14 @@ import {
   getRequestSql,
   locateRequestSql,
   getSpansSql,
+  listEventsSql,
   queryMetricSql,
   searchRequestsSql,
 } from '../sql.ts';
 import {
   retentionCutoffUs,
   type AggregateRow,
+  type EventQuery,
   type MetricPoint,
   type MetricQuery,
   type RequestAggregation,
@@ -107,6 +110,15 @@ export class DuckDbStore implements Store {
     return this.serialize(() => this.append(TABLES.metrics.name, TABLES.metrics.columns, samples));
   }
 
+  writeEvents(events: readonly OpsEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return this.serialize(() => this.append(TABLES.events.name, EVENT_COLUMNS, events));
+  }
+
+  async listEvents(query: EventQuery): Promise<OpsEvent[]> {
+    return (await this.rows(listEventsSql(dialect, query))).map((r) => decodeRow(EVENT_COLUMNS, r));
+  }
+
   private async append<T>(table: string, columns: readonly Column<T>[], rows: readonly T[]): Promise<void> {
     const appender = await this.writer.createAppender(table);
     try {
@@ -148,9 +160,10 @@ export class DuckDbStore implements Store {
       requests: retentionCutoffUs(nowUs, policy.requestsDays),
       spans: retentionCutoffUs(nowUs, policy.spansDays),
       metrics: retentionCutoffUs(nowUs, policy.metricsDays),
+      events: retentionCutoffUs(nowUs, policy.metricsDays),
     };
     return this.serialize(async () => {
-      for (const key of ['requests', 'spans', 'metrics'] as const) {
+      for (const key of ['requests', 'spans', 'metrics', 'events'] as const) {
         const table = TABLES[key];
         await this.writer.run(
           `DELETE FROM ${table.name} WHERE ${table.timeColumn} < ${dialect.timestampFromUs(cutoffUs[key])}`,
@@ -164,13 +177,15 @@ export class DuckDbStore implements Store {
     const [row] = await this.rows(
       `SELECT (SELECT count(*) FROM ${TABLES.requests.name}) AS requests,
               (SELECT count(*) FROM ${TABLES.spans.name}) AS spans,
-              (SELECT count(*) FROM ${TABLES.metrics.name}) AS metrics`,
+              (SELECT count(*) FROM ${TABLES.metrics.name}) AS metrics,
+              (SELECT count(*) FROM ${TABLES.events.name}) AS events`,
     );
     return {
       backend: this.backend,
       requests: Number(row?.requests ?? 0),
       spans: Number(row?.spans ?? 0),
       metricSamples: Number(row?.metrics ?? 0),
+      events: Number(row?.events ?? 0),
     };
   }
 

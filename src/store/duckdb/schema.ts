@@ -19,6 +19,7 @@ const DUCKDB_TYPES: Record<ColumnType, string> = {
   'hex64?': 'UBIGINT',
   key64: 'UBIGINT NOT NULL',
   map: 'MAP(VARCHAR, VARCHAR) NOT NULL',
+  json: 'VARCHAR NOT NULL',
 };
 
 export function duckdbType<T>(column: Column<T>): string {
@@ -41,5 +42,6 @@ export function duckdbSchemaStatements(): string[] {
     createTable(TABLES.requests.name, TABLES.requests.columns),
     createTable(TABLES.spans.name, TABLES.spans.columns),
     createTable(TABLES.metrics.name, TABLES.metrics.columns),
+    createTable(TABLES.events.name, TABLES.events.columns),
   ];
 }
