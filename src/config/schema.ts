@@ -148,6 +148,10 @@ const receiverSchema = z.strictObject({
 const alertingSchema = z
   .strictObject({
     evaluation_interval: duration.default('1m'),
+    /** Evaluate this far behind now, so requests still in flight or in the ingest buffer are in. */
+    evaluation_delay: duration.default('30s'),
+    /** Base of the links in notifications (e.g. https://kubeburner.example.com); none when unset. */
+    external_url: z.url().optional(),
     receivers: z.array(receiverSchema).default([]),
     /** A daily Slack digest of SLO status and spend. */
     digest: z
@@ -259,6 +263,13 @@ export const configSchema = z
         });
     });
     const digest = config.alerting.digest?.receiver;
+    const digestKind = config.alerting.receivers.find((r) => r.name === digest)?.kind;
+    if (digestKind === 'alertmanager')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alerting', 'digest', 'receiver'],
+        message: `receiver "${digest}" is an Alertmanager webhook, which takes alerts, not digests; use a slack or webhook receiver`,
+      });
     if (digest !== undefined && !receivers.has(digest))
       ctx.addIssue({
         code: 'custom',
@@ -270,6 +281,8 @@ export const configSchema = z
 export type KubeBurnerConfig = z.output<typeof configSchema>;
 export type StoreConfig = KubeBurnerConfig['store'];
 export type SloConfig = KubeBurnerConfig['slos'][number];
+export type AlertingConfig = KubeBurnerConfig['alerting'];
+export type ReceiverConfig = AlertingConfig['receivers'][number];
 
 /** The team of each configured tenant. */
 export function tenantTeams(config: Pick<KubeBurnerConfig, 'tenants'>): Record<string, string> {

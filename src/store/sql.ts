@@ -5,6 +5,7 @@ import { EVENT_COLUMNS, REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, bigIntToHex64 } f
 import { OPS_EVENT_KINDS } from '../model/ops-event.ts';
 import { requestKeyDecimal } from './request-key.ts';
 import {
+  COMPLETION_LAG_US,
   REQUEST_DIMENSIONS,
   REQUEST_NUMERIC_FIELDS,
   measureKey,
@@ -133,12 +134,25 @@ export function decodeSpans(request: InferenceRequest, rawSpans: Record<string, 
   return rawSpans.map((raw) => ({ ...decodeRow(SPAN_COLUMNS, raw), traceId, requestId: request.requestId }));
 }
 
+/** The time a request is placed at (see RequestTime). */
+function requestTimeExpression(filter: RequestFilter): string {
+  return filter.timeBy === 'completion' ? 'coalesce(finished, arrival)' : 'arrival';
+}
+
 export function requestWhere(dialect: SqlDialect, filter: RequestFilter): string {
   const range = filter.range;
+  const fromUs = assertFiniteInteger(range.fromUs, 'range.fromUs');
+  const toUs = assertFiniteInteger(range.toUs, 'range.toUs');
+  const time = requestTimeExpression(filter);
   const clauses = [
-    `arrival >= ${dialect.timestampFromUs(assertFiniteInteger(range.fromUs, 'range.fromUs'))}`,
-    `arrival < ${dialect.timestampFromUs(assertFiniteInteger(range.toUs, 'range.toUs'))}`,
+    `${time} >= ${dialect.timestampFromUs(fromUs)}`,
+    `${time} < ${dialect.timestampFromUs(toUs)}`,
   ];
+  if (filter.timeBy === 'completion')
+    clauses.push(
+      `arrival >= ${dialect.timestampFromUs(fromUs - COMPLETION_LAG_US)}`,
+      `arrival < ${dialect.timestampFromUs(toUs)}`,
+    );
   for (const [dimension, values] of Object.entries(filter.where ?? {})) {
     const column = assertKnown(dimension, REQUEST_DIMENSIONS, 'dimension');
     if (!values || values.length === 0) continue;
@@ -250,7 +264,9 @@ export function aggregateRequestsSql(dialect: SqlDialect, aggregation: RequestAg
   if (aggregation.bucketUs !== undefined) {
     const step = assertFiniteInteger(aggregation.bucketUs, 'bucketUs');
     if (step <= 0) throw new RangeError('bucketUs must be positive');
-    selects.push(`${dialect.intDiv(dialect.epochUs('arrival'), step)} * ${step} AS bucket_start_us`);
+    selects.push(
+      `${dialect.intDiv(dialect.epochUs(requestTimeExpression(aggregation)), step)} * ${step} AS bucket_start_us`,
+    );
     keys.push('bucket_start_us');
     sortKeys.push('bucket_start_us');
   }

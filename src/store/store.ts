@@ -46,8 +46,19 @@ export const REQUEST_NUMERIC_FIELDS = [
 ] as const;
 export type RequestNumericField = (typeof REQUEST_NUMERIC_FIELDS)[number];
 
+/**
+ * Requests are placed in time by arrival, or by completion (when their outcome became known:
+ * finish time, or arrival for a request refused on arrival). Completion is what SLO events use,
+ * like a Prometheus counter incremented when a request ends; a request is found by completion
+ * only if it completed within COMPLETION_LAG_US of arriving (the arrival bound keeps scans pruned).
+ */
+export type RequestTime = 'arrival' | 'completion';
+export const COMPLETION_LAG_US = 3_600_000_000;
+
 export interface RequestFilter {
   range: TimeRange;
+  /** What `range` (and bucketing) applies to; default arrival. */
+  timeBy?: RequestTime;
   /** Each listed dimension must equal one of the given values. */
   where?: Partial<Record<RequestDimension, readonly string[]>>;
   /** Only requests whose field is at least this value (e.g. slow requests: e2e_us ≥ 5e6). */

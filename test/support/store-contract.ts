@@ -5,7 +5,7 @@ import { makeRequest } from '../../src/model/request.ts';
 import type { Span } from '../../src/model/span.ts';
 import type { MetricSample } from '../../src/model/metric-sample.ts';
 import type { OpsEvent } from '../../src/model/ops-event.ts';
-import type { Store } from '../../src/store/store.ts';
+import { COMPLETION_LAG_US, type Store } from '../../src/store/store.ts';
 import { close, inRange, quantileR7 } from './expected.ts';
 import { syntheticData } from './synthetic.ts';
 
@@ -105,6 +105,38 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(stats.spans, spans.length + 1);
       assert.equal(stats.metricSamples, CONTRACT_METRICS.length);
       assert.equal(stats.events, CONTRACT_EVENTS.length);
+    });
+
+    it('places requests by completion time when asked (counts and buckets)', async () => {
+      // Starts just after a request arrived, so it completes inside the range but arrived before it.
+      const straddler = [...requests].sort((a, b) => a.arrivalUs - b.arrivalUs)[1500] as InferenceRequest;
+      const fromUs = straddler.arrivalUs + 1;
+      const range = { fromUs, toUs: fromUs + 6 * 3_600_000_000 };
+      const completion = (r: InferenceRequest) => r.finishedUs ?? r.arrivalUs;
+      const expected = requests.filter(
+        (r) =>
+          completion(r) >= range.fromUs &&
+          completion(r) < range.toUs &&
+          r.arrivalUs >= range.fromUs - COMPLETION_LAG_US,
+      );
+      assert.ok(
+        expected.some((r) => r.arrivalUs < range.fromUs),
+        'some arrived before the range',
+      );
+      const rows = await store.aggregateRequests({
+        range,
+        timeBy: 'completion',
+        groupBy: [],
+        bucketUs: 3_600_000_000,
+        measures: [{ fn: 'count' }],
+      });
+      assert.equal(
+        rows.reduce((sum, r) => sum + (r.values.count ?? 0), 0),
+        expected.length,
+      );
+      const firstBucket = Math.floor(fromUs / 3_600_000_000) * 3_600_000_000;
+      const firstBucketCount = expected.filter((r) => completion(r) < firstBucket + 3_600_000_000).length;
+      assert.equal(rows.find((r) => r.bucketStartUs === firstBucket)?.values.count, firstBucketCount);
     });
 
     it('lists events newest first, filtered by kind and subject, with bodies intact', async () => {

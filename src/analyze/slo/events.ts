@@ -57,12 +57,16 @@ function bandFilters(spec: SloSpec): BandFilter[] {
   });
 }
 
-/** The store filter that selects the SLO's requests (its selector) in a range. */
+/**
+ * The store filter that selects the SLO's requests (its selector) that completed in a range: an
+ * event counts when its outcome is known, as the exported counters count it. By arrival, the
+ * latest windows would miss the slow requests still running, exactly when they matter.
+ */
 export function sloRequestFilter(spec: SloSpec, range: RequestFilter['range']): RequestFilter {
   const where: Partial<Record<RequestDimension, string[]>> = {};
   for (const [dimension, value] of Object.entries(spec.selector))
     if (value !== undefined) where[dimension as RequestDimension] = [value];
-  return { range, where };
+  return { range, where, timeBy: 'completion' };
 }
 
 /** Store measures giving good and total events per band (token sums when token-weighted). */
@@ -81,6 +85,23 @@ export function sloMeasures(spec: SloSpec): Measure[] {
           ]
         : [{ fn: 'count', filter, as: `${kind}_${i}` }],
     ),
+  );
+}
+
+/** Store measures giving the spend on the SLO's events and on its good events, over all bands. */
+export function sloSpendMeasures(spec: SloSpec): Measure[] {
+  return bandFilters(spec).flatMap(({ total, good }, i): Measure[] => [
+    { fn: 'sum', field: 'cost_usd', filter: total, as: `spend_total_${i}` },
+    { fn: 'sum', field: 'cost_usd', filter: good, as: `spend_good_${i}` },
+  ]);
+}
+
+/** Spend on the SLO's bad events (requests that broke it), from a row of sloSpendMeasures. */
+export function sloBadSpend(spec: SloSpec, row: AggregateRow | undefined): number {
+  const value = (key: string) => row?.values[key] ?? 0;
+  return bandFilters(spec).reduce(
+    (sum, _, i) => sum + value(`spend_total_${i}`) - value(`spend_good_${i}`),
+    0,
   );
 }
 

@@ -111,9 +111,7 @@ export class ClickHouseStore implements Store {
   }
 
   async listEvents(query: EventQuery): Promise<OpsEvent[]> {
-    return (await this.executor.query(listEventsSql(dialect, query))).map((r) =>
-      decodeRow(EVENT_COLUMNS, r),
-    );
+    return (await this.executor.query(listEventsSql(dialect, query))).map((r) => decodeRow(EVENT_COLUMNS, r));
   }
 
   async getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null> {
