@@ -102,6 +102,31 @@ describe('engine replica', () => {
     assert.equal(replica.stats.itl.count, 2);
   });
 
+  it('times the first visible token after the hidden reasoning tokens', () => {
+    const replica = h100Replica();
+    const tokenTimes = new Map<string, number[]>();
+    const listen = (id: string) => ({
+      onTokens: (count: number, nowUs: number) => {
+        const times = tokenTimes.get(id) ?? [];
+        for (let i = 0; i < count; i++) times.push(nowUs);
+        tokenTimes.set(id, times);
+      },
+      onFinish: () => undefined,
+    });
+    replica.enqueue(spec('thinks', { outputTokens: 6, reasoningTokens: 3, listener: listen('thinks') }), 0);
+    replica.enqueue(spec('plain', { outputTokens: 4, listener: listen('plain') }), 0);
+    replica.enqueue(
+      spec('all-hidden', { outputTokens: 3, reasoningTokens: 5, listener: listen('all-hidden') }),
+      0,
+    );
+    const done = new Map(drain(replica).map((d) => [d.spec.requestId, d]));
+    // The fourth token is the first one the user sees; it comes three decode steps after the first.
+    assert.equal(done.get('thinks')?.firstVisibleTokenUs, tokenTimes.get('thinks')?.[3]);
+    assert.ok((done.get('thinks')?.firstVisibleTokenUs ?? 0) > (done.get('thinks')?.firstTokenUs ?? 0));
+    assert.equal(done.get('plain')?.firstVisibleTokenUs, done.get('plain')?.firstTokenUs);
+    assert.equal(done.get('all-hidden')?.firstVisibleTokenUs, -1, 'nothing visible: no visible TTFT');
+  });
+
   it('chunks a prompt longer than the token budget', () => {
     const replica = h100Replica({ maxNumBatchedTokens: 512 });
     replica.enqueue(spec('a', { promptTokens: 1300, outputTokens: 1 }), 0);

@@ -52,7 +52,7 @@ export function evidenceLines(report: AlertReport): string[] {
   const band = report.bands[0];
   if (band && band.total > 0)
     lines.push(
-      report.bands.length > 1
+      band.band !== 'all'
         ? `worst band: prompts ${band.band} tokens, ${pct(band.errorRatio)} bad (${Math.round(band.bad)} of ${Math.round(band.total)})`
         : `${pct(band.errorRatio)} bad (${Math.round(band.bad)} of ${Math.round(band.total)})`,
     );
