@@ -11,6 +11,7 @@ import { requestToOtlp } from '../serve/request-traces.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
 import { commandContext } from './context.ts';
+import { startSloRuntime } from './slo-runtime.ts';
 
 export function collectCommand(): Command {
   return new Command('collect')
@@ -48,11 +49,13 @@ export function collectCommand(): Command {
       await collector.start();
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
+      const sloRuntime = await startSloRuntime({ config, store, clock: () => Date.now() * 1000, log });
       const app = createApi({
         store,
         nowUs: () => Date.now() * 1000,
         extras: { collector: () => collector.status() },
         metrics: () => canonical.text(),
+        slo: sloRuntime?.evaluator ?? null,
       });
       const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host });
       log.info(
@@ -71,6 +74,7 @@ export function collectCommand(): Command {
         process.once('SIGTERM', resolve);
       });
       await collector.stop();
+      await sloRuntime?.stop();
       await traceExporter?.stop();
       await retention.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
-import { tenantTeams } from '../config/schema.ts';
+import { configSchema, tenantTeams } from '../config/schema.ts';
+import { startSloRuntime } from './slo-runtime.ts';
 import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { PriceBook } from '../analyze/cost/price-book.ts';
@@ -13,7 +14,7 @@ import { SimCluster } from '../sim/cluster.ts';
 import { Fleet } from '../sim/fleet.ts';
 import { GroundTruthSink } from '../sim/ground-truth-sink.ts';
 import { Pacer } from '../sim/pacer.ts';
-import { demoFleetOptions } from '../sim/scenarios.ts';
+import { demoFleetOptions, demoSloConfigs } from '../sim/scenarios.ts';
 import { FleetStatus } from '../sim/status.ts';
 import { parseDurationMs } from '../util/time.ts';
 import { commandContext } from './context.ts';
@@ -75,7 +76,9 @@ export function demoCommand(): Command {
       // The real collection path: the engines' /metrics and DCGM exporters are scraped, vLLM and
       // SGLang send their request traces to the OTLP receiver.
       let cluster: SimCluster | null = null;
-      const canonical = new CanonicalMetrics(config.slos.map(sloSpec));
+      // The config's SLOs, or the demo's own when it has none.
+      const slos = config.slos.length > 0 ? config.slos : configSchema.parse({ slos: demoSloConfigs() }).slos;
+      const canonical = new CanonicalMetrics(slos.map(sloSpec));
       const collector = new Collector({
         onSamples: (samples) => canonical.observeSamples(samples),
         onRequests: (requests) => {
@@ -125,11 +128,13 @@ export function demoCommand(): Command {
       });
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
+      const sloRuntime = await startSloRuntime({ config, store, clock: () => fleet.nowUs, log, slos });
       const status = new FleetStatus(fleet);
       const app = createApi({
         store,
         nowUs: () => fleet.nowUs,
         metrics: () => canonical.text(),
+        slo: sloRuntime?.evaluator ?? null,
         extras: {
           'sim/ground-truth': () => ({ faults: fleet.groundTruth }),
           'sim/endpoints': () => ({ endpoints: cluster?.endpoints ?? [] }),
@@ -163,20 +168,26 @@ export function demoCommand(): Command {
         )}\n`,
       );
       out.write(
-        `API: ${apiUrl}/api/requests  ·  ${apiUrl}/api/percentiles  ·  ${apiUrl}/api/collector  ·  ${apiUrl}/metrics  ·  ${apiUrl}/api/sim/ground-truth\n`,
+        `API: ${apiUrl}/api/requests  ·  ${apiUrl}/api/percentiles  ·  ${apiUrl}/api/slo  ·  ${apiUrl}/api/alerts  ·  ${apiUrl}/api/collector  ·  ${apiUrl}/metrics  ·  ${apiUrl}/api/sim/ground-truth\n`,
       );
       if (options.faults)
         out.write(
           'Scripted faults: load spike on llama-3-70b at 03:00 (2 min); straggler GPU on sglang-qwen2-5-32b-0 at 07:00 (2 min).\n',
         );
 
+      const firingAlerts = () => {
+        const firing = (sloRuntime?.evaluator.status() ?? []).flatMap((slo) =>
+          slo.alerts.filter((a) => a.state === 'firing').map((a) => `${slo.slo}/${a.alert}`),
+        );
+        return firing.length > 0 ? `  ALERT: ${firing.join(', ')}` : '';
+      };
       const printStatus = () => {
         const s = status.snapshot();
         const line =
           `t+${clock(fleet.nowUs - startUs)}  ${s.requestsPerSecond.toFixed(1)} req/s  ` +
           `p99 TTFT ${s.p99TtftMs === null ? '—' : `${(s.p99TtftMs / 1000).toFixed(2)} s`}  ` +
           `errors ${(s.errorRatio * 100).toFixed(1)} %  $${s.spendPerHourUsd.toFixed(2)}/h  ` +
-          `stored ${collector.buffer.writtenRequests + sink.written} (${collector.buffer.writtenRequests} via OTLP)${s.activeFaults.length > 0 ? `  FAULT: ${s.activeFaults.join(', ')}` : ''}`;
+          `stored ${collector.buffer.writtenRequests + sink.written} (${collector.buffer.writtenRequests} via OTLP)${s.activeFaults.length > 0 ? `  FAULT: ${s.activeFaults.join(', ')}` : ''}${firingAlerts()}`;
         out.write(`${line}\n`);
       };
       const statusTimer = options.quiet ? null : setInterval(printStatus, 2000);
@@ -196,6 +207,7 @@ export function demoCommand(): Command {
       printStatus();
       await sink.stop();
       await collector.stop();
+      await sloRuntime?.stop();
       await retention.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await cluster.stop();

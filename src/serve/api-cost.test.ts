@@ -1,21 +1,20 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { serve } from '@hono/node-server';
 import { parse } from 'csv-parse/sync';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import type { Store } from '../store/store.ts';
 import { syntheticData } from '../../test/support/synthetic.ts';
+import { listen } from '../../test/support/http.ts';
 import { createApi } from './api.ts';
 
 const NOV_1 = Date.UTC(2026, 10, 1) * 1000;
 
 describe('cost API over HTTP', () => {
   let store: Store;
-  let server: Server;
+  let close: () => Promise<void>;
   let base: string;
   let totalCost: number;
   let data: ReturnType<typeof syntheticData>;
@@ -27,13 +26,10 @@ describe('cost API over HTTP', () => {
     totalCost = data.requests.reduce((s, r) => s + (r.costUsd ?? 0), 0);
     await store.writeBatch(data);
     const app = createApi({ store, nowUs: () => NOV_1 + 10 * 86_400_000_000 });
-    server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
-    });
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    ({ base, close } = await listen(app));
   });
   after(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await close();
     await store.close();
   });
 

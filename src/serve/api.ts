@@ -1,12 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import {
-  REQUEST_DIMENSIONS,
-  REQUEST_NUMERIC_FIELDS,
-  type RequestDimension,
-  type Store,
-} from '../store/store.ts';
-import { parseDurationMs, parseTimeUs } from '../util/time.ts';
+import { REQUEST_DIMENSIONS, REQUEST_NUMERIC_FIELDS, type Store } from '../store/store.ts';
+import { parseDurationMs } from '../util/time.ts';
+import { apiError, BadRequest, filterQuery, parse, range, where } from './api-params.ts';
+import { sloRoutes, type SloApiSource } from './api-slo.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
@@ -27,52 +24,8 @@ export interface ApiOptions {
   extras?: Record<string, () => unknown>;
   /** Prometheus exposition for GET /metrics (the collector's canonical series). */
   metrics?: () => Promise<string>;
-}
-
-const list = z
-  .string()
-  .transform((v) => v.split(',').filter(Boolean))
-  .optional();
-
-const filterQuery = z.object({
-  from: z.string().default('15m'),
-  to: z.string().default('now'),
-  model: list,
-  team: list,
-  cluster: list,
-  status: list,
-  replica: list,
-});
-
-class BadRequest extends Error {}
-
-function range(query: z.infer<typeof filterQuery>, nowUs: number) {
-  const nowMs = nowUs / 1000;
-  try {
-    return {
-      fromUs: Math.floor(parseTimeUs(query.from, nowMs)),
-      toUs: Math.ceil(parseTimeUs(query.to, nowMs)),
-    };
-  } catch (err) {
-    throw new BadRequest((err as Error).message);
-  }
-}
-
-function where(query: z.infer<typeof filterQuery>): Partial<Record<RequestDimension, string[]>> {
-  const out: Partial<Record<RequestDimension, string[]>> = {};
-  for (const key of ['model', 'team', 'cluster', 'status', 'replica'] as const)
-    if (query[key]) out[key] = query[key];
-  return out;
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new BadRequest(
-      result.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
-    );
-  }
-  return result.data;
+  /** The live SLO evaluator, when SLOs are configured. */
+  slo?: SloApiSource | null;
 }
 
 /** The HTTP API over the store (JSON). The full API and UI come with the web issue. */
@@ -80,8 +33,8 @@ export function createApi(options: ApiOptions): Hono {
   const { store, nowUs } = options;
   const app = new Hono();
   app.onError((err, c) => {
-    if (err instanceof BadRequest || err instanceof RangeError) return c.json({ error: err.message }, 400);
-    return c.json({ error: 'internal error', detail: err.message }, 500);
+    const { status, body } = apiError(err);
+    return c.json(body, status);
   });
   app.get('/api/health', (c) => c.json({ status: 'ok', backend: store.backend }));
   const metrics = options.metrics;
@@ -91,6 +44,7 @@ export function createApi(options: ApiOptions): Hono {
     );
   }
   app.get('/api/stats', async (c) => c.json(await store.stats()));
+  app.route('/api', sloRoutes({ store, nowUs, source: options.slo ?? null }));
   app.get('/api/requests', async (c) => {
     const query = parse(
       filterQuery.extend({
@@ -116,17 +70,7 @@ export function createApi(options: ApiOptions): Hono {
   });
   app.get('/api/replicas/:replica/typical-request', async (c) => {
     const query = parse(filterQuery.pick({ from: true, to: true }), c.req.query());
-    const r = range(
-      {
-        ...query,
-        model: undefined,
-        team: undefined,
-        cluster: undefined,
-        status: undefined,
-        replica: undefined,
-      },
-      nowUs(),
-    );
+    const r = range(query, nowUs());
     const replica = c.req.param('replica');
     const means = await phaseMeans(store, replica, r);
     // Trace-less engines have no request rows: the replica's own series say what it serves.

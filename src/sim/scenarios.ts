@@ -157,3 +157,39 @@ export function demoFleetOptions(
     faults: withFaults ? demoFaults() : [],
   };
 }
+
+/**
+ * SLOs the demo evaluates when the config has none: a TTFT SLO with prompt-length bands on the
+ * 70B fleet (the load spike pages it), a token-weighted availability SLO and a TPOT SLO.
+ * Config-shaped (the same YAML a user would write). No visible-token TTFT SLO: the engines'
+ * traces do not say when the first visible token came (the gateway will).
+ */
+export function demoSloConfigs(): Record<string, unknown>[] {
+  return [
+    {
+      name: 'search-ttft',
+      description: 'search RAG answers start fast',
+      // Requests collected from engine traces carry the served model name.
+      selector: { model: 'meta-llama/Meta-Llama-3-70B-Instruct' },
+      objective: 0.99,
+      window: '30d',
+      ttft: { bands: [{ max_prompt_tokens: 2000, threshold: '1s' }, { threshold: '2s' }] },
+    },
+    {
+      name: 'email-availability',
+      selector: { model: 'mixtral-8x7b' },
+      objective: 0.999,
+      window: '30d',
+      token_weighted: true,
+      availability: {},
+    },
+    {
+      name: 'chat-tpot',
+      description: 'chat streams smoothly',
+      selector: { model: 'meta-llama/Meta-Llama-3-8B-Instruct' },
+      objective: 0.99,
+      window: '30d',
+      tpot: { threshold: '25ms' },
+    },
+  ];
+}

@@ -1,4 +1,4 @@
-import type { Store, TimeRange } from '../../store/store.ts';
+import type { RequestFilter, Store, TimeRange } from '../../store/store.ts';
 import { compareWindows, type PhaseShares, type RankedCause } from '../rca/compare-windows.ts';
 import type { EventSeries } from './burn-rate.ts';
 import { sloBadSpend, sloBandEvents, sloMeasures, sloRequestFilter, sloSpendMeasures } from './events.ts';
@@ -66,7 +66,6 @@ export async function explainAlert(
   atUs: number,
 ): Promise<AlertReport> {
   const longWindow = { fromUs: atUs - alert.longUs, toUs: atUs };
-  const window = { fromUs: atUs - alert.shortUs, toUs: atUs };
   const filter = sloRequestFilter(spec, longWindow);
 
   const bands = series
@@ -103,15 +102,8 @@ export async function explainAlert(
     .sort((a, b) => b.bad - a.bad)
     .slice(0, 5);
 
-  let baseline = { fromUs: longWindow.fromUs - alert.longUs, toUs: longWindow.fromUs };
-  const [before] = await store.aggregateRequests({
-    ...filter,
-    range: baseline,
-    groupBy: [],
-    measures: [{ fn: 'count' }],
-  });
-  if ((before?.values.count ?? 0) === 0) baseline = { fromUs: longWindow.fromUs, toUs: window.fromUs };
-  const comparison = await compareWindows(store, { where: filter.where ?? {} }, window, baseline);
+  const { window: compared, baseline } = await comparisonWindows(store, filter, alert, atUs);
+  const comparison = await compareWindows(store, { where: filter.where ?? {} }, compared, baseline);
 
   const impact = await dollarImpact(store, spec, longWindow, baseline);
   const [top, ...rest] = comparison.causes;
@@ -125,6 +117,37 @@ export async function explainAlert(
     otherCauses: (top && top.score >= ROOT_CAUSE_MIN_SCORE ? rest : comparison.causes).slice(0, 3),
     impact,
   };
+}
+
+/**
+ * What to compare: the short window against the long window's length before the long window (a
+ * healthy baseline). When nothing was stored then, against the older part of the long window;
+ * when all the data is younger than the short window (a fresh deployment), its later half
+ * against its earlier half.
+ */
+async function comparisonWindows(
+  store: Store,
+  filter: RequestFilter,
+  alert: BurnRateAlert,
+  atUs: number,
+): Promise<{ window: TimeRange; baseline: TimeRange }> {
+  const window = { fromUs: atUs - alert.shortUs, toUs: atUs };
+  const before = { fromUs: atUs - 2 * alert.longUs, toUs: atUs - alert.longUs };
+  const minutesWithArrivals = (range: TimeRange) =>
+    store.aggregateRequests({
+      ...filter,
+      range,
+      timeBy: 'arrival',
+      groupBy: [],
+      bucketUs: 60e6,
+      measures: [{ fn: 'count' }],
+    });
+  if ((await minutesWithArrivals(before)).length > 0) return { window, baseline: before };
+  const minutes = await minutesWithArrivals({ fromUs: atUs - alert.longUs, toUs: atUs });
+  const first = minutes[0]?.bucketStartUs ?? window.fromUs;
+  if (first < window.fromUs) return { window, baseline: { fromUs: first, toUs: window.fromUs } };
+  const middle = Math.floor((first + atUs) / 2);
+  return { window: { fromUs: middle, toUs: atUs }, baseline: { fromUs: first, toUs: middle } };
 }
 
 async function dollarImpact(

@@ -2,8 +2,7 @@ import type { MetricSample } from '../../model/metric-sample.ts';
 import type { OpsEvent } from '../../model/ops-event.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../util/log.ts';
-import type { AlertNotification } from '../../serve/notify/alert-notification.ts';
-import type { AlertNotifier } from '../../serve/notify/notifier.ts';
+import type { AlertNotification, AlertSink } from './notification.ts';
 import { explainAlert, type AlertReport } from './alert-evidence.ts';
 import { AlertTracker, type AlertState } from './alert-state.ts';
 import { alertCondition, fetchEventSeries, windowBurn, type WindowBurn } from './burn-rate.ts';
@@ -54,10 +53,12 @@ export interface SloEvaluatorOptions {
   delayUs: number;
   /** Epoch µs now: wall time, or the simulator's clock in the demo. */
   clock: () => number;
-  notifier?: AlertNotifier | null;
+  notifier?: AlertSink | null;
   digest?: { receiver: string; hourUtc: number } | null;
   externalUrl?: string | null;
   log?: Logger;
+  /** Compute only: store nothing, notify no one (`kubeburner slo status`). */
+  readOnly?: boolean;
 }
 
 const DAY_US = 86_400e6;
@@ -134,10 +135,11 @@ export class SloEvaluator {
       this.latest.set(spec.name, status);
       statuses.push(status);
     }
-    await this.options.store.writeMetricSamples(samples);
-    await this.options.store.writeEvents(events);
     this.lastEvaluatedUs = atUs;
     this.evaluations++;
+    if (this.options.readOnly) return statuses;
+    await this.options.store.writeMetricSamples(samples);
+    await this.options.store.writeEvents(events);
     await this.maybeSendDigest(atUs, statuses);
     return statuses;
   }
@@ -188,7 +190,8 @@ export class SloEvaluator {
       if (transition) {
         const state =
           transition.to === 'inactive' && transition.from === 'firing' ? 'resolved' : transition.to;
-        const report = state === 'firing' ? await this.explain(spec, alert, series, atUs) : null;
+        const report =
+          state === 'firing' && !this.options.readOnly ? await this.explain(spec, alert, series, atUs) : null;
         events.push({
           timeUs: atUs,
           kind: 'slo_alert',
@@ -254,7 +257,7 @@ export class SloEvaluator {
     atUs: number,
   ): void {
     const notifier = this.options.notifier;
-    if (!notifier) return;
+    if (!notifier || this.options.readOnly) return;
     const base = this.options.externalUrl?.replace(/\/$/, '');
     const notification: AlertNotification = {
       status: state,

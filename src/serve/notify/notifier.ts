@@ -1,11 +1,12 @@
 import type { Digest } from '../../analyze/slo/digest.ts';
+import type { AlertSink } from '../../analyze/slo/notification.ts';
 import type { AlertNotification } from './alert-notification.ts';
 import { alertmanagerPayload } from './alertmanager.ts';
 import type { NotificationDispatcher } from './dispatcher.ts';
 import { slackAlertMessage, slackDigestMessage } from './slack.ts';
 
 /** Renders alerts and digests for each receiver's kind and hands them to the dispatcher. */
-export class AlertNotifier {
+export class AlertNotifier implements AlertSink {
   constructor(
     private readonly dispatcher: NotificationDispatcher,
     private readonly externalUrl: string | null,

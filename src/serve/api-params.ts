@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { RequestDimension } from '../store/store.ts';
+import { parseTimeUs } from '../util/time.ts';
+
+/** Query parameters shared by the API's routes, validated at the boundary. */
+const list = z
+  .string()
+  .transform((v) => v.split(',').filter(Boolean))
+  .optional();
+
+export const filterQuery = z.object({
+  from: z.string().default('15m'),
+  to: z.string().default('now'),
+  model: list,
+  team: list,
+  cluster: list,
+  status: list,
+  replica: list,
+});
+
+export class BadRequest extends Error {}
+
+export function range(query: { from: string; to: string }, nowUs: number) {
+  const nowMs = nowUs / 1000;
+  try {
+    return {
+      fromUs: Math.floor(parseTimeUs(query.from, nowMs)),
+      toUs: Math.ceil(parseTimeUs(query.to, nowMs)),
+    };
+  } catch (err) {
+    throw new BadRequest((err as Error).message);
+  }
+}
+
+export function where(query: z.infer<typeof filterQuery>): Partial<Record<RequestDimension, string[]>> {
+  const out: Partial<Record<RequestDimension, string[]>> = {};
+  for (const key of ['model', 'team', 'cluster', 'status', 'replica'] as const)
+    if (query[key]) out[key] = query[key];
+  return out;
+}
+
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new BadRequest(
+      result.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
+    );
+  }
+  return result.data;
+}
+
+/** Bad input is the caller's to fix (400, with what is wrong); anything else is ours (500). */
+export function apiError(err: Error): { status: 400 | 500; body: Record<string, string> } {
+  if (err instanceof BadRequest || err instanceof RangeError)
+    return { status: 400, body: { error: err.message } };
+  return { status: 500, body: { error: 'internal error', detail: err.message } };
+}
+
+/** A step for series over a range: about `points` points, whole minutes, at least one. */
+export function autoStepUs(range: { fromUs: number; toUs: number }, points = 120): number {
+  const minute = 60e6;
+  return Math.max(minute, Math.ceil((range.toUs - range.fromUs) / points / minute) * minute);
+}
