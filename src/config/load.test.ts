@@ -85,6 +85,22 @@ slos:
     ]);
   });
 
+  it('refuses a digest sent to an Alertmanager receiver, or to none that exists', () => {
+    assert.deepEqual(
+      problems(`
+alerting:
+  receivers: [{ name: am, kind: alertmanager, url: 'http://alertmanager:9093/hook' }]
+  digest: { receiver: am }
+`),
+      [
+        'alerting.digest.receiver: receiver "am" is an Alertmanager webhook, which takes alerts, not digests; use a slack or webhook receiver',
+      ],
+    );
+    assert.deepEqual(problems('alerting: { digest: { receiver: slack } }'), [
+      'alerting.digest.receiver: no receiver named "slack" under alerting.receivers',
+    ]);
+  });
+
   it('refuses a scrape target whose node price label is not a number', () => {
     const found = problems(`
 collect:
