@@ -190,6 +190,78 @@ const collectSchema = z
   })
   .prefault({});
 
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
+const gatewayTenantSchema = z.strictObject({
+  name: z.string().min(1),
+  team: z.string().min(1),
+  /** sha256 of the API key, hex (`kubeburner gateway hash-key <key>`); keys are never stored. */
+  key_sha256: z.array(z.string().regex(HEX_SHA256, 'expected 64 lowercase hex digits (sha256)')).min(1),
+  /** Models this tenant may call; all when empty. */
+  models: z.array(z.string().min(1)).default([]),
+  requests_per_minute: z.number().int().positive().optional(),
+  /** Prompt + completion tokens per minute (prompt estimated at admission, corrected from usage). */
+  tokens_per_minute: z.number().int().positive().optional(),
+  /** Requests asking for more are capped to this (or refused with strict_max_tokens). */
+  max_tokens: z.number().int().positive().optional(),
+  strict_max_tokens: z.boolean().default(false),
+  monthly_budget_usd: z.number().positive().optional(),
+  monthly_budget_tokens: z.number().int().positive().optional(),
+  priority: z.enum(['high', 'normal', 'low']).default('normal'),
+  /** Keep prompt text with the request record (off: only hashes of its leading blocks). */
+  store_prompts: z.boolean().default(false),
+});
+
+const gatewayUpstreamSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Base URL of an OpenAI-compatible engine server (…/v1 is appended). */
+  url: z.url(),
+  /** Models it serves (a request goes only to upstreams serving its model). */
+  models: z.array(z.string().min(1)).min(1),
+  /** The replica name in scraped metrics, to read its queue and KV usage (default: name). */
+  replica: z.string().optional(),
+});
+
+const gatewaySchema = z
+  .strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8000),
+    upstreams: z.array(gatewayUpstreamSchema).default([]),
+    tenants: z.array(gatewayTenantSchema).default([]),
+    routing: z
+      .strictObject({
+        /** Weights of the scorers; 0 turns one off. */
+        weights: z
+          .strictObject({
+            least_outstanding_tokens: z.number().min(0).default(1),
+            queue_depth: z.number().min(0).default(1),
+            kv_cache: z.number().min(0).default(0.5),
+            prefix_affinity: z.number().min(0).default(2),
+            session_affinity: z.number().min(0).default(3),
+          })
+          .prefault({}),
+        /** Prompt characters per hashed block for prefix affinity (~4 characters a token). */
+        prefix_block_chars: z.number().int().positive().default(512),
+        prefix_blocks: z.number().int().positive().default(4),
+        /** Attempts on another replica when one fails before any byte reached the client. */
+        retries: z.number().int().min(0).max(5).default(1),
+      })
+      .prefault({}),
+    health: z
+      .strictObject({
+        interval: duration.default('5s'),
+        /** Consecutive failures (health checks or requests) that eject a replica. */
+        eject_after_failures: z.number().int().positive().default(3),
+        eject_for: duration.default('30s'),
+      })
+      .prefault({}),
+    /** Upstream response time limit (headers), per attempt. */
+    upstream_timeout: duration.default('60s'),
+    /** Request records held for the store before new ones are dropped (and counted). */
+    max_buffered_records: z.number().int().positive().default(50_000),
+  })
+  .prefault({});
+
 const pricingSchema = z
   .strictObject({
     /** Which price applies when a GPU has several: on_demand, reserved or spot. */
@@ -240,6 +312,7 @@ export const configSchema = z
     tenants: z.record(z.string().min(1), z.strictObject({ team: z.string().min(1) })).default({}),
     slos: z.array(sloSchema).default([]),
     alerting: alertingSchema,
+    gateway: gatewaySchema,
   })
   .superRefine((config, ctx) => {
     const receivers = new Set(config.alerting.receivers.map((r) => r.name));
@@ -262,6 +335,19 @@ export const configSchema = z
           message: `another SLO is already named "${name}"`,
         });
     });
+    const keyOwners = new Map<string, string>();
+    config.gateway.tenants.forEach((tenant, i) =>
+      tenant.key_sha256.forEach((hash, j) => {
+        const owner = keyOwners.get(hash);
+        if (owner !== undefined && owner !== tenant.name)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['gateway', 'tenants', i, 'key_sha256', j],
+            message: `the same key also belongs to tenant "${owner}"`,
+          });
+        keyOwners.set(hash, tenant.name);
+      }),
+    );
     const digest = config.alerting.digest?.receiver;
     const digestKind = config.alerting.receivers.find((r) => r.name === digest)?.kind;
     if (digestKind === 'alertmanager')
@@ -288,3 +374,5 @@ export type ReceiverConfig = AlertingConfig['receivers'][number];
 export function tenantTeams(config: Pick<KubeBurnerConfig, 'tenants'>): Record<string, string> {
   return Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.team]));
 }
+export type GatewayConfig = KubeBurnerConfig['gateway'];
+export type GatewayTenantConfig = GatewayConfig['tenants'][number];

@@ -1,0 +1,541 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GatewayConfig } from '../config/schema.ts';
+import type { Logger } from '../util/log.ts';
+import { parseDurationMs } from '../util/time.ts';
+import { refusal, type Refusal } from './openai-error.ts';
+import { isRefusal, TenantPolicy, type Admission, type SpendSource } from './policy.ts';
+import { estimateTokens, prefixBlockHashes, promptText } from './prefix.ts';
+import { Router, type RouteDecision } from './router.ts';
+import { readUsage, SseTap, type Usage } from './sse-tap.ts';
+import { Upstream, type EngineSignals } from './upstreams.ts';
+
+const PROXIED = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Request headers not forwarded upstream (hop-by-hop, or ours to set). */
+const DROPPED_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'authorization',
+  'traceparent',
+  'tracestate',
+  'upgrade',
+  'proxy-connection',
+]);
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** Everything the gateway saw of one request, for telemetry (telemetry.ts turns it into a record). */
+export interface GatewayRecord {
+  requestId: string;
+  traceId: string;
+  /** The client's span (from its traceparent), if it sent one. */
+  parentSpanId: string | null;
+  /** The span id sent upstream in traceparent. */
+  upstreamSpanId: string;
+  path: string;
+  model: string | null;
+  tenant: string | null;
+  team: string | null;
+  priority: string | null;
+  stream: boolean;
+  arrivalMs: number;
+  /** When the request left for the chosen replica (after admission and routing). */
+  upstreamStartMs: number | null;
+  firstByteMs: number | null;
+  firstTokenMs: number | null;
+  firstVisibleTokenMs: number | null;
+  finishedMs: number;
+  status: 'ok' | 'error' | 'timeout' | 'cancelled' | 'rejected';
+  httpStatus: number;
+  errorClass: string | null;
+  usage: Usage | null;
+  events: number;
+  maxGapMs: number;
+  meanGapMs: number | null;
+  upstream: string | null;
+  replica: string | null;
+  attempts: number;
+  route: RouteDecision['candidates'] | null;
+  prefixHashes: string[];
+  /** Only when the tenant has store_prompts on. */
+  prompt: string | null;
+}
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  signals?: EngineSignals | null;
+  spend?: SpendSource | null;
+  /** Called once per request after it ends; must not block (telemetry buffers or drops). */
+  onRecord?: (record: GatewayRecord) => void;
+  log?: Logger;
+  nowMs?: () => number;
+}
+
+export class Gateway {
+  readonly upstreams: Upstream[];
+  readonly router: Router;
+  readonly stats = {
+    requests: 0,
+    refused: 0,
+    retried: 0,
+    upstreamErrors: 0,
+    clientAborts: 0,
+    recordErrors: 0,
+  };
+  private readonly policy: TenantPolicy | null;
+  private readonly server: Server;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private readonly nowMs: () => number;
+  private readonly ejectForMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: GatewayOptions) {
+    const { config } = options;
+    this.nowMs = options.nowMs ?? Date.now;
+    this.upstreams = config.upstreams.map((u) => new Upstream(u));
+    this.router = new Router(this.upstreams, config.routing.weights, options.signals ?? null, this.nowMs);
+    // With no tenants configured the gateway is open (trusted in-cluster use); with any, a key is required.
+    this.policy =
+      config.tenants.length > 0 ? new TenantPolicy(config.tenants, options.spend ?? null, this.nowMs) : null;
+    this.ejectForMs = parseDurationMs(config.health.eject_for);
+    this.timeoutMs = parseDurationMs(config.upstream_timeout);
+    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.options.log?.error({ err }, 'gateway request failed');
+        if (!res.headersSent)
+          this.refuse(res, refusal(502, 'api_error', 'gateway_error', 'The gateway failed.'));
+        else res.destroy();
+      });
+    });
+    this.server.headersTimeout = 30_000;
+  }
+
+  async listen(port = this.options.config.port, host = this.options.config.host): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    const address = this.server.address() as AddressInfo;
+    this.startHealthChecks();
+    return `http://${host}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all(this.upstreams.map((u) => u.close()));
+  }
+
+  private startHealthChecks(): void {
+    const { health } = this.options.config;
+    const check = () => {
+      for (const upstream of this.upstreams) {
+        upstream.pool
+          .request({
+            path: `${upstream.basePath}/health`,
+            method: 'GET',
+            headersTimeout: 2000,
+            bodyTimeout: 2000,
+          })
+          .then(async (r) => {
+            await r.body.dump();
+            if (r.statusCode < 400) upstream.recordSuccess();
+            else upstream.recordFailure(this.nowMs(), health.eject_after_failures, this.ejectForMs);
+          })
+          .catch(() => upstream.recordFailure(this.nowMs(), health.eject_after_failures, this.ejectForMs));
+      }
+    };
+    this.healthTimer = setInterval(check, parseDurationMs(health.interval));
+    this.healthTimer.unref();
+  }
+
+  private refuse(res: ServerResponse, r: Refusal): void {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (r.retryAfterS !== undefined) headers['retry-after'] = String(r.retryAfterS);
+    res.writeHead(r.status, headers);
+    res.end(JSON.stringify(r.body));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivalMs = this.nowMs();
+    const path = (req.url ?? '/').split('?')[0] as string;
+    if (req.method === 'GET' && path === '/v1/models') return this.listModels(res);
+    if (req.method === 'GET' && (path === '/health' || path === '/healthz')) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end('ok');
+    }
+    if (req.method !== 'POST' || !PROXIED.has(path))
+      return this.refuse(
+        res,
+        refusal(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${req.method} ${path}.`),
+      );
+    this.stats.requests++;
+
+    const raw = await readBody(req);
+    if (raw === null)
+      return this.refuse(
+        res,
+        refusal(400, 'invalid_request_error', 'body_too_large', `The body is over ${MAX_BODY_BYTES} bytes.`),
+      );
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
+    } catch {
+      return this.refuse(
+        res,
+        refusal(400, 'invalid_request_error', 'invalid_json', 'The body is not a JSON object.'),
+      );
+    }
+    const model = typeof body.model === 'string' ? body.model : null;
+    if (model === null)
+      return this.refuse(
+        res,
+        refusal(400, 'invalid_request_error', 'missing_model', 'The body must name a model.', {
+          param: 'model',
+        }),
+      );
+    const text = promptText(body);
+    const promptTokens = estimateTokens(text);
+    const requested =
+      typeof body.max_tokens === 'number'
+        ? body.max_tokens
+        : typeof body.max_completion_tokens === 'number'
+          ? body.max_completion_tokens
+          : null;
+
+    let admission: Admission | null = null;
+    if (this.policy) {
+      const result = this.policy.admit(req.headers.authorization, model, requested, promptTokens);
+      if (isRefusal(result)) {
+        this.stats.refused++;
+        this.refuse(res, result);
+        return this.emit(this.refusedRecord(req, path, model, body, arrivalMs, result));
+      }
+      admission = result;
+    }
+
+    // Ask for usage in the stream when the client did not, and take it back out before it reaches them.
+    const stream = body.stream === true;
+    const options = (body.stream_options ?? {}) as Record<string, unknown>;
+    const injectUsage = stream && path !== '/v1/embeddings' && options.include_usage !== true;
+    let forwarded = raw;
+    if (injectUsage || (admission && admission.maxTokens !== requested)) {
+      const copy = { ...body };
+      if (injectUsage) copy.stream_options = { ...options, include_usage: true };
+      if (admission && admission.maxTokens !== null && admission.maxTokens !== requested) {
+        if ('max_completion_tokens' in copy && !('max_tokens' in copy))
+          copy.max_completion_tokens = admission.maxTokens;
+        else copy.max_tokens = admission.maxTokens;
+      }
+      forwarded = Buffer.from(JSON.stringify(copy));
+    }
+
+    const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
+    const traceId = incoming?.[1] ?? randomBytes(16).toString('hex');
+    const upstreamSpanId = randomBytes(8).toString('hex');
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(req.headers))
+      if (!DROPPED_HEADERS.has(key) && typeof value === 'string') headers[key] = value;
+    headers['content-type'] = 'application/json';
+    headers.traceparent = `00-${traceId}-${upstreamSpanId}-${incoming?.[3] ?? '01'}`;
+    if (req.headers.tracestate) headers.tracestate = String(req.headers.tracestate);
+    if (admission) {
+      headers['x-kubeburner-tenant'] = admission.tenant.name;
+      headers['x-kubeburner-priority'] = admission.tenant.priority;
+    }
+
+    const abort = new AbortController();
+    let clientGone = false;
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        clientGone = true;
+        abort.abort();
+      }
+    });
+
+    const sessionId =
+      typeof req.headers['x-session-id'] === 'string'
+        ? req.headers['x-session-id']
+        : typeof body.user === 'string'
+          ? body.user
+          : null;
+    const prefixHashes = prefixBlockHashes(
+      text,
+      this.options.config.routing.prefix_block_chars,
+      this.options.config.routing.prefix_blocks,
+    );
+    const record = newRecord({
+      requestId:
+        typeof req.headers['x-request-id'] === 'string'
+          ? req.headers['x-request-id']
+          : `gw-${randomBytes(12).toString('hex')}`,
+      traceId,
+      parentSpanId: incoming?.[2] ?? null,
+      upstreamSpanId,
+      path,
+      model,
+      tenant: admission?.tenant.name ?? null,
+      team: admission?.tenant.team ?? null,
+      priority: admission?.tenant.priority ?? null,
+      stream,
+      arrivalMs,
+      prefixHashes,
+      prompt: admission?.tenant.store_prompts ? text : null,
+    });
+    const { health, routing } = this.options.config;
+    const tried = new Set<string>();
+    const estimatedTokens = promptTokens + (admission?.maxTokens ?? requested ?? 256);
+
+    for (let attempt = 0; attempt <= routing.retries; attempt++) {
+      const decision = this.router.route({ model, prefixHashes, sessionId, estimatedTokens, exclude: tried });
+      if (!decision) break;
+      const upstream = decision.chosen;
+      tried.add(upstream.name);
+      record.attempts++;
+      record.route ??= decision.candidates;
+      record.upstream = upstream.name;
+      record.replica = upstream.replica;
+      record.upstreamStartMs ??= this.nowMs();
+      if (attempt > 0) this.stats.retried++;
+      upstream.outstandingRequests++;
+      upstream.outstandingTokens += estimatedTokens;
+      try {
+        const response = await upstream.pool.request({
+          path: `${upstream.basePath}${path}`,
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(forwarded.length) },
+          body: forwarded,
+          signal: abort.signal,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+        });
+        // A server error before any byte reached the client: another replica may do better.
+        if (response.statusCode >= 500 && attempt < routing.retries && !clientGone) {
+          await response.body.dump();
+          upstream.recordFailure(this.nowMs(), health.eject_after_failures, this.ejectForMs);
+          this.stats.upstreamErrors++;
+          continue;
+        }
+        record.httpStatus = response.statusCode;
+        const pass: Record<string, string | string[]> = {};
+        for (const [key, value] of Object.entries(response.headers))
+          if (value !== undefined && !HOP_BY_HOP.has(key)) pass[key] = value;
+        res.writeHead(response.statusCode, pass);
+        await this.relay(response.body, res, record, stream && response.statusCode < 400, injectUsage);
+        if (response.statusCode >= 500) {
+          record.status = 'error';
+          record.errorClass = `http_${response.statusCode}`;
+          upstream.recordFailure(this.nowMs(), health.eject_after_failures, this.ejectForMs);
+        } else {
+          upstream.recordSuccess();
+          if (response.statusCode >= 400) {
+            record.status = response.statusCode === 429 ? 'rejected' : 'error';
+            record.errorClass = `http_${response.statusCode}`;
+          }
+        }
+        upstream.served++;
+        break;
+      } catch (err) {
+        if (clientGone) {
+          record.status = 'cancelled';
+          record.errorClass = 'client_disconnect';
+          this.stats.clientAborts++;
+          break;
+        }
+        this.stats.upstreamErrors++;
+        upstream.recordFailure(this.nowMs(), health.eject_after_failures, this.ejectForMs);
+        const timedOut = (err as { code?: string }).code?.includes('TIMEOUT') ?? false;
+        record.status = timedOut ? 'timeout' : 'error';
+        record.errorClass = (err as { code?: string }).code ?? 'upstream_error';
+        if (res.headersSent) {
+          res.destroy();
+          break;
+        }
+      } finally {
+        upstream.outstandingRequests--;
+        upstream.outstandingTokens -= estimatedTokens;
+      }
+    }
+    if (!res.headersSent && !clientGone) {
+      const noReplica = record.attempts === 0;
+      this.refuse(
+        res,
+        noReplica
+          ? refusal(
+              503,
+              'service_unavailable',
+              'no_healthy_replica',
+              `No healthy replica serves model "${model}".`,
+              { retryAfterS: 1 },
+            )
+          : refusal(
+              502,
+              'api_error',
+              'upstream_error',
+              `The model server failed (${record.errorClass}) after ${record.attempts} attempt(s).`,
+            ),
+      );
+      record.httpStatus = noReplica ? 503 : 502;
+      record.status = noReplica ? 'rejected' : record.status === 'ok' ? 'error' : record.status;
+      record.errorClass ??= noReplica ? 'no_healthy_replica' : 'upstream_error';
+    }
+    record.finishedMs = this.nowMs();
+    if (admission && this.policy)
+      this.policy.settle(
+        admission,
+        record.usage ? record.usage.promptTokens + record.usage.completionTokens : null,
+      );
+    this.emit(record);
+  }
+
+  /** Copies the upstream body to the client as it arrives, honouring the client's back-pressure. */
+  private async relay(
+    body: AsyncIterable<Buffer> & { destroy?: () => void },
+    res: ServerResponse,
+    record: GatewayRecord,
+    sse: boolean,
+    stripUsage: boolean,
+  ): Promise<void> {
+    const tap = sse ? new SseTap(stripUsage) : null;
+    const whole: Buffer[] = [];
+    for await (const chunk of body) {
+      const now = this.nowMs();
+      record.firstByteMs ??= now;
+      const out = tap ? tap.push(chunk, now) : chunk;
+      if (!tap) whole.push(chunk);
+      if (out.length > 0 && !res.write(out)) await new Promise<void>((resolve) => res.once('drain', resolve));
+    }
+    if (tap) {
+      const rest = tap.flush(this.nowMs());
+      if (rest.length > 0) res.write(rest);
+      record.firstTokenMs = tap.firstTokenMs >= 0 ? tap.firstTokenMs : null;
+      record.firstVisibleTokenMs = tap.firstVisibleTokenMs >= 0 ? tap.firstVisibleTokenMs : null;
+      record.usage = tap.usage;
+      record.events = tap.events;
+      record.maxGapMs = tap.maxGapMs;
+      record.meanGapMs = tap.events > 1 ? tap.gapSumMs / (tap.events - 1) : null;
+    } else {
+      record.firstTokenMs = record.firstByteMs;
+      try {
+        record.usage = readUsage(JSON.parse(Buffer.concat(whole).toString('utf8')));
+      } catch {
+        record.usage = null; // not JSON (an error page): no usage
+      }
+    }
+    res.end();
+  }
+
+  private listModels(res: ServerResponse): void {
+    const models = [...new Set(this.upstreams.flatMap((u) => u.spec.models))].sort();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        data: models.map((id) => ({ id, object: 'model', owned_by: 'kubeburner' })),
+      }),
+    );
+  }
+
+  private refusedRecord(
+    req: IncomingMessage,
+    path: string,
+    model: string | null,
+    body: Record<string, unknown>,
+    arrivalMs: number,
+    r: Refusal,
+  ): GatewayRecord {
+    const record = newRecord({
+      requestId: `gw-${randomBytes(12).toString('hex')}`,
+      traceId:
+        TRACEPARENT.exec(String(req.headers.traceparent ?? ''))?.[1] ?? randomBytes(16).toString('hex'),
+      parentSpanId: null,
+      upstreamSpanId: randomBytes(8).toString('hex'),
+      path,
+      model,
+      tenant: null,
+      team: null,
+      priority: null,
+      stream: body.stream === true,
+      arrivalMs,
+      prefixHashes: [],
+      prompt: null,
+    });
+    return {
+      ...record,
+      finishedMs: this.nowMs(),
+      status: 'rejected',
+      httpStatus: r.status,
+      errorClass: r.body.error.code,
+    };
+  }
+
+  /** Fail-open: telemetry problems never reach the request path. */
+  private emit(record: GatewayRecord): void {
+    try {
+      this.options.onRecord?.(record);
+    } catch (err) {
+      this.stats.recordErrors++;
+      this.options.log?.warn({ err }, 'gateway telemetry failed; request unaffected');
+    }
+  }
+}
+
+type RecordIdentity = Pick<
+  GatewayRecord,
+  | 'requestId'
+  | 'traceId'
+  | 'parentSpanId'
+  | 'upstreamSpanId'
+  | 'path'
+  | 'model'
+  | 'tenant'
+  | 'team'
+  | 'priority'
+  | 'stream'
+  | 'arrivalMs'
+  | 'prefixHashes'
+  | 'prompt'
+>;
+
+/** A record of a request that has not reached a replica yet. */
+function newRecord(identity: RecordIdentity): GatewayRecord {
+  return {
+    ...identity,
+    upstreamStartMs: null,
+    firstByteMs: null,
+    firstTokenMs: null,
+    firstVisibleTokenMs: null,
+    finishedMs: identity.arrivalMs,
+    status: 'ok',
+    httpStatus: 200,
+    errorClass: null,
+    usage: null,
+    events: 0,
+    maxGapMs: 0,
+    meanGapMs: null,
+    upstream: null,
+    replica: null,
+    attempts: 0,
+    route: null,
+  };
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+/** The whole request body, or null when it is over the limit. */
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}

@@ -1,0 +1,389 @@
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { configSchema } from '../src/config/schema.ts';
+import { Gateway, type GatewayRecord } from '../src/gateway/gateway.ts';
+import { hashApiKey } from '../src/gateway/tenants.ts';
+import { chatStreamEvents, ScriptedUpstream } from './support/scripted-upstream.ts';
+
+const KEY = 'sk-test-search';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function gatewayConfig(upstreams: { name: string; url: string }[], tenants: unknown[] = []) {
+  return configSchema.parse({
+    gateway: {
+      port: 0,
+      upstreams: upstreams.map((u) => ({ ...u, models: ['m'] })),
+      tenants,
+      routing: { retries: 1 },
+      health: { interval: '1h' },
+    },
+  }).gateway;
+}
+
+async function chat(base: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...headers },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }),
+  });
+}
+
+describe('gateway: streaming pass-through', () => {
+  const upstream = new ScriptedUpstream();
+  let gateway: Gateway;
+  let base: string;
+  const records: GatewayRecord[] = [];
+
+  before(async () => {
+    await upstream.start();
+    gateway = new Gateway({
+      config: gatewayConfig([{ name: 'a', url: upstream.url }]),
+      onRecord: (r) => records.push(r),
+    });
+    base = await gateway.listen();
+  });
+  after(async () => {
+    await gateway.close();
+    await upstream.stop();
+  });
+  beforeEach(() => {
+    records.length = 0;
+    upstream.seen.length = 0;
+  });
+
+  const streamEvents = (events: string[], gapMs: number) => async (_: unknown, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'x-engine': 'scripted' });
+    for (const e of events) {
+      res.write(e);
+      await sleep(gapMs);
+    }
+    res.end();
+  };
+
+  it('passes the stream through byte for byte, chunk by chunk, when the client asked for usage', async () => {
+    const events = chatStreamEvents(['Hel', 'lo', ' wör', 'ld 🙂'], true);
+    upstream.handler = streamEvents(events, 30);
+    const response = await chat(base, { stream: true, stream_options: { include_usage: true } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-engine'), 'scripted');
+    const arrivals: number[] = [];
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      arrivals.push(performance.now());
+      chunks.push(Buffer.from(chunk));
+    }
+    assert.equal(Buffer.concat(chunks).toString('utf8'), events.join(''));
+    // Not buffered: the client saw the events spread over the upstream's pacing.
+    assert.ok(chunks.length >= events.length - 1, `${chunks.length} chunks for ${events.length} events`);
+    assert.ok((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0) >= 30 * (events.length - 2));
+    assert.deepEqual(upstream.seen[0]?.body.stream_options, { include_usage: true });
+    const [record] = records;
+    assert.equal(record?.usage?.completionTokens, 4);
+    assert.equal(record?.usage?.cachedTokens, 8);
+    assert.equal(record?.events, events.length - 1);
+    assert.ok(record && record.firstTokenMs !== null && record.firstByteMs !== null);
+    assert.ok(
+      (record?.firstTokenMs ?? 0) - (record?.firstByteMs ?? 0) >= 25,
+      'TTFT is the first content, not the role chunk',
+    );
+    assert.ok((record?.meanGapMs ?? 0) >= 25);
+  });
+
+  it('asks upstream for usage when the client did not, and strips it back out', async () => {
+    const events = chatStreamEvents(['a', 'b'], true);
+    upstream.handler = streamEvents(events, 5);
+    const response = await chat(base, { stream: true });
+    const text = await response.text();
+    assert.deepEqual(upstream.seen[0]?.body.stream_options, { include_usage: true });
+    assert.equal(text, events.filter((e) => !e.includes('"usage"')).join(''));
+    assert.equal(records[0]?.usage?.promptTokens, 12);
+  });
+
+  it('passes a non-streaming body through and reads its usage', async () => {
+    const body = JSON.stringify({
+      id: 'x',
+      choices: [{ message: { content: 'hi' } }],
+      usage: { prompt_tokens: 3, completion_tokens: 1 },
+    });
+    upstream.handler = (_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    };
+    const response = await chat(base, {});
+    assert.equal(await response.text(), body);
+    assert.equal(records[0]?.usage?.completionTokens, 1);
+  });
+
+  it('cancels the upstream request when the client disconnects', async () => {
+    upstream.handler = streamEvents(
+      chatStreamEvents(
+        Array.from({ length: 200 }, () => 'x'),
+        true,
+      ),
+      20,
+    );
+    const abort = new AbortController();
+    const response = await chat(base, { stream: true }, {});
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    abort.abort();
+    await reader.cancel();
+    const seen = upstream.seen[0];
+    assert.ok(seen);
+    await Promise.race([
+      seen.aborted,
+      sleep(2000).then(() => assert.fail('upstream request was not cancelled')),
+    ]);
+    await sleep(50);
+    assert.equal(records[0]?.status, 'cancelled');
+  });
+
+  it('propagates W3C traceparent: same trace, a new parent span', async () => {
+    upstream.handler = (_, res) => res.end('{}');
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await (await chat(base, {}, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` })).text();
+    const sent = String(upstream.seen[0]?.headers.traceparent);
+    assert.match(sent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    assert.ok(!sent.includes('00f067aa0ba902b7'));
+    assert.equal(records[0]?.traceId, traceId);
+    assert.equal(records[0]?.parentSpanId, '00f067aa0ba902b7');
+  });
+
+  it('keeps serving when telemetry throws (fail-open)', async () => {
+    const failing = new Gateway({
+      config: gatewayConfig([{ name: 'a', url: upstream.url }]),
+      onRecord: () => {
+        throw new Error('store down');
+      },
+    });
+    const url = await failing.listen();
+    try {
+      upstream.handler = (_, res) => res.end('{"ok":true}');
+      const response = await chat(url, {});
+      assert.equal(await response.text(), '{"ok":true}');
+      assert.equal(failing.stats.recordErrors, 1);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it('lists the models it routes and refuses unknown paths in the OpenAI error shape', async () => {
+    const models = (await (await fetch(`${base}/v1/models`)).json()) as { data: { id: string }[] };
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ['m'],
+    );
+    const unknown = await fetch(`${base}/v1/nope`, { method: 'POST' });
+    assert.equal(unknown.status, 404);
+    const body = (await unknown.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'unknown_url');
+    const bad = await fetch(`${base}/v1/chat/completions`, { method: 'POST', body: 'not json' });
+    assert.equal(bad.status, 400);
+  });
+});
+
+describe('gateway: tenant policy', () => {
+  const upstream = new ScriptedUpstream();
+  let gateway: Gateway;
+  let base: string;
+  let spentUsd = 0;
+
+  before(async () => {
+    await upstream.start();
+    upstream.handler = (_, res) => res.end('{"usage":{"prompt_tokens":250,"completion_tokens":50}}');
+    const tenants = [
+      {
+        name: 'search',
+        team: 'search',
+        key_sha256: [hashApiKey(KEY)],
+        models: ['m'],
+        requests_per_minute: 3,
+        max_tokens: 100,
+        monthly_budget_usd: 10,
+      },
+      {
+        name: 'strict',
+        team: 'x',
+        key_sha256: [hashApiKey('sk-strict')],
+        max_tokens: 100,
+        strict_max_tokens: true,
+        tokens_per_minute: 500,
+      },
+    ];
+    gateway = new Gateway({
+      config: gatewayConfig([{ name: 'a', url: upstream.url }], tenants),
+      spend: { spentUsd: (t) => (t === 'search' ? spentUsd : 0), spentTokens: () => 0 },
+    });
+    base = await gateway.listen();
+  });
+  after(async () => {
+    await gateway.close();
+    await upstream.stop();
+  });
+
+  const error = async (response: Response) =>
+    ((await response.json()) as { error: { code: string; message: string; type: string } }).error;
+
+  it('refuses a missing or wrong key with 401', async () => {
+    const none = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'm' }),
+    });
+    assert.equal(none.status, 401);
+    assert.equal((await error(none)).code, 'missing_api_key');
+    const wrong = await chat(base, {}, { authorization: 'Bearer sk-nope' });
+    assert.equal(wrong.status, 401);
+    assert.equal((await error(wrong)).code, 'invalid_api_key');
+    assert.equal(upstream.seen.length, 0, 'nothing reached the engine');
+  });
+
+  it('refuses a model outside the tenant’s allow-list with 403', async () => {
+    const response = await chat(base, { model: 'other' });
+    assert.equal(response.status, 403);
+    assert.match((await error(response)).message, /may not use model "other"; allowed: m/);
+  });
+
+  it('caps max_tokens, or refuses it with 400 when the tenant is strict', async () => {
+    upstream.seen.length = 0;
+    await (await chat(base, { max_tokens: 5000 })).text();
+    assert.equal(upstream.seen[0]?.body.max_tokens, 100);
+    assert.equal(upstream.seen[0]?.headers['x-kubeburner-tenant'], 'search');
+    const strict = await chat(base, { max_tokens: 5000 }, { authorization: 'Bearer sk-strict' });
+    assert.equal(strict.status, 400);
+    assert.match((await error(strict)).message, /max_tokens 5000 is above tenant strict's limit of 100/);
+  });
+
+  it('refuses past requests per minute with 429 and Retry-After', async () => {
+    // The cap test used one of the 3; two more pass, the next is refused.
+    for (let i = 0; i < 2; i++) assert.equal((await chat(base, {})).status, 200);
+    const limited = await chat(base, {});
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal((await error(limited)).code, 'rate_limit_exceeded');
+  });
+
+  it('refuses past tokens per minute with 429, and a request bigger than the limit outright', async () => {
+    const prompt = (tokens: number) => ({
+      messages: [{ role: 'user', content: 'abcd'.repeat(tokens) }],
+      max_tokens: 50,
+    });
+    const strict = { authorization: 'Bearer sk-strict' };
+    // ~300 tokens each (prompt + max_tokens) against 500 a minute: the first fits, the second waits.
+    assert.equal((await chat(base, prompt(250), strict)).status, 200);
+    const limited = await chat(base, prompt(250), strict);
+    assert.equal(limited.status, 429);
+    assert.equal((await error(limited)).code, 'tokens_rate_limit_exceeded');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    const huge = await chat(base, prompt(2000), strict);
+    assert.equal(huge.status, 429);
+    assert.match((await error(huge)).message, /reserves 2\d{3} tokens, over the limit of 500 per minute/);
+  });
+
+  it('refuses once the monthly budget is spent, until next month', async () => {
+    spentUsd = 10;
+    const other = await chat(base, {}, { authorization: 'Bearer sk-strict' });
+    const otherBody = (await other.json()) as { error?: { code: string } };
+    assert.notEqual(otherBody.error?.code, 'monthly_budget_exceeded', 'another tenant is unaffected');
+    const response = await chat(base, {});
+    assert.equal(response.status, 429);
+    const body = await error(response);
+    assert.equal(body.type, 'insufficient_quota');
+    assert.match(body.message, /spent its monthly budget of \$10/);
+    assert.ok(Number(response.headers.get('retry-after')) > 0);
+  });
+});
+
+describe('gateway: retries before the first byte', () => {
+  const a = new ScriptedUpstream();
+  const b = new ScriptedUpstream();
+  before(async () => {
+    await a.start();
+    await b.start();
+  });
+  after(async () => {
+    await a.stop();
+    await b.stop();
+  });
+
+  it('retries a 5xx on another replica and marks the failing one', async () => {
+    a.handler = (_, res) => {
+      res.writeHead(503);
+      res.end('overloaded');
+    };
+    b.handler = (_, res) => res.end('{"from":"b"}');
+    const gateway = new Gateway({
+      config: gatewayConfig([
+        { name: 'a', url: a.url },
+        { name: 'b', url: b.url },
+      ]),
+    });
+    const base = await gateway.listen();
+    try {
+      for (let i = 0; i < 4; i++) assert.equal(await (await chat(base, {})).text(), '{"from":"b"}');
+      assert.ok(gateway.stats.retried >= 1);
+      assert.ok((gateway.upstreams[0]?.failures ?? 0) >= 1);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('retries a refused connection on another replica', async () => {
+    b.handler = (_, res) => res.end('{"from":"b"}');
+    const gateway = new Gateway({
+      config: gatewayConfig([
+        { name: 'dead', url: 'http://127.0.0.1:9' },
+        { name: 'b', url: b.url },
+      ]),
+    });
+    const base = await gateway.listen();
+    try {
+      for (let i = 0; i < 3; i++) assert.equal(await (await chat(base, {})).text(), '{"from":"b"}');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('does not retry once bytes reached the client: the stream breaks instead of being duplicated', async () => {
+    a.seen.length = 0;
+    b.seen.length = 0;
+    const half = chatStreamEvents(['one', 'two'], false).slice(0, 2).join('');
+    a.handler = (_, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(half);
+      setTimeout(() => res.destroy(), 30);
+    };
+    b.handler = a.handler;
+    const records: GatewayRecord[] = [];
+    const gateway = new Gateway({
+      config: gatewayConfig([
+        { name: 'a', url: a.url },
+        { name: 'b', url: b.url },
+      ]),
+      onRecord: (r) => records.push(r),
+    });
+    const base = await gateway.listen();
+    try {
+      const response = await chat(base, { stream: true });
+      await assert.rejects(response.text());
+      await sleep(50);
+      assert.equal(a.seen.length + b.seen.length, 1, 'one attempt only');
+      assert.equal(records[0]?.attempts, 1);
+      assert.equal(records[0]?.status, 'error');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('answers 503 with Retry-After when no healthy replica serves the model', async () => {
+    const gateway = new Gateway({ config: gatewayConfig([{ name: 'a', url: a.url }]) });
+    const base = await gateway.listen();
+    try {
+      const response = await chat(base, { model: 'unknown-model' });
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('retry-after'), '1');
+    } finally {
+      await gateway.close();
+    }
+  });
+});
