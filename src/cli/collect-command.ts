@@ -12,6 +12,8 @@ import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
 import { commandContext } from './context.ts';
 import { startSloRuntime } from './slo-runtime.ts';
+import { startGateway } from './gateway-command.ts';
+import { EngineSignals } from '../gateway/upstreams.ts';
 
 export function collectCommand(): Command {
   return new Command('collect')
@@ -26,8 +28,12 @@ export function collectCommand(): Command {
       const exportUrl = collect.export.otlp_traces_url;
       const traceExporter = exportUrl ? new OtlpJsonExporter({ url: exportUrl }) : null;
       traceExporter?.start();
+      const signals = new EngineSignals();
       const collector = new Collector({
-        onSamples: (samples) => canonical.observeSamples(samples),
+        onSamples: (samples) => {
+          canonical.observeSamples(samples);
+          signals.observe(samples);
+        },
         onRequests: (requests) => {
           for (const { request, spans } of requests) {
             canonical.observeRequest(request);
@@ -50,10 +56,27 @@ export function collectCommand(): Command {
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
       const sloRuntime = await startSloRuntime({ config, store, clock: () => Date.now() * 1000, log });
+      // The gateway, when configured, shares the collector: engine queue and KV signals from the
+      // scrapes for routing, and the collector's buffer for its request records.
+      const gateway =
+        config.gateway.upstreams.length > 0
+          ? await startGateway({ config, store, log, signals, buffer: collector.buffer })
+          : null;
       const app = createApi({
         store,
         nowUs: () => Date.now() * 1000,
-        extras: { collector: () => collector.status() },
+        extras: {
+          collector: () => collector.status(),
+          ...(gateway
+            ? {
+                gateway: () => ({
+                  url: gateway.url,
+                  ...gateway.gateway.stats,
+                  telemetryDropped: gateway.dropped(),
+                }),
+              }
+            : {}),
+        },
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,
       });
@@ -73,6 +96,7 @@ export function collectCommand(): Command {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      await gateway?.stop();
       await collector.stop();
       await sloRuntime?.stop();
       await traceExporter?.stop();

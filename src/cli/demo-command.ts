@@ -1,6 +1,9 @@
 import { serve } from '@hono/node-server';
 import { configSchema, tenantTeams } from '../config/schema.ts';
 import { startSloRuntime } from './slo-runtime.ts';
+import { startGateway } from './gateway-command.ts';
+import { EngineSignals } from '../gateway/upstreams.ts';
+import { MODEL_CARDS } from '../sim/model-cards.ts';
 import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { PriceBook } from '../analyze/cost/price-book.ts';
@@ -28,6 +31,7 @@ interface DemoOptions {
   faults: boolean;
   quiet?: boolean;
   otlpEndpoint?: string;
+  gatewayPort?: number;
 }
 
 function positiveNumber(value: string): number {
@@ -60,6 +64,9 @@ export function demoCommand(): Command {
     .option('--port <n>', 'API port (default: server.port from the config)', (v) =>
       Math.trunc(positiveNumber(v)),
     )
+    .option('--gateway-port <n>', 'gateway port (default: any free port)', (v) =>
+      Math.trunc(positiveNumber(v)),
+    )
     .option('--no-faults', 'no scripted faults')
     .option('--quiet', 'no live status line')
     .option(
@@ -79,8 +86,12 @@ export function demoCommand(): Command {
       // The config's SLOs, or the demo's own when it has none.
       const slos = config.slos.length > 0 ? config.slos : configSchema.parse({ slos: demoSloConfigs() }).slos;
       const canonical = new CanonicalMetrics(slos.map(sloSpec));
+      const signals = new EngineSignals();
       const collector = new Collector({
-        onSamples: (samples) => canonical.observeSamples(samples),
+        onSamples: (samples) => {
+          canonical.observeSamples(samples);
+          signals.observe(samples);
+        },
         onRequests: (requests) => {
           for (const { request } of requests) canonical.observeRequest(request);
         },
@@ -129,6 +140,34 @@ export function demoCommand(): Command {
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
       const sloRuntime = await startSloRuntime({ config, store, clock: () => fleet.nowUs, log, slos });
+      // A gateway in front of the simulated engines (open: no API keys), routing on their scraped
+      // queue and KV signals; requests sent through it are stored with the gateway's timings.
+      const gatewayConfig = configSchema.parse({
+        gateway: {
+          ...config.gateway,
+          port: options.gatewayPort ?? 0,
+          upstreams: cluster.endpoints
+            .filter((e) => e.kind === 'engine')
+            .map((e) => {
+              const replica = fleet.replicaByName(e.name);
+              return {
+                name: e.name,
+                url: e.url,
+                replica: e.name,
+                models: replica
+                  ? [MODEL_CARDS[replica.spec.model]?.servedName ?? replica.spec.model, replica.spec.model]
+                  : ['unknown'],
+              };
+            }),
+        },
+      }).gateway;
+      const gateway = await startGateway({
+        config: { ...config, gateway: gatewayConfig },
+        store,
+        log,
+        signals,
+        buffer: collector.buffer,
+      });
       const status = new FleetStatus(fleet);
       const app = createApi({
         store,
@@ -139,6 +178,11 @@ export function demoCommand(): Command {
           'sim/ground-truth': () => ({ faults: fleet.groundTruth }),
           'sim/endpoints': () => ({ endpoints: cluster?.endpoints ?? [] }),
           collector: () => collector.status(),
+          gateway: () => ({
+            url: gateway.url,
+            ...gateway.gateway.stats,
+            telemetryDropped: gateway.dropped(),
+          }),
         },
       });
       const port = options.port ?? config.server.port;
@@ -167,6 +211,7 @@ export function demoCommand(): Command {
           ]),
         )}\n`,
       );
+      out.write(`Gateway (OpenAI API over every engine): ${gateway.url}/v1\n`);
       out.write(
         `API: ${apiUrl}/api/requests  ·  ${apiUrl}/api/percentiles  ·  ${apiUrl}/api/slo  ·  ${apiUrl}/api/alerts  ·  ${apiUrl}/api/collector  ·  ${apiUrl}/metrics  ·  ${apiUrl}/api/sim/ground-truth\n`,
       );
@@ -205,6 +250,7 @@ export function demoCommand(): Command {
       pacer.stop();
       if (statusTimer) clearInterval(statusTimer);
       printStatus();
+      await gateway.stop();
       await sink.stop();
       await collector.stop();
       await sloRuntime?.stop();

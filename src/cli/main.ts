@@ -5,6 +5,7 @@ import { chargebackCommand } from './chargeback-command.ts';
 import { collectCommand } from './collect-command.ts';
 import { configCommand } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { gatewayCommand } from './gateway-command.ts';
 import { requestsCommand } from './requests-command.ts';
 import { sloCommand } from './slo-command.ts';
 import { storeCommand } from './store-command.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(demoCommand());
   program.addCommand(collectCommand());
+  program.addCommand(gatewayCommand());
   program.addCommand(configCommand());
   program.addCommand(storeCommand());
   program.addCommand(requestsCommand());

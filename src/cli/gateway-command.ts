@@ -1,0 +1,99 @@
+import { Command } from 'commander';
+import { IngestBuffer } from '../collect/ingest-buffer.ts';
+import type { KubeBurnerConfig } from '../config/schema.ts';
+import { Gateway } from '../gateway/gateway.ts';
+import { StoreSpendSource } from '../gateway/spend.ts';
+import { gatewayRecordToRequest } from '../gateway/telemetry.ts';
+import { hashApiKey } from '../gateway/tenants.ts';
+import type { EngineSignals } from '../gateway/upstreams.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
+import type { Logger } from '../util/log.ts';
+import { commandContext } from './context.ts';
+
+/**
+ * The gateway with its telemetry path: records go to an ingest buffer in front of the store;
+ * when the buffer is full (store down or slow) records are dropped and counted — requests never
+ * wait for telemetry (fail-open).
+ */
+export async function startGateway(options: {
+  config: KubeBurnerConfig;
+  store: Store;
+  log: Logger;
+  signals?: EngineSignals | null;
+  buffer?: IngestBuffer;
+}): Promise<{ gateway: Gateway; url: string; dropped: () => number; stop: () => Promise<void> }> {
+  const { config, store, log } = options;
+  const buffer =
+    options.buffer ??
+    new IngestBuffer(store, log, { maxPendingRequests: config.gateway.max_buffered_records });
+  const ownBuffer = options.buffer === undefined;
+  if (ownBuffer) buffer.start();
+  let dropped = 0;
+  const spend = config.gateway.tenants.some((t) => t.monthly_budget_usd || t.monthly_budget_tokens)
+    ? new StoreSpendSource(store, log)
+    : null;
+  spend?.start();
+  const gateway = new Gateway({
+    config: config.gateway,
+    signals: options.signals ?? null,
+    spend,
+    log,
+    onRecord: (record) => {
+      if (!buffer.offerRequests([gatewayRecordToRequest(record, { cluster: config.collect.cluster })]))
+        dropped++;
+    },
+  });
+  const url = await gateway.listen();
+  return {
+    gateway,
+    url,
+    dropped: () => dropped,
+    async stop() {
+      await gateway.close();
+      spend?.stop();
+      if (ownBuffer) await buffer.stop();
+    },
+  };
+}
+
+function hashKeyCommand(): Command {
+  return new Command('hash-key')
+    .description(
+      'print the sha256 of an API key, for gateway.tenants[].key_sha256 (reads stdin without an argument)',
+    )
+    .argument('[key]', 'the API key')
+    .action(async (key: string | undefined) => {
+      let text = key;
+      if (text === undefined) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
+        text = Buffer.concat(chunks).toString('utf8').trim();
+      }
+      if (!text) throw new RangeError('no key given');
+      process.stdout.write(`${hashApiKey(text)}\n`);
+    });
+}
+
+export function gatewayCommand(): Command {
+  return new Command('gateway')
+    .description('run the OpenAI-compatible gateway from the config (gateway.upstreams, gateway.tenants)')
+    .addCommand(hashKeyCommand())
+    .action(async (_options, command: Command) => {
+      const { config, log } = commandContext(command);
+      if (config.gateway.upstreams.length === 0)
+        throw new RangeError('no upstreams: add the engine servers under gateway.upstreams');
+      const store = await openStore(config);
+      const running = await startGateway({ config, store, log });
+      process.stdout.write(
+        `gateway on ${running.url}/v1 → ${config.gateway.upstreams.map((u) => u.name).join(', ')}; ` +
+          `${config.gateway.tenants.length === 0 ? 'open (no tenants: no API key needed)' : `${config.gateway.tenants.length} tenants`}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await running.stop();
+      await store.close();
+    });
+}
