@@ -12,7 +12,7 @@
  * The upstream, the gateway and nginx each run in their own process; this process only generates load.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,6 +46,18 @@ const GAP_MS = Number(args['gap-ms']);
 const ROUNDS = Number(args.rounds);
 const dir = mkdtempSync(join(tmpdir(), 'kb-bench-gateway-'));
 const children: ChildProcess[] = [];
+let lastPid = 0;
+let nginxWorkerPid = 0;
+
+/** CPU seconds (user + system) a process used so far, from /proc (USER_HZ = 100). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
 const f = (n: number, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -64,6 +76,7 @@ async function start(command: string, argv: string[], env: Record<string, string
     env: { ...process.env, ...env },
   });
   children.push(child);
+  lastPid = child.pid ?? 0;
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${command} exited with ${code}`)));
@@ -105,6 +118,10 @@ http {
   for (let i = 0; i < 50; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/health`);
+      const master = child.pid ?? 0;
+      nginxWorkerPid = Number(
+        readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/)[0],
+      );
       return `http://127.0.0.1:${port}`;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
@@ -279,6 +296,7 @@ async function main(): Promise<void> {
       health: { interval: '1h' },
     }),
   });
+  const gatewayPid = lastPid;
   const nginx = await startNginx(upstream);
   const paths: [string, string | null][] = [
     ['direct', upstream],
@@ -292,10 +310,18 @@ async function main(): Promise<void> {
   // Rounds in rotating order, so drift on a shared machine (turbo, other processes) hits every path alike.
   const live = paths.filter((p): p is [string, string] => p[1] !== null);
   const a: Record<string, number[]> = {};
+  const proxyPid: Record<string, number> = {
+    'KubeBurner gateway': gatewayPid,
+    'nginx 1.22 (1 worker)': nginxWorkerPid,
+  };
+  const cpu: Record<string, number> = {};
   for (let round = 0; round < ROUNDS; round++)
     for (let k = 0; k < live.length; k++) {
       const [name, target] = live[(round + k) % live.length] as [string, string];
+      const pid = proxyPid[name];
+      const before = pid ? cpuSeconds(pid) : NaN;
       (a[name] ??= []).push(...(await nonStreaming(target, RATE, SECONDS / ROUNDS)));
+      if (pid) cpu[name] = (cpu[name] ?? 0) + cpuSeconds(pid) - before;
     }
   for (const l of Object.values(a)) l.sort((x, y) => x - y);
   const direct = a.direct as number[];
@@ -310,10 +336,16 @@ async function main(): Promise<void> {
         f(quantile(l, 0.99) / 1000, 3),
         name === 'direct' ? '—' : f((quantile(l, 0.5) - quantile(direct, 0.5)) / 1000, 3),
         name === 'direct' ? '—' : f((quantile(l, 0.99) - quantile(direct, 0.99)) / 1000, 3),
+        cpu[name] === undefined ? '—' : f(((cpu[name] as number) / l.length) * 1e6, 0),
       ];
     });
   console.log(`\n(a) non-streaming, ${f(RATE)} req/s open loop, ${SECONDS} s per path in ${ROUNDS} rounds`);
-  console.log(renderTable(['path', 'requests', 'p50 ms', 'p99 ms', 'added p50 ms', 'added p99 ms'], rowsA));
+  console.log(
+    renderTable(
+      ['path', 'requests', 'p50 ms', 'p99 ms', 'added p50 ms', 'added p99 ms', 'proxy CPU µs/request'],
+      rowsA,
+    ),
+  );
 
   const b: Record<string, { delays: number[]; received: number }> = {};
   for (let round = 0; round < ROUNDS; round++)

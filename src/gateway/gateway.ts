@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { Logger } from '../util/log.ts';
 import { parseDurationMs } from '../util/time.ts';
+import { newRequestId, newSpanId, newTraceId } from './ids.ts';
 import { refusal, type Refusal } from './openai-error.ts';
 import { isRefusal, TenantPolicy, type Admission, type SpendSource } from './policy.ts';
 import { estimateTokens, prefixBlockHashes, promptText } from './prefix.ts';
@@ -237,8 +238,8 @@ export class Gateway {
     }
 
     const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
-    const traceId = incoming?.[1] ?? randomBytes(16).toString('hex');
-    const upstreamSpanId = randomBytes(8).toString('hex');
+    const traceId = incoming?.[1] ?? newTraceId();
+    const upstreamSpanId = newSpanId();
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers))
       if (!DROPPED_HEADERS.has(key) && typeof value === 'string') headers[key] = value;
@@ -272,9 +273,7 @@ export class Gateway {
     );
     const record = newRecord({
       requestId:
-        typeof req.headers['x-request-id'] === 'string'
-          ? req.headers['x-request-id']
-          : `gw-${randomBytes(12).toString('hex')}`,
+        typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : newRequestId(),
       traceId,
       parentSpanId: incoming?.[2] ?? null,
       upstreamSpanId,
@@ -396,7 +395,7 @@ export class Gateway {
 
   /** Copies the upstream body to the client as it arrives, honouring the client's back-pressure. */
   private async relay(
-    body: AsyncIterable<Buffer> & { destroy?: () => void },
+    body: Readable,
     res: ServerResponse,
     record: GatewayRecord,
     sse: boolean,
@@ -404,13 +403,21 @@ export class Gateway {
   ): Promise<void> {
     const tap = sse ? new SseTap(stripUsage) : null;
     const whole: Buffer[] = [];
-    for await (const chunk of body) {
-      const now = this.nowMs();
-      record.firstByteMs ??= now;
-      const out = tap ? tap.push(chunk, now) : chunk;
-      if (!tap) whole.push(chunk);
-      if (out.length > 0 && !res.write(out)) await new Promise<void>((resolve) => res.once('drain', resolve));
-    }
+    // Event-driven rather than for-await: one less promise per chunk on the hot path.
+    await new Promise<void>((resolve, reject) => {
+      body.on('data', (chunk: Buffer) => {
+        const now = this.nowMs();
+        record.firstByteMs ??= now;
+        const out = tap ? tap.push(chunk, now) : chunk;
+        if (!tap) whole.push(chunk);
+        if (out.length > 0 && !res.write(out)) {
+          body.pause();
+          res.once('drain', () => body.resume());
+        }
+      });
+      body.once('end', resolve);
+      body.once('error', reject);
+    });
     if (tap) {
       const rest = tap.flush(this.nowMs());
       if (rest.length > 0) res.write(rest);
@@ -451,11 +458,10 @@ export class Gateway {
     r: Refusal,
   ): GatewayRecord {
     const record = newRecord({
-      requestId: `gw-${randomBytes(12).toString('hex')}`,
-      traceId:
-        TRACEPARENT.exec(String(req.headers.traceparent ?? ''))?.[1] ?? randomBytes(16).toString('hex'),
+      requestId: newRequestId(),
+      traceId: TRACEPARENT.exec(String(req.headers.traceparent ?? ''))?.[1] ?? newTraceId(),
       parentSpanId: null,
-      upstreamSpanId: randomBytes(8).toString('hex'),
+      upstreamSpanId: newSpanId(),
       path,
       model,
       tenant: null,
