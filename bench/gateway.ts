@@ -7,6 +7,8 @@
  * (b) --streams concurrent SSE streams of --chunks events --gap-ms apart: per-chunk delay (client
  *     receipt − upstream write, µs wall clock on one machine), added over direct; chunks lost.
  * (c) nginx side by side, as a ratio of added latency.
+ *     A bare Node proxy (node:http + undici, nothing else) runs beside them as the floor of what
+ *     any Node proxy costs here.
  * (d) prefix-affinity routing vs round-robin on the simulator: 4 vLLM replicas with small KV caches,
  *     a workload of many shared system prompts; prefix-cache hit rate and TTFT p50/p99.
  * The upstream, the gateway and nginx each run in their own process; this process only generates load.
@@ -297,10 +299,13 @@ async function main(): Promise<void> {
     }),
   });
   const gatewayPid = lastPid;
+  const bare = await start(process.execPath, ['--import', 'tsx', 'bench/support/bare-proxy.ts', upstream]);
+  const barePid = lastPid;
   const nginx = await startNginx(upstream);
   const paths: [string, string | null][] = [
     ['direct', upstream],
     ['KubeBurner gateway', gatewayUrl],
+    ['bare Node proxy (floor)', bare],
     ['nginx 1.22 (1 worker)', nginx],
   ];
 
@@ -312,6 +317,7 @@ async function main(): Promise<void> {
   const a: Record<string, number[]> = {};
   const proxyPid: Record<string, number> = {
     'KubeBurner gateway': gatewayPid,
+    'bare Node proxy (floor)': barePid,
     'nginx 1.22 (1 worker)': nginxWorkerPid,
   };
   const cpu: Record<string, number> = {};

@@ -511,8 +511,19 @@ type RecordIdentity = Pick<
 
 /** A record of a request that has not reached a replica yet. */
 function newRecord(identity: RecordIdentity): GatewayRecord {
+  // Written out rather than spread: this runs once per request.
   return {
-    ...identity,
+    requestId: identity.requestId,
+    traceId: identity.traceId,
+    parentSpanId: identity.parentSpanId,
+    upstreamSpanId: identity.upstreamSpanId,
+    path: identity.path,
+    model: identity.model,
+    tenant: identity.tenant,
+    team: identity.team,
+    priority: identity.priority,
+    stream: identity.stream,
+    arrivalMs: identity.arrivalMs,
     upstreamStartMs: null,
     firstByteMs: null,
     firstTokenMs: null,
@@ -529,6 +540,8 @@ function newRecord(identity: RecordIdentity): GatewayRecord {
     replica: null,
     attempts: 0,
     route: null,
+    prefixHashes: identity.prefixHashes,
+    prompt: identity.prompt,
   };
 }
 

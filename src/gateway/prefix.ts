@@ -31,6 +31,7 @@ export function promptText(body: Record<string, unknown>): string {
  */
 export function prefixBlockHashes(text: string, blockChars: number, maxBlocks: number): string[] {
   const hashes: string[] = [];
+  if (text.length < blockChars) return hashes; // no whole block: nothing to hash
   const hash = createHash('sha256');
   for (let i = 0; i < maxBlocks && (i + 1) * blockChars <= text.length; i++) {
     hash.update(text.slice(i * blockChars, (i + 1) * blockChars));
