@@ -51,6 +51,7 @@ export function collectCommand(): Command {
           : null,
         targets: collect.scrape.targets,
         maxPendingRequests: collect.max_pending_requests,
+        joinGatewayTraces: config.gateway.upstreams.length > 0,
       });
       await collector.start();
       const retention = new RetentionJob(store, retentionPolicy(config), log);
@@ -60,7 +61,14 @@ export function collectCommand(): Command {
       // scrapes for routing, and the collector's buffer for its request records.
       const gateway =
         config.gateway.upstreams.length > 0
-          ? await startGateway({ config, store, log, signals, buffer: collector.buffer })
+          ? await startGateway({
+              config,
+              store,
+              log,
+              signals,
+              buffer: collector.buffer,
+              joiner: collector.joiner,
+            })
           : null;
       const app = createApi({
         store,

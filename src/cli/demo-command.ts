@@ -100,6 +100,7 @@ export function demoCommand(): Command {
         context: { cluster: 'unknown' },
         prices,
         tenantTeams: tenantTeams(config),
+        joinGatewayTraces: true,
         otlp: { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 * 1024 },
         discovery: {
           targets: async () =>
@@ -167,6 +168,7 @@ export function demoCommand(): Command {
         log,
         signals,
         buffer: collector.buffer,
+        joiner: collector.joiner,
       });
       const status = new FleetStatus(fleet);
       const app = createApi({

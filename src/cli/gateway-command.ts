@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { IngestBuffer } from '../collect/ingest-buffer.ts';
+import type { RequestJoiner } from '../collect/request-joiner.ts';
 import type { KubeBurnerConfig } from '../config/schema.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { StoreSpendSource } from '../gateway/spend.ts';
@@ -22,6 +23,8 @@ export async function startGateway(options: {
   log: Logger;
   signals?: EngineSignals | null;
   buffer?: IngestBuffer;
+  /** Joins records with the engines' of the same trace (the collector's, when it runs beside). */
+  joiner?: RequestJoiner | null;
 }): Promise<{ gateway: Gateway; url: string; dropped: () => number; stop: () => Promise<void> }> {
   const { config, store, log } = options;
   const buffer =
@@ -40,9 +43,10 @@ export async function startGateway(options: {
     spend,
     log,
     onRecord: (record) => {
-      if (!buffer.offerRequests([gatewayRecordToRequest(record, { cluster: config.collect.cluster })]))
-        dropped++;
+      const stored = gatewayRecordToRequest(record, { cluster: config.collect.cluster });
+      if (!(options.joiner ? options.joiner.offerGateway(stored) : buffer.offerRequests([stored]))) dropped++;
     },
+    ...(options.joiner ? { onForward: (traceId: string) => options.joiner?.expect(traceId) } : {}),
   });
   const url = await gateway.listen();
   return {

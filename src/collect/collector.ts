@@ -3,6 +3,7 @@ import type { DecomposedRequest, TraceContext } from '../normalize/decompose.ts'
 import type { MetricSample } from '../model/metric-sample.ts';
 import type { Logger } from '../util/log.ts';
 import { IngestBuffer } from './ingest-buffer.ts';
+import { RequestJoiner } from './request-joiner.ts';
 import type { PriceBook } from '../analyze/cost/price-book.ts';
 import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/time-share-estimate.ts';
 import { nodeFacts } from '../analyze/cost/node-labels.ts';
@@ -34,11 +35,14 @@ export interface CollectorOptions {
   tenantTeams?: Readonly<Record<string, string>>;
   /** Requests accepted from traces. */
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
+  /** A gateway runs beside the collector: join its records with the engines' (request-joiner.ts). */
+  joinGatewayTraces?: boolean;
 }
 
 /** The collection pipeline: scraper and OTLP receiver → normalize → ingest buffer → store. */
 export class Collector {
   readonly buffer: IngestBuffer;
+  readonly joiner: RequestJoiner | null;
   readonly scraper: Scraper;
   readonly receiver: OtlpHttpReceiver | null;
   readonly grpcReceiver: OtlpGrpcReceiver | null;
@@ -73,9 +77,11 @@ export class Collector {
       },
     );
     const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };
+    this.joiner = options.joinGatewayTraces ? new RequestJoiner(this.buffer) : null;
     const ingest = new OtlpIngest({
       context,
       buffer: this.buffer,
+      ...(this.joiner ? { requestSink: this.joiner } : {}),
       log: options.log,
       onRequests: (requests) => options.onRequests?.(requests),
       enrichRequest: (request) => {
@@ -107,6 +113,7 @@ export class Collector {
   /** The OTLP receiver (and the buffer behind it); its URL is known once this resolves. */
   async startReceiving(): Promise<void> {
     this.buffer.start();
+    this.joiner?.start();
     await this.receiver?.listen();
     await this.grpcReceiver?.listen();
   }
@@ -190,6 +197,7 @@ export class Collector {
     this.scraper.stop();
     await this.receiver?.close();
     await this.grpcReceiver?.close();
+    this.joiner?.stop(); // whatever still waits for its partner is stored alone
     await this.buffer.stop();
   }
 }

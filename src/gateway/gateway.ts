@@ -72,6 +72,8 @@ export interface GatewayOptions {
   spend?: SpendSource | null;
   /** Called once per request after it ends; must not block (telemetry buffers or drops). */
   onRecord?: (record: GatewayRecord) => void;
+  /** Called with the trace id of each request as it is forwarded (the collector's joiner expects it). */
+  onForward?: (traceId: string) => void;
   log?: Logger;
   nowMs?: () => number;
 }
@@ -291,6 +293,11 @@ export class Gateway {
     const tried = new Set<string>();
     const estimatedTokens = promptTokens + (admission?.maxTokens ?? requested ?? 256);
 
+    try {
+      this.options.onForward?.(traceId);
+    } catch {
+      this.stats.recordErrors++; // telemetry only: the request goes on
+    }
     for (let attempt = 0; attempt <= routing.retries; attempt++) {
       const decision = this.router.route({ model, prefixHashes, sessionId, estimatedTokens, exclude: tried });
       if (!decision) break;

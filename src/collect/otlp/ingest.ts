@@ -6,6 +6,7 @@ import {
 } from '../../normalize/decompose.ts';
 import type { Logger } from '../../util/log.ts';
 import type { IngestBuffer } from '../ingest-buffer.ts';
+import type { RequestSink } from '../request-joiner.ts';
 import { RejectionCounter } from '../rejections.ts';
 import { decodeMetrics, decodeTraces, type OtlpEncoding } from './decode.ts';
 import { otlpMetricsToSamples } from './metrics.ts';
@@ -13,6 +14,8 @@ import { otlpMetricsToSamples } from './metrics.ts';
 export interface OtlpIngestOptions {
   context: TraceContext;
   buffer: IngestBuffer;
+  /** Where decomposed requests go when not straight to the buffer (the gateway joiner). */
+  requestSink?: RequestSink;
   log: Logger;
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
   /** Fills in what the source cannot know (team, placement) and the cost (time-share estimate). */
@@ -48,7 +51,7 @@ export class OtlpIngest {
     const toStore = decomposed.map((d) =>
       d.request.attributes[DERIVED_PHASES_ATTRIBUTE] === 'vllm-span' ? { request: d.request, spans: [] } : d,
     );
-    if (!this.options.buffer.offerRequests(toStore))
+    if (!(this.options.requestSink ?? this.options.buffer).offerRequests(toStore))
       return { accepted: false, reason: 'ingest buffer is full; retry later' };
     this.acceptedRequests += decomposed.length;
     this.options.onRequests?.(decomposed);

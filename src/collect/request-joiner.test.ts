@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { makeRequest } from '../model/request.ts';
+import type { RequestRecord } from '../normalize/merge-gateway.ts';
+import { RequestJoiner, type RequestSink } from './request-joiner.ts';
+
+const T = 'a'.repeat(32);
+const record = (id: string, traceId: string | null, source: string): RequestRecord => ({
+  request: makeRequest({
+    requestId: id,
+    arrivalUs: 1,
+    traceId,
+    tenant: source === 'gateway' ? 'acme' : 'unknown',
+    attributes: { source },
+  }),
+  spans: [],
+});
+
+class Sink implements RequestSink {
+  stored: RequestRecord[] = [];
+  full = false;
+  offerRequests(records: readonly RequestRecord[]): boolean {
+    if (this.full) return false;
+    this.stored.push(...records);
+    return true;
+  }
+}
+
+describe('request joiner', () => {
+  it('passes engine records of traces the gateway never forwarded straight through', () => {
+    const sink = new Sink();
+    const joiner = new RequestJoiner(sink);
+    assert.ok(joiner.offerRequests([record('e1', T, 'engine'), record('e2', null, 'engine')]));
+    assert.equal(sink.stored.length, 2);
+    assert.equal(joiner.waiting, 0);
+  });
+
+  it('joins in either order', () => {
+    for (const gatewayFirst of [true, false]) {
+      const sink = new Sink();
+      const joiner = new RequestJoiner(sink);
+      joiner.expect(T);
+      if (gatewayFirst) joiner.offerGateway(record('gw-1', T, 'gateway'));
+      else joiner.offerRequests([record('e1', T, 'engine')]);
+      assert.equal(sink.stored.length, 0, 'held for its partner');
+      if (gatewayFirst) joiner.offerRequests([record('e1', T, 'engine')]);
+      else joiner.offerGateway(record('gw-1', T, 'gateway'));
+      assert.equal(sink.stored.length, 1);
+      assert.equal(sink.stored[0]?.request.requestId, 'e1');
+      assert.equal(sink.stored[0]?.request.tenant, 'acme');
+      assert.equal(sink.stored[0]?.request.attributes.source, 'gateway+engine');
+      assert.equal(joiner.joined, 1);
+    }
+  });
+
+  it('stores a record alone when its partner does not come in time, and never loses one to a full sink', () => {
+    let now = 0;
+    const sink = new Sink();
+    const joiner = new RequestJoiner(sink, { holdMs: 1000, nowMs: () => now });
+    joiner.expect(T);
+    joiner.offerGateway(record('gw-1', T, 'gateway'));
+    now = 500;
+    joiner.sweep();
+    assert.equal(sink.stored.length, 0);
+    now = 2000;
+    sink.full = true;
+    joiner.sweep();
+    assert.equal(joiner.waiting, 1, 'kept while the sink is full');
+    sink.full = false;
+    joiner.sweep();
+    assert.deepEqual(
+      sink.stored.map((r) => r.request.requestId),
+      ['gw-1'],
+    );
+    assert.equal(joiner.unjoined, 1);
+  });
+
+  it('refuses engine records all or nothing when the sink is full', () => {
+    const sink = new Sink();
+    const joiner = new RequestJoiner(sink);
+    sink.full = true;
+    assert.equal(joiner.offerRequests([record('e1', null, 'engine')]), false);
+    sink.full = false;
+    assert.ok(joiner.offerRequests([record('e1', null, 'engine')]));
+    assert.equal(sink.stored.length, 1);
+  });
+});
