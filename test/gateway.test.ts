@@ -289,6 +289,20 @@ describe('gateway: tenant policy', () => {
     assert.match(body.message, /spent its monthly budget of \$10/);
     assert.ok(Number(response.headers.get('retry-after')) > 0);
   });
+
+  it('exports its own Prometheus metrics: requests by tenant, model, outcome and status', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(
+      text,
+      /kubeburner_gateway_requests_total\{tenant="search",model="m",status="ok",code="200"\} [1-9]/,
+    );
+    assert.match(
+      text,
+      /kubeburner_gateway_requests_total\{tenant="",model="m",status="rejected",code="401"\} [1-9]/,
+    );
+    assert.match(text, /kubeburner_gateway_upstream_healthy\{upstream="a"\} 1/);
+    assert.match(text, /kubeburner_gateway_overhead_seconds_count [1-9]/);
+  });
 });
 
 describe('gateway: retries before the first byte', () => {

@@ -44,7 +44,10 @@ export async function startGateway(options: {
     log,
     onRecord: (record) => {
       const stored = gatewayRecordToRequest(record, { cluster: config.collect.cluster });
-      if (!(options.joiner ? options.joiner.offerGateway(stored) : buffer.offerRequests([stored]))) dropped++;
+      if (!(options.joiner ? options.joiner.offerGateway(stored) : buffer.offerRequests([stored]))) {
+        dropped++;
+        gateway.metrics.telemetryDropped.inc();
+      }
     },
     ...(options.joiner ? { onForward: (traceId: string) => options.joiner?.expect(traceId) } : {}),
   });

@@ -10,6 +10,7 @@ import { isRefusal, TenantPolicy, type Admission, type SpendSource } from './pol
 import { estimateTokens, prefixBlockHashes, promptText } from './prefix.ts';
 import { Router, type RouteDecision } from './router.ts';
 import { readUsage, SseTap, type Usage } from './sse-tap.ts';
+import { GatewayMetrics } from './gateway-metrics.ts';
 import { Upstream, type EngineSignals } from './upstreams.ts';
 
 const PROXIED = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
@@ -81,6 +82,7 @@ export interface GatewayOptions {
 export class Gateway {
   readonly upstreams: Upstream[];
   readonly router: Router;
+  readonly metrics: GatewayMetrics;
   readonly stats = {
     requests: 0,
     refused: 0,
@@ -101,6 +103,7 @@ export class Gateway {
     this.nowMs = options.nowMs ?? Date.now;
     this.upstreams = config.upstreams.map((u) => new Upstream(u));
     this.router = new Router(this.upstreams, config.routing.weights, options.signals ?? null, this.nowMs);
+    this.metrics = new GatewayMetrics(this.upstreams);
     // With no tenants configured the gateway is open (trusted in-cluster use); with any, a key is required.
     this.policy =
       config.tenants.length > 0 ? new TenantPolicy(config.tenants, options.spend ?? null, this.nowMs) : null;
@@ -168,6 +171,10 @@ export class Gateway {
     const arrivalMs = this.nowMs();
     const path = (req.url ?? '/').split('?')[0] as string;
     if (req.method === 'GET' && path === '/v1/models') return this.listModels(res);
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+      return void res.end(await this.metrics.registry.metrics());
+    }
     if (req.method === 'GET' && (path === '/health' || path === '/healthz')) {
       res.writeHead(200, { 'content-type': 'text/plain' });
       return void res.end('ok');
@@ -491,6 +498,7 @@ export class Gateway {
   /** Fail-open: telemetry problems never reach the request path. */
   private emit(record: GatewayRecord): void {
     try {
+      this.metrics.observe(record);
       this.options.onRecord?.(record);
     } catch (err) {
       this.stats.recordErrors++;
