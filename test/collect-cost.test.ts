@@ -52,7 +52,7 @@ function spanFromTenant(tenant: string): string {
   });
 }
 
-describe('collected requests: price from node labels, placement and team from config', () => {
+describe('collected requests: price from node labels, placement, team and model alias from config', () => {
   let metricsServer: Server;
   let store: DuckDbStore;
   let collector: Collector;
@@ -69,6 +69,7 @@ describe('collected requests: price from node labels, placement and team from co
       otlp: { host: '127.0.0.1', port: 0, grpcPort: null, maxBodyBytes: 1_000_000 },
       prices: new PriceBook('on_demand'),
       tenantTeams: { acme: 'search' },
+      modelAliases: { 'Qwen/Qwen3-8B': 'qwen3-8b' },
       targets: [
         scrapeTargetSchema.parse({
           url: `http://127.0.0.1:${port}/metrics`,
@@ -115,6 +116,7 @@ describe('collected requests: price from node labels, placement and team from co
     assert.equal(request.gpuType, 'H100', 'GPU type from the GPU Feature Discovery label');
     assert.deepEqual([request.namespace, request.workload, request.node], ['llm', 'qwen3-8b', 'gpu-node-7']);
     assert.equal(request.attributes['kb.cost'], 'estimated:time-share');
+    assert.equal(request.model, 'qwen3-8b', 'the served name stored under its configured alias');
   });
 
   it('bills a request to the team configured for the tenant in its user.id', async () => {

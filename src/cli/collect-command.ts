@@ -46,6 +46,7 @@ export function collectCommand(): Command {
         context: { cluster: collect.cluster },
         prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
         tenantTeams: tenantTeams(config),
+        modelAliases: config.model_aliases,
         otlp: collect.otlp.enabled
           ? { host: collect.otlp.host, port: collect.otlp.port, maxBodyBytes: collect.otlp.max_body_bytes }
           : null,

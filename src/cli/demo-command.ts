@@ -74,8 +74,17 @@ export function demoCommand(): Command {
       'export the engines’ request traces to this OTLP/HTTP endpoint (…/v1/traces)',
     )
     .action(async (options: DemoOptions, command: Command) => {
-      const { config, log } = commandContext(command);
+      const { config: loaded, log } = commandContext(command);
       const durationUs = options.duration ? parseDurationMs(options.duration) * 1000 : Infinity;
+      // The simulated engines report their served model names; store the short ones (as the
+      // scrape targets and the simulator's own records do).
+      const config = {
+        ...loaded,
+        model_aliases: {
+          ...Object.fromEntries(Object.values(MODEL_CARDS).map((card) => [card.servedName, card.id])),
+          ...loaded.model_aliases,
+        },
+      };
       const store = await openStore(config);
       const startUs = Date.now() * 1000;
       const prices = new PriceBook(config.pricing.kind, config.pricing.overrides);
@@ -100,6 +109,7 @@ export function demoCommand(): Command {
         context: { cluster: 'unknown' },
         prices,
         tenantTeams: tenantTeams(config),
+        modelAliases: config.model_aliases,
         joinGatewayTraces: true,
         otlp: { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 * 1024 },
         discovery: {

@@ -43,7 +43,10 @@ export async function startGateway(options: {
     spend,
     log,
     onRecord: (record) => {
-      const stored = gatewayRecordToRequest(record, { cluster: config.collect.cluster });
+      const stored = gatewayRecordToRequest(record, {
+        cluster: config.collect.cluster,
+        modelAliases: config.model_aliases,
+      });
       if (!(options.joiner ? options.joiner.offerGateway(stored) : buffer.offerRequests([stored]))) {
         dropped++;
         gateway.metrics.telemetryDropped.inc();

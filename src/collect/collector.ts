@@ -31,6 +31,8 @@ export interface CollectorOptions {
   onSamples?: (samples: readonly MetricSample[]) => void;
   /** Prices collected requests by time share; without it they stay unpriced. */
   prices?: PriceBook;
+  /** Served model name → stored name (config `model_aliases`). */
+  modelAliases?: Readonly<Record<string, string>>;
   /** Tenant → team (config `tenants`), for requests whose source does not name the team. */
   tenantTeams?: Readonly<Record<string, string>>;
   /** Requests accepted from traces. */
@@ -146,6 +148,7 @@ export class Collector {
    * and where its replica runs (the scrape target's namespace, workload and node).
    */
   private enrich(request: InferenceRequest): void {
+    request.model = this.options.modelAliases?.[request.model] ?? request.model;
     const team = this.options.tenantTeams?.[request.tenant];
     if (team && request.team === 'unknown') request.team = team;
     const placement = this.placements.get(request.replica);

@@ -310,6 +310,11 @@ export const configSchema = z
      * from; the gateway adds keys and limits here.
      */
     tenants: z.record(z.string().min(1), z.strictObject({ team: z.string().min(1) })).default({}),
+    /**
+     * Served model name → the name KubeBurner stores, groups and selects on (engines report the
+     * name they serve, e.g. meta-llama/Meta-Llama-3-70B-Instruct; scrape targets may say llama-3-70b).
+     */
+    model_aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
     slos: z.array(sloSchema).default([]),
     alerting: alertingSchema,
     gateway: gatewaySchema,

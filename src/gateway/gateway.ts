@@ -100,7 +100,8 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     const { config } = options;
-    this.nowMs = options.nowMs ?? Date.now;
+    // Sub-millisecond wall time: TTFT and chunk gaps are often a few milliseconds.
+    this.nowMs = options.nowMs ?? (() => performance.timeOrigin + performance.now());
     this.upstreams = config.upstreams.map((u) => new Upstream(u));
     this.router = new Router(this.upstreams, config.routing.weights, options.signals ?? null, this.nowMs);
     this.metrics = new GatewayMetrics(this.upstreams);

@@ -86,6 +86,14 @@ describe('gateway telemetry', () => {
     }
   });
 
+  it('stores the model under its alias when one is configured', () => {
+    const { request } = gatewayRecordToRequest(
+      { ...record, model: 'meta-llama/Meta-Llama-3-8B-Instruct' },
+      { cluster: 'c', modelAliases: { 'meta-llama/Meta-Llama-3-8B-Instruct': 'llama-3-8b' } },
+    );
+    assert.equal(request.model, 'llama-3-8b');
+  });
+
   it('keeps the prompt only for a tenant that stores prompts', () => {
     const { request } = gatewayRecordToRequest({ ...record, prompt: 'user\nhello\n' }, { cluster: 'c' });
     assert.equal(request.attributes['gen_ai.prompt'], 'user\nhello\n');

@@ -15,7 +15,7 @@ const MAX_ROUTE_ATTRIBUTE_CHARS = 2000;
  */
 export function gatewayRecordToRequest(
   record: GatewayRecord,
-  context: { cluster: string },
+  context: { cluster: string; modelAliases?: Readonly<Record<string, string>> },
 ): { request: InferenceRequest; spans: Span[] } {
   const arrivalUs = us(record.arrivalMs) as number;
   const firstTokenUs = us(record.firstTokenMs);
@@ -41,7 +41,7 @@ export function gatewayRecordToRequest(
     tenant: record.tenant ?? 'unknown',
     team: record.team ?? 'unknown',
     cluster: context.cluster,
-    model: record.model ?? 'unknown',
+    model: record.model === null ? 'unknown' : (context.modelAliases?.[record.model] ?? record.model),
     replica: record.replica ?? 'unknown',
     gatewayInUs: arrivalUs,
     gatewayOutUs: us(record.upstreamStartMs),

@@ -169,8 +169,7 @@ export function demoSloConfigs(): Record<string, unknown>[] {
     {
       name: 'search-ttft',
       description: 'search RAG answers start fast',
-      // Requests collected from engine traces carry the served model name.
-      selector: { model: 'meta-llama/Meta-Llama-3-70B-Instruct' },
+      selector: { model: 'llama-3-70b' },
       objective: 0.99,
       window: '30d',
       ttft: { bands: [{ max_prompt_tokens: 2000, threshold: '1s' }, { threshold: '2s' }] },
@@ -186,7 +185,7 @@ export function demoSloConfigs(): Record<string, unknown>[] {
     {
       name: 'chat-tpot',
       description: 'chat streams smoothly',
-      selector: { model: 'meta-llama/Meta-Llama-3-8B-Instruct' },
+      selector: { model: 'llama-3-8b', cluster: 'us-east-1' }, // the vLLM replicas, not the L4 edge pool
       objective: 0.99,
       window: '30d',
       tpot: { threshold: '25ms' },
