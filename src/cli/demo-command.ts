@@ -111,6 +111,8 @@ export function demoCommand(): Command {
         tenantTeams: tenantTeams(config),
         modelAliases: config.model_aliases,
         joinGatewayTraces: true,
+        // Scrapes are stamped with the simulated clock, like the requests (the demo runs faster than real time).
+        clockMs: () => fleet.nowUs / 1000,
         otlp: { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 * 1024 },
         discovery: {
           targets: async () =>

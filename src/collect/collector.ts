@@ -37,6 +37,10 @@ export interface CollectorOptions {
   tenantTeams?: Readonly<Record<string, string>>;
   /** Requests accepted from traces. */
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
+  /** Sample time for scrapes (epoch ms): the wall clock, or the simulator's in the demo. */
+  clockMs?: () => number;
+  /** Scrape only on scraper.scrapeAll() (simulations that step their own time). */
+  manualScrape?: boolean;
   /** A gateway runs beside the collector: join its records with the engines' (request-joiner.ts). */
   joinGatewayTraces?: boolean;
 }
@@ -76,6 +80,10 @@ export class Collector {
           }
         },
         delivered: (samples) => options.onSamples?.(samples),
+      },
+      {
+        ...(options.clockMs ? { clock: options.clockMs } : {}),
+        ...(options.manualScrape ? { manual: true } : {}),
       },
     );
     const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };

@@ -69,7 +69,8 @@ class TargetLoop {
   }
 
   async scrapeOnce(): Promise<MetricSample[]> {
-    const started = Date.now();
+    const started = this.scraper.nowMs();
+    const wallStart = Date.now();
     this.health.scrapes++;
     this.health.lastScrapeAtMs = started;
     try {
@@ -118,7 +119,7 @@ class TargetLoop {
       this.scraper.failed(this, this.health.lastError);
       return [];
     } finally {
-      this.health.lastDurationMs = Date.now() - started;
+      this.health.lastDurationMs = Date.now() - wallStart;
     }
   }
 }
@@ -144,8 +145,18 @@ export class Scraper {
       /** What was handed to the buffer (counters as increases), e.g. for the canonical /metrics. */
       delivered?: (samples: readonly MetricSample[]) => void;
     } = {},
+    private readonly options: {
+      /** Sample time (epoch ms): the wall clock, or a simulator's clock. */
+      clock?: () => number;
+      /** Targets are scraped only by scrapeAll() (a simulation steps its own time). */
+      manual?: boolean;
+    } = {},
   ) {
     this.rejections = new RejectionCounter('scrape', log);
+  }
+
+  nowMs(): number {
+    return (this.options.clock ?? Date.now)();
   }
 
   observed(samples: readonly MetricSample[]): void {
@@ -166,7 +177,7 @@ export class Scraper {
       if (this.loops.has(targetId(target))) continue;
       const loop = new TargetLoop(target, this);
       this.loops.set(targetId(target), loop);
-      loop.start();
+      if (!this.options.manual) loop.start();
     }
   }
 
