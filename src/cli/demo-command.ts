@@ -8,7 +8,6 @@ import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { Collector } from '../collect/collector.ts';
-import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
 import { createApi } from '../serve/api.ts';
 import { CanonicalMetrics } from '../serve/canonical-metrics.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
@@ -18,6 +17,7 @@ import { Fleet } from '../sim/fleet.ts';
 import { GroundTruthSink } from '../sim/ground-truth-sink.ts';
 import { Pacer } from '../sim/pacer.ts';
 import { demoFleetOptions, demoSloConfigs } from '../sim/scenarios.ts';
+import { simScrapeTargets } from '../sim/scrape-targets.ts';
 import { FleetStatus } from '../sim/status.ts';
 import { parseDurationMs } from '../util/time.ts';
 import { commandContext } from './context.ts';
@@ -115,25 +115,7 @@ export function demoCommand(): Command {
         clockMs: () => fleet.nowUs / 1000,
         otlp: { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 * 1024 },
         discovery: {
-          targets: async () =>
-            (cluster?.endpoints ?? []).map((e) => {
-              const replica = e.kind === 'engine' ? fleet.replicaByName(e.name) : undefined;
-              return scrapeTargetSchema.parse({
-                url: e.metricsUrl,
-                cluster: e.cluster,
-                replica: replica?.spec.replica,
-                model: replica?.spec.model,
-                gpu_type: replica?.spec.gpuType,
-                gpu_count: replica?.spec.tensorParallel ?? 1,
-                namespace: replica?.placement.namespace,
-                workload: replica?.placement.workload,
-                node: replica?.placement.node,
-                node_pool: replica ? `${replica.spec.gpuType.toLowerCase()}-pool` : undefined,
-                interval_s: 2,
-                timeout_s: 1,
-                slots: e.engine === 'llamacpp',
-              });
-            }),
+          targets: async () => simScrapeTargets(fleet, cluster?.endpoints ?? []),
         },
       });
       await collector.startReceiving();

@@ -1,4 +1,6 @@
-import type { AggregateRow, Measure, RequestFilter, Store, TimeRange } from '../../store/store.ts';
+import type { RequestFilter, Store, TimeRange } from '../../store/store.ts';
+import { kvSignals, replicaSignals } from './replica-signals.ts';
+import { cacheUnfriendlyTenant, windowStats } from './window-stats.ts';
 
 /**
  * Window-against-baseline root-cause ranking over stored requests: what changed between a
@@ -9,8 +11,12 @@ export const CAUSES = [
   'queue_saturation',
   'kv_pressure',
   'prefix_cache_miss',
+  'batch_fragmentation',
   'prefill_bottleneck',
   'decode_bottleneck',
+  'tp_straggler',
+  'interconnect_slowdown',
+  'replica_unhealthy',
   'replica_outlier',
   'error_spike',
 ] as const;
@@ -20,8 +26,12 @@ export const CAUSE_TITLES: Record<Cause, string> = {
   queue_saturation: 'queue saturation',
   kv_pressure: 'KV-cache pressure (preemptions)',
   prefix_cache_miss: 'prefix-cache misses',
+  batch_fragmentation: 'batch fragmentation (many tiny requests)',
   prefill_bottleneck: 'prefill bottleneck (longer prompts)',
   decode_bottleneck: 'decode bottleneck',
+  tp_straggler: 'tensor-parallel straggler GPU',
+  interconnect_slowdown: 'interconnect / NCCL slowdown',
+  replica_unhealthy: 'replica unhealthy or restarting',
   replica_outlier: 'one replica diverges',
   error_spike: 'error spike',
 };
@@ -41,8 +51,10 @@ export interface RankedCause {
   score: number;
   summary: string;
   evidence: Evidence[];
-  /** The replica concerned, for replica_outlier. */
+  /** The replica concerned (straggler, unhealthy, outlier). */
   replica?: string;
+  /** The tenant concerned (prefix-cache misses). */
+  tenant?: string;
 }
 
 /** How the latency increase splits between queue, prefill and decode (shares of the positive deltas). */
@@ -57,79 +69,6 @@ export interface WindowComparison {
   baseline: TimeRange;
   phases: PhaseShares | null;
   causes: RankedCause[];
-}
-
-const MEASURES: Measure[] = [
-  { fn: 'count' },
-  { fn: 'count', filter: { status: ['error', 'timeout'] }, as: 'errors' },
-  { fn: 'avg', field: 'queue_us' },
-  { fn: 'avg', field: 'prefill_us' },
-  { fn: 'avg', field: 'decode_us' },
-  { fn: 'avg', field: 'ttft_us' },
-  { fn: 'avg', field: 'tpot_us' },
-  { fn: 'avg', field: 'prompt_tokens' },
-  { fn: 'sum', field: 'prompt_tokens' },
-  { fn: 'sum', field: 'cached_prompt_tokens' },
-  { fn: 'sum', field: 'preemptions' },
-];
-
-interface WindowStats {
-  count: number;
-  ratePerSecond: number;
-  errorRatio: number;
-  queueUs: number | null;
-  prefillUs: number | null;
-  decodeUs: number | null;
-  ttftUs: number | null;
-  tpotUs: number | null;
-  promptTokens: number | null;
-  cachedShare: number | null;
-  preemptionsPerRequest: number | null;
-}
-
-/**
- * Latency, tokens and errors of the requests that completed in the range (slow requests count
- * when they end, so a backlog shows in full), and the arrival rate of those that arrived in it
- * (a lower bound while requests are still running: the store only holds finished ones).
- */
-const MINUTE_US = 60e6;
-
-/** Arrivals per second from the first minute that had any (a range reaching back before the data began is not idle). */
-function arrivalRate(minutes: readonly AggregateRow[], range: TimeRange): number {
-  const first = minutes[0]?.bucketStartUs;
-  if (first === undefined) return 0;
-  const count = minutes.reduce((sum, m) => sum + (m.values.count ?? 0), 0);
-  return count / ((range.toUs - Math.max(range.fromUs, first)) / 1e6);
-}
-
-async function windowStats(store: Store, filter: RequestFilter, range: TimeRange): Promise<WindowStats> {
-  const [[row], arrived] = await Promise.all([
-    store.aggregateRequests({ ...filter, range, timeBy: 'completion', groupBy: [], measures: MEASURES }),
-    store.aggregateRequests({
-      ...filter,
-      range,
-      timeBy: 'arrival',
-      groupBy: [],
-      bucketUs: MINUTE_US,
-      measures: [{ fn: 'count' }],
-    }),
-  ]);
-  const v = (key: string) => row?.values[key] ?? null;
-  const count = v('count') ?? 0;
-  const prompt = v('sum_prompt_tokens') ?? 0;
-  return {
-    count,
-    ratePerSecond: arrivalRate(arrived, range),
-    errorRatio: count > 0 ? (v('errors') ?? 0) / count : 0,
-    queueUs: v('avg_queue_us'),
-    prefillUs: v('avg_prefill_us'),
-    decodeUs: v('avg_decode_us'),
-    ttftUs: v('avg_ttft_us'),
-    tpotUs: v('avg_tpot_us'),
-    promptTokens: v('avg_prompt_tokens'),
-    cachedShare: prompt > 0 ? (v('sum_cached_prompt_tokens') ?? 0) / prompt : null,
-    preemptionsPerRequest: count > 0 ? (v('sum_preemptions') ?? 0) / count : null,
-  };
 }
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
@@ -164,59 +103,6 @@ const ms = (us: number | null) => (us === null ? null : us / 1000);
 const positive = (after: number | null, before: number | null) =>
   after !== null && before !== null ? Math.max(0, after - before) : 0;
 
-/** The replica whose errors or latency stand out from its peers in the window, if one does. */
-async function replicaOutlier(
-  store: Store,
-  filter: RequestFilter,
-  window: TimeRange,
-): Promise<RankedCause | null> {
-  const rows = await store.aggregateRequests({
-    ...filter,
-    range: window,
-    groupBy: ['replica'],
-    measures: [
-      { fn: 'count' },
-      { fn: 'count', filter: { status: ['error', 'timeout'] }, as: 'errors' },
-      { fn: 'avg', field: 'e2e_us' },
-    ],
-  });
-  if (rows.length < 2) return null;
-  const stats = rows.map((r) => ({
-    replica: r.group.replica ?? '',
-    count: r.values.count ?? 0,
-    errors: r.values.errors ?? 0,
-    e2eUs: r.values.avg_e2e_us ?? null,
-  }));
-  let best: RankedCause | null = null;
-  for (const s of stats) {
-    const peers = stats.filter((p) => p !== s);
-    const peerCount = peers.reduce((a, p) => a + p.count, 0);
-    const peerErrors = peers.reduce((a, p) => a + p.errors, 0);
-    const peerE2e = peers.reduce((a, p) => a + (p.e2eUs ?? 0) * p.count, 0) / Math.max(1, peerCount);
-    const errorRatio = s.count > 0 ? s.errors / s.count : 0;
-    const peerErrorRatio = peerCount > 0 ? peerErrors / peerCount : 0;
-    const totalErrors = s.errors + peerErrors;
-    // Errors: most of them on this replica while its peers are mostly fine.
-    const errorScore =
-      totalErrors >= 5 ? clamp01(s.errors / totalErrors - 1 / stats.length) * clamp01(errorRatio * 5) : 0;
-    // Latency: this replica's mean end-to-end latency well above its peers'.
-    const latencyRatio = s.e2eUs !== null && peerE2e > 0 ? s.e2eUs / peerE2e : 1;
-    const latencyScore = s.count >= 5 ? clamp01((latencyRatio - 1.3) / 1.5) : 0;
-    const score = Math.max(errorScore, latencyScore);
-    if (score > (best?.score ?? 0))
-      best = cause(
-        'replica_outlier',
-        score,
-        [
-          evidence(`${s.replica} vs peers: error ratio`, '%', peerErrorRatio, errorRatio),
-          evidence(`${s.replica} vs peers: mean e2e`, 'ms', ms(peerE2e), ms(s.e2eUs)),
-        ],
-        { replica: s.replica },
-      );
-  }
-  return best;
-}
-
 /**
  * Compares a window with a baseline over the requests `filter` selects and ranks causes, best
  * first; causes with no supporting change are left out. The scores are heuristics (documented in
@@ -228,68 +114,172 @@ export async function compareWindows(
   window: TimeRange,
   baseline: TimeRange,
 ): Promise<WindowComparison> {
-  const full = { ...filter, range: window };
-  const [before, after] = await Promise.all([
-    windowStats(store, full, baseline),
-    windowStats(store, full, window),
+  const [before, after, replicas] = await Promise.all([
+    windowStats(store, filter, baseline),
+    windowStats(store, filter, window),
+    replicaSignals(store, filter, window, baseline),
+  ]);
+  const names = replicas.map((r) => r.replica);
+  const [kvBefore, kvAfter, tenant] = await Promise.all([
+    kvSignals(store, names, baseline),
+    kvSignals(store, names, window),
+    cacheUnfriendlyTenant(store, filter, window, baseline),
   ]);
   const dq = positive(after.queueUs, before.queueUs);
   const dp = positive(after.prefillUs, before.prefillUs);
   const dd = positive(after.decodeUs, before.decodeUs);
   const dTotal = dq + dp + dd;
   const phases = dTotal > 0 ? { queue: dq / dTotal, prefill: dp / dTotal, decode: dd / dTotal } : null;
-  const causes: RankedCause[] = [];
   const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? a / b : 1);
+  const causes: RankedCause[] = [];
 
+  const rateRatio = ratio(after.ratePerSecond, before.ratePerSecond);
+  const tokensRatio = ratio(after.tokensPerRequest, before.tokensPerRequest);
   const queueRatio = ratio(after.queueUs, before.queueUs);
+  const tpotRatio = ratio(after.tpotUs, before.tpotUs);
+
+  // KV pressure: the cache full and sequences preempted, usually from longer requests.
   const preemptRise = (after.preemptionsPerRequest ?? 0) - (before.preemptionsPerRequest ?? 0);
-  // More arrivals than before: under continuous batching a load spike first swells the batch
-  // (every decode step slows), then fills the queue, so both count toward saturation.
-  const load = clamp01((ratio(after.ratePerSecond, before.ratePerSecond) - 1) / 2);
+  const kvFull = (kvAfter.kvUsage ?? 0) >= 0.92 && kvAfter.preemptions > kvBefore.preemptions;
+  const kvScore = Math.max(
+    clamp01(preemptRise / 0.3),
+    kvFull ? clamp01(((kvAfter.kvUsage ?? 0) - 0.9) / 0.08) : 0,
+  );
+  if (kvScore > 0.05)
+    causes.push(
+      cause('kv_pressure', kvScore * (tokensRatio > 1.5 ? 1 : 0.8), [
+        evidence('KV-cache usage', '%', kvBefore.kvUsage, kvAfter.kvUsage),
+        evidence('preemptions', '', kvBefore.preemptions, kvAfter.preemptions),
+        evidence('tokens per request', '', before.tokensPerRequest, after.tokensPerRequest),
+      ]),
+    );
+
+  // Fragmentation: many more requests, each far smaller: steps full of overhead, little work.
+  const fragmentation = clamp01((rateRatio - 1) / 3) * clamp01((1 - tokensRatio) / 0.7);
+  if (fragmentation > 0.05)
+    causes.push(
+      cause('batch_fragmentation', fragmentation, [
+        evidence('arrival rate', 'req/s', before.ratePerSecond, after.ratePerSecond),
+        evidence('tokens per request', '', before.tokensPerRequest, after.tokensPerRequest),
+      ]),
+    );
+
+  // Queue saturation: more arrivals of the same kind; a spike swells the batch (every decode step
+  // slows) before it fills the queue, so both count.
+  const load = clamp01((rateRatio - 1) / 2) * (tokensRatio < 0.5 ? 0.3 : 1);
   const queueing = phases ? phases.queue * clamp01((queueRatio - 1) / 3) : 0;
   const swelling = phases ? load * (phases.queue + phases.decode) : 0;
-  if (queueing > 0.05 || swelling > 0.05) {
-    const kvShare = clamp01(preemptRise / 0.3);
+  if (queueing > 0.05 || swelling > 0.05)
     causes.push(
-      cause('queue_saturation', Math.max(queueing, swelling) * (1 - 0.5 * kvShare), [
+      cause('queue_saturation', Math.max(queueing, swelling) * (1 - 0.5 * kvScore), [
         evidence('queue time', 'ms', ms(before.queueUs), ms(after.queueUs)),
         evidence('arrival rate', 'req/s', before.ratePerSecond, after.ratePerSecond),
       ]),
     );
-  }
-  if (preemptRise > 0.02)
-    causes.push(
-      cause('kv_pressure', clamp01(preemptRise / 0.3) * Math.max(0.5, phases?.queue ?? 0), [
-        evidence('preemptions per request', '', before.preemptionsPerRequest, after.preemptionsPerRequest),
-        evidence('queue time', 'ms', ms(before.queueUs), ms(after.queueUs)),
-      ]),
-    );
+
+  // Prefix-cache misses: less of the prompt served from cache, usually one tenant's long unique prompts.
   const cacheDrop = (before.cachedShare ?? 0) - (after.cachedShare ?? 0);
-  if (cacheDrop > 0.1 && phases && phases.prefill > 0.2)
+  if (cacheDrop > 0.1)
     causes.push(
-      cause('prefix_cache_miss', clamp01(cacheDrop / 0.4) * phases.prefill, [
-        evidence('prefix-cache hit share', '%', before.cachedShare, after.cachedShare),
-        evidence('prefill time', 'ms', ms(before.prefillUs), ms(after.prefillUs)),
-      ]),
+      cause(
+        'prefix_cache_miss',
+        // Without a tenant to blame, a lower cached share is as likely longer prompts (the same prefixes).
+        clamp01(cacheDrop / 0.3) * (tenant ? 1 : 0.5),
+        [
+          evidence('prefix-cache hit share', '%', before.cachedShare, after.cachedShare),
+          evidence('prefill time', 'ms', ms(before.prefillUs), ms(after.prefillUs)),
+          ...(tenant
+            ? [evidence(`tenant ${tenant.tenant}: share of prompt tokens`, '%', null, tenant.promptShare)]
+            : []),
+        ],
+        tenant ? { tenant: tenant.tenant } : {},
+      ),
     );
+
   const promptRatio = ratio(after.promptTokens, before.promptTokens);
   if (phases && phases.prefill > 0.3 && promptRatio > 1.3)
     causes.push(
-      cause('prefill_bottleneck', phases.prefill * clamp01((promptRatio - 1) / 2), [
+      cause('prefill_bottleneck', phases.prefill * clamp01((promptRatio - 1) / 2) * (1 - kvScore), [
         evidence('prompt tokens per request', '', before.promptTokens, after.promptTokens),
         evidence('prefill time', 'ms', ms(before.prefillUs), ms(after.prefillUs)),
       ]),
     );
-  const tpotRatio = ratio(after.tpotUs, before.tpotUs);
-  if (phases && phases.decode > 0.3 && tpotRatio > 1.2)
+
+  // One GPU of a tensor-parallel group slower than the rest: the others idle in the all-reduce.
+  let straggler = 0;
+  for (const r of replicas) {
+    const rise = (r.gpuSpreadAfter ?? 0) - (r.gpuSpreadBefore ?? 0);
+    const score = clamp01(rise / 0.25);
+    if (score > straggler && score > 0.05) {
+      straggler = score;
+      causes.push(
+        cause(
+          'tp_straggler',
+          score,
+          [
+            evidence(`${r.replica}: GPU engine-active spread`, '%', r.gpuSpreadBefore, r.gpuSpreadAfter),
+            evidence('time per output token', 'ms', ms(before.tpotUs), ms(after.tpotUs)),
+          ],
+          { replica: r.replica },
+        ),
+      );
+    }
+  }
+
+  // Every step slower without more work: on tensor-parallel replicas the all-reduces (NCCL over
+  // NVLink) are the usual suspect; on single-GPU replicas, the decode itself.
+  const slowerSteps = phases
+    ? phases.decode * clamp01((tpotRatio - 1) / 0.6) * (1 - load) * (1 - straggler)
+    : 0;
+  const tensorParallel = replicas.some((r) => r.gpuCount > 1);
+  if (slowerSteps > 0.05)
     causes.push(
-      cause('decode_bottleneck', phases.decode * clamp01((tpotRatio - 1) / 1) * (1 - load), [
+      cause(tensorParallel ? 'interconnect_slowdown' : 'decode_bottleneck', slowerSteps * (1 - kvScore), [
         evidence('time per output token', 'ms', ms(before.tpotUs), ms(after.tpotUs)),
-        evidence('decode time', 'ms', ms(before.decodeUs), ms(after.decodeUs)),
+        evidence('arrival rate', 'req/s', before.ratePerSecond, after.ratePerSecond),
       ]),
     );
-  const outlier = await replicaOutlier(store, full, window);
-  if (outlier) causes.push(outlier);
+
+  // A replica that stopped serving (crash, restart, failing health) or fails its requests.
+  for (const r of replicas) {
+    const collapsed = r.shareBefore >= 0.15 && r.shareAfter < r.shareBefore * 0.5;
+    const failing = r.errors >= 3 && r.errors / Math.max(1, r.count) > 0.05;
+    if (collapsed || failing)
+      causes.push(
+        cause(
+          'replica_unhealthy',
+          collapsed && failing ? 0.95 : 0.7,
+          [
+            evidence(`${r.replica}: share of requests`, '%', r.shareBefore, r.shareAfter),
+            evidence(`${r.replica}: errors`, '', null, r.errors),
+          ],
+          { replica: r.replica },
+        ),
+      );
+  }
+  // A replica much slower than its peers (without a GPU-level explanation).
+  const peerE2e = (r: (typeof replicas)[number]) => {
+    const peers = replicas.filter((p) => p !== r && p.count > 0);
+    const n = peers.reduce((s, p) => s + p.count, 0);
+    return n > 0 ? peers.reduce((s, p) => s + (p.e2eUs ?? 0) * p.count, 0) / n : null;
+  };
+  for (const r of replicas) {
+    const peers = peerE2e(r);
+    if (r.count < 5 || r.e2eUs === null || peers === null || peers <= 0) continue;
+    const score = clamp01((r.e2eUs / peers - 1.3) / 1.5) * (1 - straggler);
+    if (score > 0.05)
+      causes.push(
+        cause(
+          'replica_outlier',
+          score,
+          [evidence(`${r.replica} vs peers: mean e2e`, 'ms', ms(peers), ms(r.e2eUs))],
+          {
+            replica: r.replica,
+          },
+        ),
+      );
+  }
+
   const errorRise = after.errorRatio - before.errorRatio;
   if (errorRise > 0.01)
     causes.push(

@@ -1,0 +1,111 @@
+import type { RequestFilter, Store, TimeRange } from '../../store/store.ts';
+
+/** One replica in a window against the baseline: its traffic share, errors, latency and GPUs. */
+export interface ReplicaSignal {
+  replica: string;
+  gpuCount: number;
+  shareBefore: number;
+  shareAfter: number;
+  errors: number;
+  count: number;
+  e2eUs: number | null;
+  /** Spread (max − min) of its GPUs' engine-active ratio: one slow GPU makes the rest wait. */
+  gpuSpreadBefore: number | null;
+  gpuSpreadAfter: number | null;
+}
+
+async function gpuSpread(store: Store, replicas: string[], range: TimeRange): Promise<Map<string, number>> {
+  const points = await store.queryMetric({
+    name: 'gpu.engine_active',
+    range,
+    where: { replica: replicas },
+    groupBy: ['replica'],
+    groupByLabels: ['gpu'],
+    stepUs: Math.max(1, range.toUs - range.fromUs),
+    aggregate: 'avg',
+  });
+  const byReplica = new Map<string, number[]>();
+  for (const p of points) {
+    const list = byReplica.get(p.group.replica ?? '') ?? [];
+    list.push(p.value);
+    byReplica.set(p.group.replica ?? '', list);
+  }
+  return new Map(
+    [...byReplica].filter(([, v]) => v.length > 1).map(([r, v]) => [r, Math.max(...v) - Math.min(...v)]),
+  );
+}
+
+export async function replicaSignals(
+  store: Store,
+  filter: Omit<RequestFilter, 'range'>,
+  window: TimeRange,
+  baseline: TimeRange,
+): Promise<ReplicaSignal[]> {
+  const rows = (range: TimeRange) =>
+    store.aggregateRequests({
+      ...filter,
+      range,
+      // By completion: requests a crash fails count when they fail.
+      timeBy: 'completion',
+      groupBy: ['replica'],
+      measures: [
+        { fn: 'count' },
+        { fn: 'count', filter: { status: ['error', 'timeout'] }, as: 'errors' },
+        { fn: 'avg', field: 'e2e_us' },
+        { fn: 'max', field: 'gpu_count' },
+      ],
+    });
+  const [now, before] = await Promise.all([rows(window), rows(baseline)]);
+  const replicas = [...new Set([...now, ...before].map((r) => r.group.replica ?? ''))];
+  const [spreadNow, spreadBefore] = await Promise.all([
+    gpuSpread(store, replicas, window),
+    gpuSpread(store, replicas, baseline),
+  ]);
+  const total = (rs: typeof now) => rs.reduce((s, r) => s + (r.values.count ?? 0), 0);
+  const totalNow = total(now);
+  const totalBefore = total(before);
+  return replicas.map((replica) => {
+    const a = now.find((r) => r.group.replica === replica);
+    const b = before.find((r) => r.group.replica === replica);
+    return {
+      replica,
+      gpuCount: a?.values.max_gpu_count ?? b?.values.max_gpu_count ?? 1,
+      shareBefore: totalBefore > 0 ? (b?.values.count ?? 0) / totalBefore : 0,
+      shareAfter: totalNow > 0 ? (a?.values.count ?? 0) / totalNow : 0,
+      errors: a?.values.errors ?? 0,
+      count: a?.values.count ?? 0,
+      e2eUs: a?.values.avg_e2e_us ?? null,
+      gpuSpreadBefore: spreadBefore.get(replica) ?? null,
+      gpuSpreadAfter: spreadNow.get(replica) ?? null,
+    };
+  });
+}
+
+/** Peak KV-cache usage (mean over replicas) and preemptions (increases summed), from scraped metrics. */
+export async function kvSignals(
+  store: Store,
+  replicas: string[],
+  range: TimeRange,
+): Promise<{ kvUsage: number | null; preemptions: number }> {
+  const step = Math.max(1, range.toUs - range.fromUs);
+  const [usage, preemptions] = await Promise.all([
+    store.queryMetric({
+      name: 'llm.kv_cache.usage',
+      range,
+      where: { replica: replicas },
+      stepUs: step,
+      aggregate: 'max',
+    }),
+    store.queryMetric({
+      name: 'llm.preemptions',
+      range,
+      where: { replica: replicas },
+      stepUs: step,
+      aggregate: 'sum',
+    }),
+  ]);
+  return {
+    kvUsage: usage.length > 0 ? usage.reduce((s, p) => s + p.value, 0) / usage.length : null,
+    preemptions: preemptions.reduce((s, p) => s + p.value, 0),
+  };
+}

@@ -1,0 +1,122 @@
+import type { AggregateRow, Measure, RequestFilter, Store, TimeRange } from '../../store/store.ts';
+
+/** What the requests of one window looked like (the RCA compares a window with a baseline). */
+export interface WindowStats {
+  /** Requests that completed in the window. */
+  count: number;
+  /** Arrivals per second (requests stored so far; a lower bound while a backlog is still running). */
+  ratePerSecond: number;
+  errorRatio: number;
+  queueUs: number | null;
+  prefillUs: number | null;
+  decodeUs: number | null;
+  ttftUs: number | null;
+  tpotUs: number | null;
+  promptTokens: number | null;
+  /** Prompt + output tokens per request. */
+  tokensPerRequest: number | null;
+  /** Share of prompt tokens served from the prefix cache. */
+  cachedShare: number | null;
+  preemptionsPerRequest: number | null;
+}
+
+const MINUTE_US = 60e6;
+
+const MEASURES: Measure[] = [
+  { fn: 'count' },
+  { fn: 'count', filter: { status: ['error', 'timeout'] }, as: 'errors' },
+  { fn: 'avg', field: 'queue_us' },
+  { fn: 'avg', field: 'prefill_us' },
+  { fn: 'avg', field: 'decode_us' },
+  { fn: 'avg', field: 'ttft_us' },
+  { fn: 'avg', field: 'tpot_us' },
+  { fn: 'avg', field: 'prompt_tokens' },
+  { fn: 'sum', field: 'prompt_tokens' },
+  { fn: 'sum', field: 'output_tokens' },
+  { fn: 'sum', field: 'cached_prompt_tokens' },
+  { fn: 'sum', field: 'preemptions' },
+];
+
+/** Arrivals per second from the first minute that had any (a range reaching back before the data began is not idle). */
+function arrivalRate(minutes: readonly AggregateRow[], range: TimeRange): number {
+  const first = minutes[0]?.bucketStartUs;
+  if (first === undefined) return 0;
+  const count = minutes.reduce((sum, m) => sum + (m.values.count ?? 0), 0);
+  return count / ((range.toUs - Math.max(range.fromUs, first)) / 1e6);
+}
+
+/**
+ * Latency, tokens and errors of the requests that completed in the range (slow requests count
+ * when they end, so a backlog shows in full), and the arrival rate of those that arrived in it.
+ */
+export async function windowStats(
+  store: Store,
+  filter: Omit<RequestFilter, 'range'>,
+  range: TimeRange,
+): Promise<WindowStats> {
+  const [[row], arrived] = await Promise.all([
+    store.aggregateRequests({ ...filter, range, timeBy: 'completion', groupBy: [], measures: MEASURES }),
+    store.aggregateRequests({
+      ...filter,
+      range,
+      timeBy: 'arrival',
+      groupBy: [],
+      bucketUs: MINUTE_US,
+      measures: [{ fn: 'count' }],
+    }),
+  ]);
+  const v = (key: string) => row?.values[key] ?? null;
+  const count = v('count') ?? 0;
+  const prompt = v('sum_prompt_tokens') ?? 0;
+  const output = v('sum_output_tokens') ?? 0;
+  return {
+    count,
+    ratePerSecond: arrivalRate(arrived, range),
+    errorRatio: count > 0 ? (v('errors') ?? 0) / count : 0,
+    queueUs: v('avg_queue_us'),
+    prefillUs: v('avg_prefill_us'),
+    decodeUs: v('avg_decode_us'),
+    ttftUs: v('avg_ttft_us'),
+    tpotUs: v('avg_tpot_us'),
+    promptTokens: v('avg_prompt_tokens'),
+    tokensPerRequest: count > 0 ? (prompt + output) / count : null,
+    cachedShare: prompt > 0 ? (v('sum_cached_prompt_tokens') ?? 0) / prompt : null,
+    preemptionsPerRequest: count > 0 ? (v('sum_preemptions') ?? 0) / count : null,
+  };
+}
+
+/** The tenant whose prompt tokens grew most while its prompts were served least from cache. */
+export async function cacheUnfriendlyTenant(
+  store: Store,
+  filter: Omit<RequestFilter, 'range'>,
+  window: TimeRange,
+  baseline: TimeRange,
+): Promise<{ tenant: string; promptShare: number; cachedShare: number } | null> {
+  const byTenant = (range: TimeRange) =>
+    store.aggregateRequests({
+      ...filter,
+      range,
+      timeBy: 'completion',
+      groupBy: ['tenant'],
+      measures: [
+        { fn: 'sum', field: 'prompt_tokens' },
+        { fn: 'sum', field: 'cached_prompt_tokens' },
+      ],
+    });
+  const [now, before] = await Promise.all([byTenant(window), byTenant(baseline)]);
+  const total = now.reduce((s, r) => s + (r.values.sum_prompt_tokens ?? 0), 0);
+  const totalBefore = before.reduce((s, r) => s + (r.values.sum_prompt_tokens ?? 0), 0);
+  let best: { tenant: string; promptShare: number; cachedShare: number; growth: number } | null = null;
+  for (const r of now) {
+    const prompt = r.values.sum_prompt_tokens ?? 0;
+    if (total === 0 || prompt === 0) continue;
+    const share = prompt / total;
+    const was = before.find((b) => b.group.tenant === r.group.tenant);
+    const shareBefore = totalBefore > 0 ? (was?.values.sum_prompt_tokens ?? 0) / totalBefore : 0;
+    const cached = (r.values.sum_cached_prompt_tokens ?? 0) / prompt;
+    const growth = (share - shareBefore) * (1 - cached);
+    if (growth > (best?.growth ?? 0.05))
+      best = { tenant: r.group.tenant ?? '', promptShare: share, cachedShare: cached, growth };
+  }
+  return best ? { tenant: best.tenant, promptShare: best.promptShare, cachedShare: best.cachedShare } : null;
+}

@@ -1,0 +1,93 @@
+import { Collector } from '../../src/collect/collector.ts';
+import type { InferenceRequest } from '../../src/model/request.ts';
+import type { Span } from '../../src/model/span.ts';
+import { SimCluster } from '../../src/sim/cluster.ts';
+import type { FaultKind, GroundTruth } from '../../src/sim/faults.ts';
+import { Fleet } from '../../src/sim/fleet.ts';
+import { demoReplicas, demoTenants } from '../../src/sim/scenarios.ts';
+import { simScrapeTargets } from '../../src/sim/scrape-targets.ts';
+import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.ts';
+import { createLogger } from '../../src/util/log.ts';
+
+const MIN = 60e6;
+export const SCENARIO_START_US = Date.UTC(2026, 10, 25, 8) * 1000;
+
+export interface FaultRun {
+  store: DuckDbStore;
+  truth: GroundTruth;
+  model: string;
+  /** The fault's span (at least a minute), and as long before it (the healthy baseline). */
+  window: { fromUs: number; toUs: number };
+  baseline: { fromUs: number; toUs: number };
+}
+
+/**
+ * One fault scenario through the real collection path at simulated time: the 70B fleet (2 vLLM
+ * replicas, TP 4) and its tenant run healthy for `healthyMin`, then `kind` is injected for
+ * `faultMin`. Engine /metrics and the node's DCGM exporter are scraped over HTTP every 5 simulated
+ * seconds (stamped with the simulated clock); finished requests are stored as the simulator
+ * records them. The caller closes the store.
+ */
+export async function runFaultScenario(
+  kind: FaultKind,
+  seed: number,
+  options: { healthyMin?: number; faultMin?: number } = {},
+): Promise<FaultRun> {
+  const healthyMin = options.healthyMin ?? 8;
+  const faultMin = options.faultMin ?? 4;
+  const model = 'llama-3-70b';
+  const store = await DuckDbStore.open({ path: ':memory:' });
+  const fleet = new Fleet({
+    seed,
+    startUs: SCENARIO_START_US,
+    replicas: demoReplicas().filter((r) => r.model === model),
+    workload: {
+      tenants: demoTenants().filter((t) => t.model === model),
+      diurnalAmplitude: 0,
+      dayUs: 86_400e6,
+    },
+    faults: [{ kind, atUs: healthyMin * MIN, durationUs: faultMin * MIN, model }],
+  });
+  const finished: { request: InferenceRequest; spans: Span[] }[] = [];
+  fleet.onRecord((record) => finished.push(record));
+  const cluster = new SimCluster(fleet);
+  await cluster.start();
+  const collector = new Collector({
+    store,
+    log: createLogger('silent'),
+    context: { cluster: 'us-east-1' },
+    clockMs: () => fleet.nowUs / 1000,
+    manualScrape: true,
+    targets: simScrapeTargets(fleet, cluster.endpoints),
+  });
+  try {
+    await collector.startScraping();
+    const endUs = SCENARIO_START_US + (healthyMin + faultMin) * MIN;
+    for (let t = SCENARIO_START_US; t <= endUs; t += 5e6) {
+      fleet.runUntil(t);
+      await collector.scraper.scrapeAll();
+      const batch = finished.splice(0);
+      if (batch.length > 0)
+        await store.writeBatch({
+          requests: batch.map((r) => r.request),
+          spans: batch.flatMap((r) => r.spans),
+        });
+    }
+    await collector.buffer.flush();
+  } finally {
+    await collector.stop();
+    await cluster.stop();
+  }
+  const truth = fleet.groundTruth[0] as GroundTruth;
+  // The fault's own span (a crash lasts until the replica is back), against as long before it.
+  const lengthUs = Math.max(truth.endUs - truth.startUs, MIN);
+  const window = { fromUs: truth.startUs, toUs: truth.startUs + lengthUs };
+  const baseline = { fromUs: truth.startUs - lengthUs, toUs: truth.startUs };
+  return {
+    store,
+    truth,
+    model,
+    window,
+    baseline,
+  };
+}
