@@ -1,0 +1,86 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { isSeq, parseDocument, type Document } from 'yaml';
+import type { Change, WorkloadFacts } from './recommendation.ts';
+
+/**
+ * Kubernetes Deployment manifests in a directory, one per workload (`<workload>.yaml`), as a
+ * GitOps repository holds them: the target recommendations are previewed against and applied to.
+ * Edits keep the file's comments and layout (yaml's document API).
+ */
+export class FileTarget {
+  constructor(readonly dir: string) {}
+
+  fileOf(workload: string): string {
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(workload)) throw new RangeError(`not a workload name: "${workload}"`);
+    return join(this.dir, `${workload}.yaml`);
+  }
+
+  read(workload: string): string {
+    const file = this.fileOf(workload);
+    if (!existsSync(file)) throw new RangeError(`no manifest for workload ${workload} (${file})`);
+    return readFileSync(file, 'utf8');
+  }
+
+  facts(workload: string): WorkloadFacts {
+    const doc = parseDocument(this.read(workload));
+    const args = containerArgs(doc);
+    const engineArgs: Record<string, string> = {};
+    for (const arg of args) {
+      const [flag, ...value] = arg.split('=');
+      if (flag?.startsWith('--')) engineArgs[flag] = value.join('=');
+    }
+    return {
+      workload,
+      replicas: Number(doc.getIn(['spec', 'replicas'])) || 1,
+      engineArgs,
+    };
+  }
+
+  /** The manifest as it would be after the change. */
+  changed(change: Change, text: string): string {
+    const doc = parseDocument(text);
+    if (change.kind === 'set_replicas') doc.setIn(['spec', 'replicas'], change.replicas);
+    else {
+      const path = ['spec', 'template', 'spec', 'containers', 0, 'args'];
+      const args = doc.getIn(path);
+      if (!isSeq(args)) throw new RangeError(`${change.workload}: the first container has no args list`);
+      const at = args.items.findIndex((item) =>
+        String((item as { value?: unknown }).value ?? item).startsWith(`${change.flag}=`),
+      );
+      const arg = `${change.flag}=${change.value}`;
+      if (at >= 0) args.set(at, arg);
+      else args.add(arg);
+    }
+    return doc.toString();
+  }
+
+  preview(change: Change): { file: string; before: string; after: string; diff: string } {
+    const file = this.fileOf(change.workload);
+    const before = this.read(change.workload);
+    const after = this.changed(change, before);
+    return {
+      file,
+      before,
+      after,
+      diff: createTwoFilesPatch(file, file, before, after, 'now', 'recommended'),
+    };
+  }
+
+  /** Writes new content atomically (temp file + rename), only if the file still holds `expected`. */
+  replace(workload: string, expected: string, content: string): void {
+    const file = this.fileOf(workload);
+    const current = this.read(workload);
+    if (current !== expected)
+      throw new RangeError(`${file} changed since it was read (someone edited it): review it again`);
+    writeFileSync(`${file}.kubeburner-tmp`, content);
+    renameSync(`${file}.kubeburner-tmp`, file);
+  }
+}
+
+function containerArgs(doc: Document): string[] {
+  const args = doc.getIn(['spec', 'template', 'spec', 'containers', 0, 'args']);
+  if (!isSeq(args)) return [];
+  return args.items.map((item) => String((item as { value?: unknown }).value ?? item));
+}
