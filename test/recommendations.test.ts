@@ -9,26 +9,7 @@ import { FileTarget } from '../src/analyze/recommend/file-target.ts';
 import { recommend, type Recommendation } from '../src/analyze/recommend/recommendation.ts';
 import type { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { runFaultScenario } from './support/fault-scenario.ts';
-
-const MANIFEST = `# Llama 3 70B on vLLM, 4×H100 per replica (owned by the serving team)
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: llama-3-70b
-  namespace: llm-serving
-spec:
-  replicas: 2
-  template:
-    spec:
-      containers:
-        - name: vllm
-          image: vllm/vllm-openai:v0.11.0
-          args:
-            - --model=meta-llama/Meta-Llama-3-70B-Instruct
-            - --tensor-parallel-size=4
-            - --gpu-memory-utilization=0.85 # leaves room for the sidecar
-            - --max-num-seqs=256
-`;
+import { LLAMA_70B_MANIFEST as MANIFEST } from './support/manifests.ts';
 
 /**
  * The recommendation flow end to end on a file target: a simulated fault is diagnosed, a change

@@ -6,6 +6,7 @@ import { collectCommand } from './collect-command.ts';
 import { configCommand } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { gatewayCommand } from './gateway-command.ts';
+import { recommendCommand } from './recommend-command.ts';
 import { requestsCommand } from './requests-command.ts';
 import { sloCommand } from './slo-command.ts';
 import { storeCommand } from './store-command.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(requestsCommand());
   program.addCommand(chargebackCommand());
   program.addCommand(sloCommand());
+  program.addCommand(recommendCommand());
   return program;
 }
 

@@ -318,6 +318,15 @@ export const configSchema = z
     slos: z.array(sloSchema).default([]),
     alerting: alertingSchema,
     gateway: gatewaySchema,
+    recommendations: z
+      .strictObject({
+        /**
+         * Directory of Deployment manifests, one `<workload>.yaml` per workload (a GitOps checkout):
+         * the target recommendations are previewed against and applied to.
+         */
+        manifests_dir: z.string().min(1).optional(),
+      })
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const receivers = new Set(config.alerting.receivers.map((r) => r.name));
