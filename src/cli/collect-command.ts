@@ -11,6 +11,9 @@ import { requestToOtlp } from '../serve/request-traces.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
 import { commandContext } from './context.ts';
+import { RecommendationBook } from '../analyze/recommend/decisions.ts';
+import { FileTarget } from '../analyze/recommend/file-target.ts';
+import { resolveDataPath } from '../config/index.ts';
 import { startSloRuntime } from './slo-runtime.ts';
 import { startGateway } from './gateway-command.ts';
 import { EngineSignals } from '../gateway/upstreams.ts';
@@ -88,6 +91,12 @@ export function collectCommand(): Command {
         },
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,
+        recommendations: config.recommendations.manifests_dir
+          ? new RecommendationBook(
+              store,
+              new FileTarget(resolveDataPath(config, config.recommendations.manifests_dir)),
+            )
+          : null,
       });
       const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host });
       log.info(

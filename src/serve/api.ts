@@ -4,6 +4,8 @@ import { REQUEST_DIMENSIONS, REQUEST_NUMERIC_FIELDS, type Store } from '../store
 import { parseDurationMs } from '../util/time.ts';
 import { apiError, BadRequest, filterQuery, parse, range, where } from './api-params.ts';
 import { sloRoutes, type SloApiSource } from './api-slo.ts';
+import { recommendationRoutes } from './api-recommendations.ts';
+import type { RecommendationBook } from '../analyze/recommend/decisions.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
@@ -26,6 +28,8 @@ export interface ApiOptions {
   metrics?: () => Promise<string>;
   /** The live SLO evaluator, when SLOs are configured. */
   slo?: SloApiSource | null;
+  /** Recommendations and their decisions, when a manifests directory is configured. */
+  recommendations?: RecommendationBook | null;
 }
 
 /** The HTTP API over the store (JSON). The full API and UI come with the web issue. */
@@ -45,6 +49,7 @@ export function createApi(options: ApiOptions): Hono {
   }
   app.get('/api/stats', async (c) => c.json(await store.stats()));
   app.route('/api', sloRoutes({ store, nowUs, source: options.slo ?? null }));
+  app.route('/api', recommendationRoutes(options.recommendations ?? null));
   app.get('/api/requests', async (c) => {
     const query = parse(
       filterQuery.extend({

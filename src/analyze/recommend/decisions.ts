@@ -14,6 +14,9 @@ export interface RecommendationRecord {
 
 const LOOKBACK_US = 90 * 86_400e6;
 
+/** Asked for an id that was never proposed (the API answers 404). */
+export class UnknownRecommendation extends RangeError {}
+
 /** Every decision names its person, checked before anything is touched. */
 function requireWho(who: string): void {
   if (!who.trim()) throw new RangeError('say who decides (--as / "who")');
@@ -63,7 +66,7 @@ export class RecommendationBook {
 
   async get(id: string): Promise<RecommendationRecord> {
     const [record] = RecommendationBook.records(await this.events(undefined, id));
-    if (!record) throw new RangeError(`no recommendation ${id}`);
+    if (!record) throw new UnknownRecommendation(`no recommendation ${id}`);
     return record;
   }
 
