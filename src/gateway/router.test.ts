@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Router, SCORERS, type RouteContext, type ScorerName } from './router.ts';
+import { replicaSample } from '../../test/support/samples.ts';
 import { EngineSignals, Upstream } from './upstreams.ts';
 
 const upstreams = ['a', 'b', 'c'].map(
@@ -34,16 +35,7 @@ describe('router scorers', () => {
 
   it('queue depth and KV usage from scraped engine metrics; unknown counts as middling', () => {
     const signals = new EngineSignals();
-    const sample = (replica: string, name: string, value: number) => ({
-      timeMs: NOW,
-      name,
-      value,
-      cluster: 'c',
-      model: 'm',
-      replica,
-      engine: 'vllm',
-      labels: {},
-    });
+    const sample = (replica: string, name: string, value: number) => replicaSample(replica, name, value, NOW);
     signals.observe([
       sample('a', 'llm.requests.waiting', 12),
       sample('b', 'llm.requests.waiting', 3),

@@ -90,4 +90,19 @@ describe('cost API over HTTP', () => {
     assert.equal(badPeriod.status, 400);
     assert.match(((await badPeriod.json()) as { error: string }).error, /invalid month/);
   });
+
+  it('serves the KV-cache report by tenant and refuses an unknown grouping', async () => {
+    const response = await fetch(`${base}/api/kv-cache?from=2026-11-01&to=2026-11-10&by=tenant`);
+    assert.equal(response.status, 200);
+    const report = (await response.json()) as {
+      rows: { promptTokens: number; cachedTokens: number }[];
+      totals: { requests: number };
+    };
+    assert.equal(report.totals.requests, data.requests.length);
+    assert.equal(
+      report.rows.reduce((s, r) => s + r.cachedTokens, 0),
+      data.requests.reduce((s, r) => s + r.cachedPromptTokens, 0),
+    );
+    assert.equal((await fetch(`${base}/api/kv-cache?by=nope`)).status, 400);
+  });
 });

@@ -16,6 +16,7 @@ import {
   chargebackReport,
 } from '../analyze/cost/chargeback.ts';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
+import { KV_REPORT_DIMENSIONS, kvCacheReport } from '../analyze/kv-cache.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 
 export interface ApiOptions {
@@ -101,6 +102,18 @@ export function createApi(options: ApiOptions): Hono {
       means,
       note: 'estimated from histogram means: every span is an average, not one request',
     });
+  });
+  app.get('/api/kv-cache', async (c) => {
+    const query = parse(
+      filterQuery.extend({
+        from: z.string().default('24h'),
+        by: z.enum(KV_REPORT_DIMENSIONS).default('tenant'),
+      }),
+      c.req.query(),
+    );
+    return c.json(
+      await kvCacheReport(store, { range: range(query, nowUs()), by: query.by, where: where(query) }),
+    );
   });
   app.get('/api/percentiles', async (c) => {
     const query = parse(

@@ -16,3 +16,8 @@ export function sampleValue(
   assert.equal(matches.length, 1, `${name} ${JSON.stringify(labels)}: ${matches.length} samples`);
   return (matches[0] as MetricSample).value;
 }
+
+/** A vLLM replica's canonical sample (cluster c, model m), for tests that write or feed series. */
+export function replicaSample(replica: string, name: string, value: number, timeMs: number): MetricSample {
+  return { timeMs, name, value, cluster: 'c', model: 'm', replica, engine: 'vllm', labels: {} };
+}

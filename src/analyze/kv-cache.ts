@@ -1,0 +1,114 @@
+import type { RequestDimension, Store, TimeRange } from '../store/store.ts';
+
+export const KV_REPORT_DIMENSIONS = ['tenant', 'team', 'prompt_family', 'model', 'replica'] as const;
+export type KvReportDimension = (typeof KV_REPORT_DIMENSIONS)[number];
+
+export interface KvCacheRow {
+  group: string;
+  requests: number;
+  promptTokens: number;
+  /** Prompt tokens served from the prefix cache (not recomputed). */
+  cachedTokens: number;
+  /** cachedTokens ÷ promptTokens; null without prompt tokens. */
+  hitRate: number | null;
+  /** What the cached tokens would have cost to compute (docs/cost.md). */
+  savingsUsd: number;
+}
+
+export interface ReplicaKvPressure {
+  replica: string;
+  /** Peak and mean KV-cache usage (0–1) from the engine's own gauge. */
+  peakUsage: number | null;
+  meanUsage: number | null;
+  preemptions: number;
+  /** high: the cache fills and sequences are preempted; watch: it nearly fills; ok. */
+  evictionRisk: 'high' | 'watch' | 'ok';
+}
+
+export interface KvCacheReport {
+  range: TimeRange;
+  by: KvReportDimension;
+  rows: KvCacheRow[];
+  totals: Omit<KvCacheRow, 'group'>;
+  replicas: ReplicaKvPressure[];
+}
+
+/**
+ * Prefix-cache use by tenant, team, prompt family, model or replica from stored requests (cached
+ * prompt tokens and the savings priced per request), and each replica's KV pressure from the
+ * scraped KV-usage gauge and preemption counter. Prompt families are hashes of the leading prompt
+ * blocks (no prompt text).
+ */
+export async function kvCacheReport(
+  store: Store,
+  query: { range: TimeRange; by: KvReportDimension; where?: Partial<Record<RequestDimension, string[]>> },
+): Promise<KvCacheReport> {
+  const rows = await store.aggregateRequests({
+    range: query.range,
+    ...(query.where ? { where: query.where } : {}),
+    groupBy: [query.by],
+    measures: [
+      { fn: 'count' },
+      { fn: 'sum', field: 'prompt_tokens' },
+      { fn: 'sum', field: 'cached_prompt_tokens' },
+      { fn: 'sum', field: 'cache_savings_usd' },
+    ],
+  });
+  const toRow = (group: string, v: Record<string, number | null>): KvCacheRow => {
+    const prompt = v.sum_prompt_tokens ?? 0;
+    const cached = v.sum_cached_prompt_tokens ?? 0;
+    return {
+      group,
+      requests: v.count ?? 0,
+      promptTokens: prompt,
+      cachedTokens: cached,
+      hitRate: prompt > 0 ? cached / prompt : null,
+      savingsUsd: v.sum_cache_savings_usd ?? 0,
+    };
+  };
+  const out = rows
+    .map((r) => toRow(r.group[query.by] ?? '', r.values))
+    .sort((a, b) => b.promptTokens - a.promptTokens);
+  const sum = (key: 'requests' | 'promptTokens' | 'cachedTokens' | 'savingsUsd') =>
+    out.reduce((s, r) => s + r[key], 0);
+  const promptTokens = sum('promptTokens');
+  const cachedTokens = sum('cachedTokens');
+  const step = Math.max(1, query.range.toUs - query.range.fromUs);
+  const metric = (name: string, aggregate: 'max' | 'avg' | 'sum') =>
+    store.queryMetric({ name, range: query.range, groupBy: ['replica'], stepUs: step, aggregate });
+  const [peak, mean, preempted] = await Promise.all([
+    metric('llm.kv_cache.usage', 'max'),
+    metric('llm.kv_cache.usage', 'avg'),
+    metric('llm.preemptions', 'sum'),
+  ]);
+  const names = [...new Set([...peak, ...preempted].map((p) => p.group.replica ?? ''))].sort();
+  const value = (points: typeof peak, replica: string) =>
+    points
+      .filter((p) => p.group.replica === replica)
+      .reduce<number | null>((m, p) => Math.max(m ?? 0, p.value), null);
+  const replicas = names.map((replica): ReplicaKvPressure => {
+    const peakUsage = value(peak, replica);
+    const preemptions = preempted.filter((p) => p.group.replica === replica).reduce((s, p) => s + p.value, 0);
+    return {
+      replica,
+      peakUsage,
+      meanUsage: value(mean, replica),
+      preemptions,
+      evictionRisk:
+        preemptions > 0 && (peakUsage ?? 0) >= 0.9 ? 'high' : (peakUsage ?? 0) >= 0.8 ? 'watch' : 'ok',
+    };
+  });
+  return {
+    range: query.range,
+    by: query.by,
+    rows: out,
+    totals: {
+      requests: sum('requests'),
+      promptTokens,
+      cachedTokens,
+      hitRate: promptTokens > 0 ? cachedTokens / promptTokens : null,
+      savingsUsd: sum('savingsUsd'),
+    },
+    replicas,
+  };
+}
