@@ -105,4 +105,15 @@ describe('cost API over HTTP', () => {
     );
     assert.equal((await fetch(`${base}/api/kv-cache?by=nope`)).status, 400);
   });
+
+  it('serves the scheduler report and says what is wrong with a bad step', async () => {
+    const response = await fetch(`${base}/api/scheduler?from=2026-11-01&to=2026-11-02&step=1h`);
+    assert.equal(response.status, 200);
+    const report = (await response.json()) as { series: unknown[]; tenants: { demandShare: number }[] };
+    assert.equal(report.series.length, 24);
+    assert.ok(Math.abs(report.tenants.reduce((s, t) => s + t.demandShare, 0) - 1) < 1e-9);
+    const bad = await fetch(`${base}/api/scheduler?step=soon`);
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /step/);
+  });
 });

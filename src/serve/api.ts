@@ -17,6 +17,7 @@ import {
 } from '../analyze/cost/chargeback.ts';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 import { KV_REPORT_DIMENSIONS, kvCacheReport } from '../analyze/kv-cache.ts';
+import { schedulerReport } from '../analyze/scheduler.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 
 export interface ApiOptions {
@@ -113,6 +114,30 @@ export function createApi(options: ApiOptions): Hono {
     );
     return c.json(
       await kvCacheReport(store, { range: range(query, nowUs()), by: query.by, where: where(query) }),
+    );
+  });
+  app.get('/api/scheduler', async (c) => {
+    const query = parse(
+      z.object({
+        from: z.string().default('1h'),
+        to: z.string().default('now'),
+        step: z.string().default('1m'),
+        model: z.string().optional(),
+      }),
+      c.req.query(),
+    );
+    let stepUs: number;
+    try {
+      stepUs = parseDurationMs(query.step) * 1000;
+    } catch (err) {
+      throw new BadRequest(`step: ${(err as Error).message}`);
+    }
+    return c.json(
+      await schedulerReport(store, {
+        range: range(query, nowUs()),
+        stepUs,
+        ...(query.model ? { model: query.model } : {}),
+      }),
     );
   });
   app.get('/api/percentiles', async (c) => {
