@@ -119,6 +119,7 @@ describe('kubeburner demo (the main job)', () => {
         const one = (await (await fetch(`${api}/api/requests/${requests[0]!.requestId}`)).json()) as {
           request: { e2eUs: number };
           spans: { parentSpanId: string | null; kind: string; durationUs: number }[];
+          attribution: { e2eUs: number; parts: { share: number }[]; blame: string | null };
         };
         const topLevel = one.spans.filter((s) => s.kind !== 'preemption_wait');
         assert.equal(
@@ -126,6 +127,9 @@ describe('kubeburner demo (the main job)', () => {
           one.request.e2eUs,
           'the spans of a request add up to its latency',
         );
+        assert.equal(one.attribution.e2eUs, one.request.e2eUs);
+        assert.ok(Math.abs(one.attribution.parts.reduce((sum, p) => sum + p.share, 0) - 1) < 1e-9);
+        assert.ok(one.attribution.blame !== null, 'the request’s time is attributed');
         const bad = await fetch(`${api}/api/requests?limit=0`);
         assert.equal(bad.status, 400);
       }

@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { InferenceRequest } from '../model/request.ts';
 import { REQUEST_NUMERIC_FIELDS, type RequestDimension, type RequestFilter } from '../store/store.ts';
 import { formatDurationUs, formatUs, parseTimeUs } from '../util/time.ts';
+import { withDerivedPhases } from '../normalize/decompose.ts';
+import { attributeRequest } from '../analyze/attribution.ts';
 import { commandContext, withStore } from './context.ts';
 import { renderTable } from './table.ts';
 
@@ -104,13 +106,19 @@ export function requestsCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (requestId: string, options: { json?: boolean }, command: Command) => {
       const { config } = commandContext(command);
-      const found = await withStore(config, (store) => store.getRequest(requestId));
+      const stored = await withStore(config, (store) => store.getRequest(requestId));
+      // vLLM requests' phases are rebuilt from the row (they are not stored as spans).
+      const found = stored && {
+        request: stored.request,
+        spans: withDerivedPhases(stored.request, stored.spans),
+      };
       if (!found) {
         process.stderr.write(`request ${requestId} not found\n`);
         process.exitCode = 1;
         return;
       }
-      if (options.json) return void process.stdout.write(`${JSON.stringify(found)}\n`);
+      const attribution = attributeRequest(found.request, found.spans);
+      if (options.json) return void process.stdout.write(`${JSON.stringify({ ...found, attribution })}\n`);
       process.stdout.write(`${renderTable(REQUEST_HEAD, [requestRow(found.request)])}\n`);
       const t0 = found.request.arrivalUs;
       process.stdout.write(
@@ -125,6 +133,12 @@ export function requestsCommand(): Command {
             s.estimated ? 'yes' : '',
           ]),
         )}\n`,
+      );
+      process.stdout.write(
+        `time went to: ${attribution.parts
+          .filter((p) => p.us > 0)
+          .map((p) => `${p.part} ${(p.share * 100).toFixed(1)} %`)
+          .join(', ')}${attribution.blame ? ` — look first at the ${attribution.blame}` : ''}\n`,
       );
     });
   withFilterOptions(requests.command('percentiles'))

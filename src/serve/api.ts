@@ -18,6 +18,7 @@ import {
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 import { KV_REPORT_DIMENSIONS, kvCacheReport } from '../analyze/kv-cache.ts';
 import { schedulerReport } from '../analyze/scheduler.ts';
+import { attributeRequest } from '../analyze/attribution.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 
 export interface ApiOptions {
@@ -73,7 +74,8 @@ export function createApi(options: ApiOptions): Hono {
   app.get('/api/requests/:id', async (c) => {
     const found = await store.getRequest(c.req.param('id'));
     if (!found) return c.json({ error: `request ${c.req.param('id')} not found` }, 404);
-    return c.json({ request: found.request, spans: withDerivedPhases(found.request, found.spans) });
+    const spans = withDerivedPhases(found.request, found.spans);
+    return c.json({ request: found.request, spans, attribution: attributeRequest(found.request, spans) });
   });
   app.get('/api/replicas/:replica/typical-request', async (c) => {
     const query = parse(filterQuery.pick({ from: true, to: true }), c.req.query());
