@@ -91,6 +91,7 @@ export function collectCommand(): Command {
         },
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,
+        prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
         recommendations: config.recommendations.manifests_dir
           ? new RecommendationBook(
               store,

@@ -170,6 +170,7 @@ export function demoCommand(): Command {
         nowUs: () => fleet.nowUs,
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,
+        prices,
         extras: {
           'sim/ground-truth': () => ({ faults: fleet.groundTruth }),
           'sim/endpoints': () => ({ endpoints: cluster?.endpoints ?? [] }),

@@ -116,4 +116,21 @@ describe('cost API over HTTP', () => {
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /step/);
   });
+
+  it('forecasts GPUs for a model from its measured cost, and names what is missing', async () => {
+    const model = data.requests[0]?.model ?? '';
+    const response = await fetch(
+      `${base}/api/capacity?from=2026-11-01&to=2026-11-10&model=${encodeURIComponent(model)}&rate=10&prompt=1000&output=200&cache=0.3`,
+    );
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as {
+      fit: { requests: number };
+      forecast: { gpus: number; replicas: number };
+    };
+    assert.ok(body.fit.requests > 10);
+    assert.ok(body.forecast.gpus > 0 && body.forecast.replicas >= 1);
+    const missing = await fetch(`${base}/api/capacity?model=${encodeURIComponent(model)}`);
+    assert.equal(missing.status, 400);
+    assert.match(((await missing.json()) as { error: string }).error, /rate/);
+  });
 });

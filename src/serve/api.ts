@@ -19,6 +19,8 @@ import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 import { KV_REPORT_DIMENSIONS, kvCacheReport } from '../analyze/kv-cache.ts';
 import { schedulerReport } from '../analyze/scheduler.ts';
 import { attributeRequest } from '../analyze/attribution.ts';
+import { fitGpuCost, forecastGpus } from '../analyze/capacity.ts';
+import { PriceBook } from '../analyze/cost/price-book.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 
 export interface ApiOptions {
@@ -31,6 +33,8 @@ export interface ApiOptions {
   metrics?: () => Promise<string>;
   /** The live SLO evaluator, when SLOs are configured. */
   slo?: SloApiSource | null;
+  /** GPU prices (capacity forecasts turn attributed cost back into GPU-seconds). */
+  prices?: PriceBook;
   /** Recommendations and their decisions, when a manifests directory is configured. */
   recommendations?: RecommendationBook | null;
 }
@@ -141,6 +145,52 @@ export function createApi(options: ApiOptions): Hono {
         ...(query.model ? { model: query.model } : {}),
       }),
     );
+  });
+  app.get('/api/capacity', async (c) => {
+    const query = parse(
+      z.object({
+        from: z.string().default('24h'),
+        to: z.string().default('now'),
+        model: z.string().min(1),
+        rate: z.coerce.number().positive(),
+        prompt: z.coerce.number().positive(),
+        output: z.coerce.number().positive(),
+        cache: z.coerce.number().min(0).max(1).default(0),
+        utilization: z.coerce.number().gt(0).max(1).default(0.7),
+        gpus_per_replica: z.coerce.number().int().positive().default(1),
+      }),
+      c.req.query(),
+    );
+    const measured = await store.searchRequests({
+      range: range(query, nowUs()),
+      where: { model: [query.model], status: ['ok'] },
+      orderBy: 'arrival',
+      direction: 'desc',
+      limit: 20_000,
+    });
+    const fit = fitGpuCost(measured, options.prices ?? new PriceBook('on_demand'));
+    if (!fit)
+      return c.json(
+        { error: `not enough priced requests of ${query.model} in this range to measure its cost` },
+        404,
+      );
+    const forecast = forecastGpus(
+      {
+        requestsPerSecond: query.rate,
+        promptTokens: query.prompt,
+        outputTokens: query.output,
+        cacheReuse: query.cache,
+        targetUtilization: query.utilization,
+      },
+      fit,
+      query.gpus_per_replica,
+    );
+    return c.json({
+      fit,
+      forecast,
+      method:
+        'GPUs = rate × (a × prompt × (1 − cache) + b × output) ÷ utilization; a, b fitted on measured requests’ GPU-seconds (attributed cost ÷ price per GPU-second)',
+    });
   });
   app.get('/api/percentiles', async (c) => {
     const query = parse(
