@@ -20,6 +20,7 @@ import { KV_REPORT_DIMENSIONS, kvCacheReport } from '../analyze/kv-cache.ts';
 import { schedulerReport } from '../analyze/scheduler.ts';
 import { attributeRequest } from '../analyze/attribution.ts';
 import { fitGpuCost, forecastGpus } from '../analyze/capacity.ts';
+import { scalingSignal } from '../analyze/autoscale.ts';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 
@@ -145,6 +146,10 @@ export function createApi(options: ApiOptions): Hono {
         ...(query.model ? { model: query.model } : {}),
       }),
     );
+  });
+  app.get('/api/scaling', async (c) => {
+    const query = parse(z.object({ model: z.string().min(1) }), c.req.query());
+    return c.json(await scalingSignal(store, query.model, nowUs()));
   });
   app.get('/api/capacity', async (c) => {
     const query = parse(
