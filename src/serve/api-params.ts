@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RequestDimension } from '../store/store.ts';
-import { parseTimeUs } from '../util/time.ts';
+import { parseDurationMs, parseTimeUs } from '../util/time.ts';
 
 /** Query parameters shared by the API's routes, validated at the boundary. */
 const list = z
@@ -60,4 +60,13 @@ export function apiError(err: Error): { status: 400 | 500; body: Record<string, 
 export function autoStepUs(range: { fromUs: number; toUs: number }, points = 120): number {
   const minute = 60e6;
   return Math.max(minute, Math.ceil((range.toUs - range.fromUs) / points / minute) * minute);
+}
+
+/** A `step` query parameter (e.g. 1m, 1h) in µs; a bad one is the caller's to fix. */
+export function parseStepUs(step: string): number {
+  try {
+    return parseDurationMs(step) * 1000;
+  } catch (err) {
+    throw new BadRequest(`step: ${(err as Error).message}`);
+  }
 }

@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { REQUEST_DIMENSIONS, REQUEST_NUMERIC_FIELDS, type Store } from '../store/store.ts';
-import { parseDurationMs } from '../util/time.ts';
-import { apiError, BadRequest, filterQuery, parse, range, where } from './api-params.ts';
+import { apiError, filterQuery, parse, parseStepUs, range, where } from './api-params.ts';
 import { sloRoutes, type SloApiSource } from './api-slo.ts';
 import { recommendationRoutes } from './api-recommendations.ts';
 import type { RecommendationBook } from '../analyze/recommend/decisions.ts';
@@ -133,16 +132,10 @@ export function createApi(options: ApiOptions): Hono {
       }),
       c.req.query(),
     );
-    let stepUs: number;
-    try {
-      stepUs = parseDurationMs(query.step) * 1000;
-    } catch (err) {
-      throw new BadRequest(`step: ${(err as Error).message}`);
-    }
     return c.json(
       await schedulerReport(store, {
         range: range(query, nowUs()),
-        stepUs,
+        stepUs: parseStepUs(query.step),
         ...(query.model ? { model: query.model } : {}),
       }),
     );
@@ -256,13 +249,6 @@ export function createApi(options: ApiOptions): Hono {
     to: z.string().default('now'),
     step: z.string().default('1h'),
   });
-  const stepUs = (step: string): number => {
-    try {
-      return parseDurationMs(step) * 1000;
-    } catch (err) {
-      throw new BadRequest(`step: ${(err as Error).message}`);
-    }
-  };
   app.get('/api/cost/latency', async (c) => {
     const query = parse(
       seriesQuery.extend({ by: z.enum(REQUEST_DIMENSIONS).default('model') }),
@@ -271,7 +257,7 @@ export function createApi(options: ApiOptions): Hono {
     const points = await latencyCostSeries(store, {
       range: range({ from: query.from, to: query.to }, nowUs()),
       by: query.by,
-      stepUs: stepUs(query.step),
+      stepUs: parseStepUs(query.step),
     });
     return c.json({ by: query.by, points });
   });
@@ -282,7 +268,7 @@ export function createApi(options: ApiOptions): Hono {
     );
     const series = await wastedSpendSeries(store, {
       range: range({ from: query.from, to: query.to }, nowUs()),
-      stepUs: stepUs(query.step),
+      stepUs: parseStepUs(query.step),
       by: query.by,
     });
     return c.json({ by: query.by, ...series });
