@@ -5,11 +5,17 @@ import type { Logger } from '../../util/log.ts';
 import type { AlertNotification, AlertSink } from './notification.ts';
 import { explainAlert, type AlertReport } from './alert-evidence.ts';
 import { AlertTracker, type AlertState } from './alert-state.ts';
-import { alertCondition, fetchEventSeries, windowBurn, type WindowBurn } from './burn-rate.ts';
+import {
+  alertCondition,
+  fetchEventSeries,
+  windowBurn,
+  type EventSeries,
+  type WindowBurn,
+} from './burn-rate.ts';
 import { buildDigest } from './digest.ts';
 import { sloBandEvents, sloMeasures, sloRequestFilter } from './events.ts';
 import { alertAnnotations, alertThreshold, BURN_RATE_ALERT, promDuration } from './prometheus-rules.ts';
-import { longestAlertWindowUs, type BurnRateAlert, type SloSpec } from './spec.ts';
+import { alertWindowsUs, longestAlertWindowUs, type BurnRateAlert, type SloSpec } from './spec.ts';
 
 export interface AlertStatus {
   alert: string;
@@ -163,8 +169,7 @@ export class SloEvaluator {
       errorRatio: b.total > 0 ? (b.total - b.good) / b.total : 0,
     }));
     const overall = windowBurn(bands, spec.objective);
-    const windowUs = [...new Set(spec.alerts.flatMap((a) => [a.shortUs, a.longUs]))].sort((a, b) => a - b);
-    const windows = windowUs.map((us) => ({
+    const windows = alertWindowsUs(spec).map((us) => ({
       window: promDuration(us),
       ...windowBurn(series.window(atUs, us), spec.objective),
     }));
@@ -236,7 +241,7 @@ export class SloEvaluator {
   private async explain(
     spec: SloSpec,
     alert: BurnRateAlert,
-    series: Parameters<typeof explainAlert>[3],
+    series: EventSeries,
     atUs: number,
   ): Promise<AlertReport | null> {
     try {

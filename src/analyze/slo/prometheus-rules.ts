@@ -1,4 +1,4 @@
-import type { SloSpec } from './spec.ts';
+import { alertWindowsUs, type SloSpec } from './spec.ts';
 
 /** Counters KubeBurner exports for every configured SLO (serve/canonical-metrics.ts). */
 export const SLO_EVENTS_METRIC = 'kubeburner_slo_events_total';
@@ -56,7 +56,7 @@ export function sloRuleGroup(
   evaluationInterval: string,
 ): { name: string; interval: string; rules: PromRule[] } {
   const metric = spec.tokenWeighted ? SLO_EVENT_TOKENS_METRIC : SLO_EVENTS_METRIC;
-  const windows = [...new Set(spec.alerts.flatMap((a) => [a.shortUs, a.longUs]))].sort((a, b) => a - b);
+  const windows = alertWindowsUs(spec);
   const slo = JSON.stringify(spec.name);
   const records: PromRule[] = windows.map((us) => {
     const w = promDuration(us);

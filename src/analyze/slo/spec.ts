@@ -114,3 +114,8 @@ export function sloSpec(config: SloConfig): SloSpec {
 export function longestAlertWindowUs(spec: SloSpec): number {
   return Math.max(0, ...spec.alerts.map((a) => a.longUs));
 }
+
+/** Every window the SLO's alerts look at (long and short), shortest first, each once. */
+export function alertWindowsUs(spec: SloSpec): number[] {
+  return [...new Set(spec.alerts.flatMap((a) => [a.shortUs, a.longUs]))].sort((a, b) => a - b);
+}
