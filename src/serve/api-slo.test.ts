@@ -85,6 +85,12 @@ describe('SLO API over HTTP', () => {
     const { body } = await get('/api/alerts?from=2h&slo=avail');
     assert.ok((body.events as unknown[]).length >= 4);
     assert.equal((await get('/api/slo/nope')).status, 404);
+    const one = await get('/api/alerts?from=2h&slo=avail&limit=1&notifications=true');
+    assert.deepEqual(
+      (one.body.events as { subject: string }[]).map((e) => e.subject.split('/')[0]),
+      ['avail'],
+    );
+    assert.equal((await get('/api/alerts?slo=nope')).status, 404);
     const bad = await get('/api/alerts?limit=0');
     assert.equal(bad.status, 400);
     assert.match(String(bad.body.error), /limit/);

@@ -85,16 +85,26 @@ export function sloRoutes(options: { store: Store; nowUs: () => number; source: 
       c.req.query(),
     );
     const r = range(query, nowUs());
-    const events = await store.listEvents({
-      range: r,
-      kinds: query.notifications === 'true' ? ['slo_alert', 'notification'] : ['slo_alert'],
-      limit: query.limit,
-    });
-    return c.json({
-      events: query.slo
-        ? events.filter((e) => e.kind !== 'slo_alert' || e.subject.startsWith(`${query.slo}/`))
-        : events,
-    });
+    // One SLO: its alert subjects are selected in the query, so the limit counts only its events.
+    let subjects: string[] | undefined;
+    if (query.slo) {
+      const status = source?.status().find((st) => st.slo === query.slo);
+      if (!status) return c.json({ error: `no evaluated SLO named "${query.slo}"` }, 404);
+      subjects = status.alerts.map((a) => `${query.slo}/${a.alert}`);
+    }
+    const [alerts, notifications] = await Promise.all([
+      store.listEvents({
+        range: r,
+        kinds: ['slo_alert'],
+        ...(subjects ? { subjects } : {}),
+        limit: query.limit,
+      }),
+      query.notifications === 'true'
+        ? store.listEvents({ range: r, kinds: ['notification'], limit: query.limit })
+        : Promise.resolve([]),
+    ]);
+    const events = [...alerts, ...notifications].sort((a, b) => b.timeUs - a.timeUs).slice(0, query.limit);
+    return c.json({ events });
   });
   return app;
 }
