@@ -8,9 +8,9 @@ import type { Span } from '../src/model/span.ts';
 import { NotificationDispatcher } from '../src/serve/notify/dispatcher.ts';
 import { AlertNotifier } from '../src/serve/notify/notifier.ts';
 import type { SlackMessage } from '../src/serve/notify/slack.ts';
-import { Fleet } from '../src/sim/fleet.ts';
-import { demoReplicas, demoTenants } from '../src/sim/scenarios.ts';
+import type { Fleet } from '../src/sim/fleet.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
+import { seventyBFleet } from './support/fault-scenario.ts';
 import { TestWebhook } from './support/webhook.ts';
 
 const MIN = 60e6;
@@ -46,19 +46,9 @@ describe('queue saturation pages with root cause and dollar impact', () => {
     });
     store = await DuckDbStore.open({ path: ':memory:' });
     dispatcher = new NotificationDispatcher(config.alerting.receivers, { baseDelayMs: 10 });
-    fleet = new Fleet({
-      seed: 3,
-      startUs: START_US,
-      replicas: demoReplicas().filter((r) => r.model === 'llama-3-70b'),
-      workload: {
-        tenants: demoTenants().filter((t) => t.model === 'llama-3-70b'),
-        diurnalAmplitude: 0,
-        dayUs: 86_400e6,
-      },
-      faults: [
-        { kind: 'queue_saturation', atUs: FAULT_AT, durationUs: 10 * MIN, model: 'llama-3-70b', factor: 5 },
-      ],
-    });
+    fleet = seventyBFleet(3, START_US, [
+      { kind: 'queue_saturation', atUs: FAULT_AT, durationUs: 10 * MIN, model: 'llama-3-70b', factor: 5 },
+    ]);
     const finished: { request: InferenceRequest; spans: Span[] }[] = [];
     fleet.onRecord((record) => finished.push(record));
     evaluator = new SloEvaluator({

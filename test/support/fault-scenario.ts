@@ -2,7 +2,7 @@ import { Collector } from '../../src/collect/collector.ts';
 import type { InferenceRequest } from '../../src/model/request.ts';
 import type { Span } from '../../src/model/span.ts';
 import { SimCluster } from '../../src/sim/cluster.ts';
-import type { FaultKind, GroundTruth } from '../../src/sim/faults.ts';
+import type { FaultKind, FaultSpec, GroundTruth } from '../../src/sim/faults.ts';
 import { Fleet } from '../../src/sim/fleet.ts';
 import { demoReplicas, demoTenants } from '../../src/sim/scenarios.ts';
 import { simScrapeTargets } from '../../src/sim/scrape-targets.ts';
@@ -11,6 +11,22 @@ import { createLogger } from '../../src/util/log.ts';
 
 const MIN = 60e6;
 export const SCENARIO_START_US = Date.UTC(2026, 10, 25, 8) * 1000;
+
+/** The demo's 70B fleet alone (2 vLLM replicas, TP 4) with its tenant, steady load, and these faults. */
+export function seventyBFleet(seed: number, startUs: number, faults: FaultSpec[]): Fleet {
+  const model = 'llama-3-70b';
+  return new Fleet({
+    seed,
+    startUs,
+    replicas: demoReplicas().filter((r) => r.model === model),
+    workload: {
+      tenants: demoTenants().filter((t) => t.model === model),
+      diurnalAmplitude: 0,
+      dayUs: 86_400e6,
+    },
+    faults,
+  });
+}
 
 export interface FaultRun {
   store: DuckDbStore;
@@ -37,17 +53,9 @@ export async function runFaultScenario(
   const faultMin = options.faultMin ?? 4;
   const model = 'llama-3-70b';
   const store = await DuckDbStore.open({ path: ':memory:' });
-  const fleet = new Fleet({
-    seed,
-    startUs: SCENARIO_START_US,
-    replicas: demoReplicas().filter((r) => r.model === model),
-    workload: {
-      tenants: demoTenants().filter((t) => t.model === model),
-      diurnalAmplitude: 0,
-      dayUs: 86_400e6,
-    },
-    faults: [{ kind, atUs: healthyMin * MIN, durationUs: faultMin * MIN, model }],
-  });
+  const fleet = seventyBFleet(seed, SCENARIO_START_US, [
+    { kind, atUs: healthyMin * MIN, durationUs: faultMin * MIN, model },
+  ]);
   const finished: { request: InferenceRequest; spans: Span[] }[] = [];
   fleet.onRecord((record) => finished.push(record));
   const cluster = new SimCluster(fleet);
