@@ -1,5 +1,5 @@
 /**
- * npm run bench:gateway [-- --rate 1000 --seconds 10 --streams 2000 --chunks 20 --gap-ms 100]
+ * npm run bench:gateway [-- --rate 1000 --seconds 10 --streams 2000 --chunks 20 --gap-ms 100 --parts abcd]
  *
  * (a) non-streaming at --rate req/s (open loop) for --seconds: latency direct to a minimal
  *     upstream, through the KubeBurner gateway, and through nginx (Debian's, one worker, keepalive
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     'gap-ms': { type: 'string', default: '100' },
     'affinity-seconds': { type: 'string', default: '40' },
     rounds: { type: 'string', default: '3' },
+    parts: { type: 'string', default: 'abcd' },
   },
 });
 const RATE = Number(args.rate);
@@ -46,6 +47,7 @@ const STREAMS = Number(args.streams);
 const CHUNKS = Number(args.chunks);
 const GAP_MS = Number(args['gap-ms']);
 const ROUNDS = Number(args.rounds);
+const PARTS = args.parts;
 const dir = mkdtempSync(join(tmpdir(), 'kb-bench-gateway-'));
 const children: ChildProcess[] = [];
 let lastPid = 0;
@@ -150,7 +152,9 @@ async function nonStreaming(target: string, rate: number, seconds: number): Prom
     latencies.push((performance.now() - t0) * 1000);
   };
   const inflight: Promise<void>[] = [];
-  const tickMs = 5;
+  // Requests evenly spaced (as wrk2 paces): at 1,000 req/s one per millisecond tick. Bursts of
+  // several per tick would make each proxy serve them back to back and measure its queue, not its path.
+  const tickMs = Math.max(1, Math.min(5, 1000 / rate));
   const started = performance.now();
   let sent = 0;
   while (performance.now() - started < seconds * 1000) {
@@ -353,83 +357,92 @@ async function main(): Promise<void> {
     ),
   );
 
-  const b: Record<string, { delays: number[]; received: number }> = {};
-  for (let round = 0; round < ROUNDS; round++)
-    for (let k = 0; k < live.length; k++) {
-      const [name, target] = live[(round + k) % live.length] as [string, string];
-      const r = await streaming(target, STREAMS);
-      const into = (b[name] ??= { delays: [], received: 0 });
-      into.delays.push(...r.delays);
-      into.received += r.received;
-    }
-  for (const r of Object.values(b)) r.delays.sort((x, y) => x - y);
-  const directB = b.direct as { delays: number[] };
-  const expected = STREAMS * CHUNKS * ROUNDS;
-  console.log(
-    `\n(b) ${f(STREAMS)} concurrent streams × ${CHUNKS} chunks, ${GAP_MS} ms apart, ${ROUNDS} rounds`,
-  );
-  console.log(
-    renderTable(
-      ['path', 'chunks received', 'lost', 'delay p50 ms', 'delay p99 ms', 'added p50 ms', 'added p99 ms'],
-      paths
-        .filter(([name]) => b[name])
-        .map(([name]) => {
-          const r = b[name] as { delays: number[]; received: number };
-          return [
-            name,
-            f(r.received),
-            f(expected - r.received),
-            f(quantile(r.delays, 0.5) / 1000, 3),
-            f(quantile(r.delays, 0.99) / 1000, 3),
-            name === 'direct' ? '—' : f((quantile(r.delays, 0.5) - quantile(directB.delays, 0.5)) / 1000, 3),
-            name === 'direct'
-              ? '—'
-              : f((quantile(r.delays, 0.99) - quantile(directB.delays, 0.99)) / 1000, 3),
-          ];
-        }),
-    ),
-  );
-
-  if (nginx) {
-    const NG = 'nginx 1.22 (1 worker)';
-    const KB = 'KubeBurner gateway';
-    // Added latency below 50 µs is inside the noise of this measurement: no meaningful ratio.
-    const ratio = (kb: number[], ng: number[], base: number[], q: number) => {
-      const added = quantile(ng, q) - quantile(base, q);
-      return added < 50
-        ? `— (nginx adds ${f(added / 1000, 3)} ms)`
-        : f((quantile(kb, q) - quantile(base, q)) / added, 2);
-    };
-    const kbA = a[KB] as number[];
-    const ngA = a[NG] as number[];
-    const kbB = (b[KB] as { delays: number[] }).delays;
-    const ngB = (b[NG] as { delays: number[] }).delays;
-    console.log('\n(c) KubeBurner ÷ nginx (goal: within 2×)');
+  if (PARTS.includes('b')) {
+    const b: Record<string, { delays: number[]; received: number }> = {};
+    for (let round = 0; round < ROUNDS; round++)
+      for (let k = 0; k < live.length; k++) {
+        const [name, target] = live[(round + k) % live.length] as [string, string];
+        const r = await streaming(target, STREAMS);
+        const into = (b[name] ??= { delays: [], received: 0 });
+        into.delays.push(...r.delays);
+        into.received += r.received;
+      }
+    for (const r of Object.values(b)) r.delays.sort((x, y) => x - y);
+    const directB = b.direct as { delays: number[] };
+    const expected = STREAMS * CHUNKS * ROUNDS;
+    console.log(
+      `\n(b) ${f(STREAMS)} concurrent streams × ${CHUNKS} chunks, ${GAP_MS} ms apart, ${ROUNDS} rounds`,
+    );
     console.log(
       renderTable(
-        ['measure', 'total latency ratio', 'added latency ratio'],
-        [
-          ['non-streaming p50', f(quantile(kbA, 0.5) / quantile(ngA, 0.5), 2), ratio(kbA, ngA, direct, 0.5)],
-          [
-            'non-streaming p99',
-            f(quantile(kbA, 0.99) / quantile(ngA, 0.99), 2),
-            ratio(kbA, ngA, direct, 0.99),
-          ],
-          [
-            'per-chunk delay p50',
-            f(quantile(kbB, 0.5) / quantile(ngB, 0.5), 2),
-            ratio(kbB, ngB, directB.delays, 0.5),
-          ],
-          [
-            'per-chunk delay p99',
-            f(quantile(kbB, 0.99) / quantile(ngB, 0.99), 2),
-            ratio(kbB, ngB, directB.delays, 0.99),
-          ],
-        ],
+        ['path', 'chunks received', 'lost', 'delay p50 ms', 'delay p99 ms', 'added p50 ms', 'added p99 ms'],
+        paths
+          .filter(([name]) => b[name])
+          .map(([name]) => {
+            const r = b[name] as { delays: number[]; received: number };
+            return [
+              name,
+              f(r.received),
+              f(expected - r.received),
+              f(quantile(r.delays, 0.5) / 1000, 3),
+              f(quantile(r.delays, 0.99) / 1000, 3),
+              name === 'direct'
+                ? '—'
+                : f((quantile(r.delays, 0.5) - quantile(directB.delays, 0.5)) / 1000, 3),
+              name === 'direct'
+                ? '—'
+                : f((quantile(r.delays, 0.99) - quantile(directB.delays, 0.99)) / 1000, 3),
+            ];
+          }),
       ),
     );
-  } else console.log('\n(c) nginx is not installed (apt-get install nginx-light): no baseline');
 
+    if (nginx) {
+      const NG = 'nginx 1.22 (1 worker)';
+      const KB = 'KubeBurner gateway';
+      // Added latency below 50 µs is inside the noise of this measurement: no meaningful ratio.
+      const ratio = (kb: number[], ng: number[], base: number[], q: number) => {
+        const added = quantile(ng, q) - quantile(base, q);
+        return added < 50
+          ? `— (nginx adds ${f(added / 1000, 3)} ms)`
+          : f((quantile(kb, q) - quantile(base, q)) / added, 2);
+      };
+      const kbA = a[KB] as number[];
+      const ngA = a[NG] as number[];
+      const kbB = (b[KB] as { delays: number[] }).delays;
+      const ngB = (b[NG] as { delays: number[] }).delays;
+      console.log('\n(c) KubeBurner ÷ nginx (goal: within 2×)');
+      console.log(
+        renderTable(
+          ['measure', 'total latency ratio', 'added latency ratio'],
+          [
+            [
+              'non-streaming p50',
+              f(quantile(kbA, 0.5) / quantile(ngA, 0.5), 2),
+              ratio(kbA, ngA, direct, 0.5),
+            ],
+            [
+              'non-streaming p99',
+              f(quantile(kbA, 0.99) / quantile(ngA, 0.99), 2),
+              ratio(kbA, ngA, direct, 0.99),
+            ],
+            [
+              'per-chunk delay p50',
+              f(quantile(kbB, 0.5) / quantile(ngB, 0.5), 2),
+              ratio(kbB, ngB, directB.delays, 0.5),
+            ],
+            [
+              'per-chunk delay p99',
+              f(quantile(kbB, 0.99) / quantile(ngB, 0.99), 2),
+              ratio(kbB, ngB, directB.delays, 0.99),
+            ],
+          ],
+        ),
+      );
+    } else console.log('\n(c) nginx is not installed (apt-get install nginx-light): no baseline');
+  }
+
+  if (!PARTS.includes('d')) return;
   const seconds = Number(args['affinity-seconds']);
   const roundRobin = await affinityRun(
     { least_outstanding_tokens: 0, queue_depth: 0, kv_cache: 0, prefix_affinity: 0, session_affinity: 0 },
