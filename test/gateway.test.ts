@@ -291,7 +291,11 @@ describe('gateway: tenant policy', () => {
   });
 
   it('exports its own Prometheus metrics: requests by tenant, model, outcome and status', async () => {
+    // A model no replica serves is the client's free text: it must not become a label value.
+    for (const model of ['nope-1', 'nope-2']) await (await chat(base, { model })).text();
     const text = await (await fetch(`${base}/metrics`)).text();
+    assert.doesNotMatch(text, /nope-/);
+    assert.match(text, /kubeburner_gateway_requests_total\{tenant="[^"]*",model="\(unserved\)"/);
     assert.match(
       text,
       /kubeburner_gateway_requests_total\{tenant="search",model="m",status="ok",code="200"\} [1-9]/,
@@ -302,6 +306,52 @@ describe('gateway: tenant policy', () => {
     );
     assert.match(text, /kubeburner_gateway_upstream_healthy\{upstream="a"\} 1/);
     assert.match(text, /kubeburner_gateway_overhead_seconds_count [1-9]/);
+  });
+});
+
+describe('gateway: priority class to engines that schedule by it', () => {
+  const plain = new ScriptedUpstream();
+  const prioritized = new ScriptedUpstream();
+  let gateway: Gateway;
+  let base: string;
+
+  before(async () => {
+    await Promise.all([plain.start(), prioritized.start()]);
+    const config = configSchema.parse({
+      gateway: {
+        port: 0,
+        upstreams: [
+          { name: 'plain', url: plain.url, models: ['plain-m'] },
+          { name: 'prio', url: prioritized.url, models: ['prio-m'], priority_field: true },
+        ],
+        tenants: [
+          { name: 'vip', team: 'x', key_sha256: [hashApiKey('sk-vip')], priority: 'high' },
+          { name: 'batch', team: 'x', key_sha256: [hashApiKey('sk-batch')], priority: 'low' },
+        ],
+        health: { interval: '1h' },
+      },
+    }).gateway;
+    gateway = new Gateway({ config });
+    base = await gateway.listen();
+  });
+  after(async () => {
+    await gateway.close();
+    await Promise.all([plain.stop(), prioritized.stop()]);
+  });
+
+  it('sets vLLM’s numeric priority only where the upstream opts in, and keeps a client’s own', async () => {
+    const send = (model: string, key: string, extra: Record<string, unknown> = {}) =>
+      chat(base, { model, ...extra }, { authorization: `Bearer ${key}` }).then((r) => r.text());
+    await send('prio-m', 'sk-vip');
+    await send('prio-m', 'sk-batch');
+    await send('prio-m', 'sk-batch', { priority: 5 });
+    await send('plain-m', 'sk-vip');
+    assert.deepEqual(
+      prioritized.seen.map((s) => s.body.priority),
+      [-1, 1, 5],
+    );
+    assert.equal(plain.seen[0]?.body.priority, undefined, 'an engine without priority scheduling gets none');
+    assert.equal(plain.seen[0]?.headers['x-kubeburner-priority'], 'high');
   });
 });
 

@@ -220,6 +220,12 @@ const gatewayUpstreamSchema = z.strictObject({
   models: z.array(z.string().min(1)).min(1),
   /** The replica name in scraped metrics, to read its queue and KV usage (default: name). */
   replica: z.string().optional(),
+  /**
+   * Send the tenant's priority class in the body's numeric `priority` field (high −1, normal 0,
+   * low 1; lower runs earlier). Only for engines that schedule by it — vLLM started with
+   * `--scheduling-policy priority`; others reject a non-zero priority.
+   */
+  priority_field: z.boolean().default(false),
 });
 
 const gatewaySchema = z

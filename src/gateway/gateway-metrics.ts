@@ -4,7 +4,8 @@ import type { Upstream } from './upstreams.ts';
 
 /**
  * The gateway's own Prometheus metrics, served on its port at GET /metrics. Labels stay bounded:
- * tenants and models come from the config, codes from a fixed set.
+ * tenants and models come from the config (a model no replica serves is `(unserved)`), codes
+ * from a fixed set.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -38,7 +39,10 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly servedModels: ReadonlySet<string>;
+
   constructor(upstreams: readonly Upstream[]) {
+    this.servedModels = new Set(upstreams.flatMap((u) => u.spec.models));
     new Gauge({
       name: 'kubeburner_gateway_upstream_outstanding_requests',
       help: 'Requests in flight to each replica through this gateway',
@@ -60,17 +64,33 @@ export class GatewayMetrics {
     });
   }
 
+  // Label children looked up by one string key: prom-client would hash the label object per call.
+  private readonly requestChildren = new Map<string, Counter.Internal>();
+  private readonly ttftChildren = new Map<string, Histogram.Internal<string>>();
+
   observe(record: GatewayRecord): void {
-    this.requests.inc({
-      tenant: record.tenant ?? '',
-      model: record.model ?? '',
-      status: record.status,
-      code: String(record.httpStatus),
-    });
+    const tenant = record.tenant ?? '';
+    // A model no replica serves is the client's free text: one label value for all of them.
+    const model =
+      record.model === null ? '' : this.servedModels.has(record.model) ? record.model : '(unserved)';
+    const code = String(record.httpStatus);
+    const key = `${tenant}\u0000${model}\u0000${record.status}\u0000${code}`;
+    let counter = this.requestChildren.get(key);
+    if (!counter) {
+      counter = this.requests.labels({ tenant, model, status: record.status, code });
+      this.requestChildren.set(key, counter);
+    }
+    counter.inc();
     if (record.upstreamStartMs !== null)
       this.overhead.observe((record.upstreamStartMs - record.arrivalMs) / 1000);
-    if (record.firstTokenMs !== null && record.status === 'ok')
-      this.ttft.observe({ model: record.model ?? '' }, (record.firstTokenMs - record.arrivalMs) / 1000);
+    if (record.firstTokenMs !== null && record.status === 'ok') {
+      let ttft = this.ttftChildren.get(model);
+      if (!ttft) {
+        ttft = this.ttft.labels({ model });
+        this.ttftChildren.set(model, ttft);
+      }
+      ttft.observe((record.firstTokenMs - record.arrivalMs) / 1000);
+    }
     if (record.attempts > 1) this.retries.inc(record.attempts - 1);
   }
 }

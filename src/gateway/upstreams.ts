@@ -6,6 +6,8 @@ export interface UpstreamSpec {
   url: string;
   models: readonly string[];
   replica?: string;
+  /** Send the tenant's priority class as the body's numeric `priority` (vLLM priority scheduling). */
+  priority_field?: boolean;
 }
 
 /** One engine replica behind the gateway, with what the gateway knows of its load and health. */
