@@ -342,7 +342,13 @@ export function queryMetricSql(dialect: SqlDialect, query: MetricQuery): string 
   });
   const labelKeys = labelSelects.map((_, i) => `label_${i}`);
   const keys = [...dims, ...labelKeys, 'bucket_start_us'];
-  return `SELECT ${[...dims, ...labelSelects, `${dialect.intDiv(dialect.epochUs('time'), step)} * ${step} AS bucket_start_us`, `${dialect.toDouble(aggregate)} AS value`].join(', ')}
+  // A step as long as the range means "the whole range": one bucket starting at the range, not
+  // two when the range happens to cross a multiple of the step.
+  const bucket =
+    step >= query.range.toUs - query.range.fromUs
+      ? `${query.range.fromUs}`
+      : `${dialect.intDiv(dialect.epochUs('time'), step)} * ${step}`;
+  return `SELECT ${[...dims, ...labelSelects, `${bucket} AS bucket_start_us`, `${dialect.toDouble(aggregate)} AS value`].join(', ')}
 FROM ${TABLES.metrics.name}
 WHERE ${clauses.join(' AND ')}
 GROUP BY ${keys.join(', ')}

@@ -424,6 +424,20 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const leSum = kv.filter((m) => m.labels.le === '+Inf').reduce((a, m) => a + m.value, 0);
       assert.equal(withLe.length, 1);
       assert.ok(close(withLe[0]?.value, leSum));
+      // A step as long as the range is one bucket at the range's start, even when the range
+      // crosses a multiple of the step (here 00:30 to 01:30 with an hour step).
+      const offset = { fromUs: START_US + 1_800_000_000, toUs: START_US + 5_400_000_000 };
+      const whole = await store.queryMetric({
+        name: 'llm.kv_cache.usage',
+        range: offset,
+        stepUs: offset.toUs - offset.fromUs,
+        aggregate: 'max',
+      });
+      const inOffset = kv.filter((m) => m.timeMs * 1000 >= offset.fromUs && m.timeMs * 1000 < offset.toUs);
+      assert.ok(inOffset.length > 0, 'the fixture has samples in the offset range');
+      assert.deepEqual(whole, [
+        { group: {}, bucketStartUs: offset.fromUs, value: Math.max(...inOffset.map((m) => m.value)) },
+      ]);
       // Grouping by a label key: samples without it group under "".
       const byLe = await store.queryMetric({
         name: 'llm.kv_cache.usage',
