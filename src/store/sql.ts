@@ -1,6 +1,6 @@
 import type { Column } from './columns.ts';
 import { REQUEST_STATUSES, type InferenceRequest } from '../model/request.ts';
-import type { Span } from '../model/span.ts';
+import type { Span, SpanKind } from '../model/span.ts';
 import { EVENT_COLUMNS, REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, bigIntToHex64 } from './columns.ts';
 import { OPS_EVENT_KINDS } from '../model/ops-event.ts';
 import { requestKeyDecimal } from './request-key.ts';
@@ -18,6 +18,8 @@ import {
   type RequestAggregation,
   type RequestFilter,
   type RequestSearch,
+  type SpanAggregateRow,
+  type SpanAggregation,
 } from './store.ts';
 
 /**
@@ -210,6 +212,66 @@ export function getSpansSql(dialect: SqlDialect, request: InferenceRequest): str
 WHERE request_key = ${requestKeyDecimal(request.requestId)}
   AND start >= ${dialect.timestampFromUs(Math.trunc(fromUs))} AND start < ${dialect.timestampFromUs(Math.trunc(toUs))}
 ORDER BY start ASC, span_id ASC`;
+}
+
+/**
+ * Spans of the selected requests, summed per group and kind. Requests are selected in a subquery
+ * (the two tables share column names); spans are looked for from an hour before the earliest
+ * possible arrival to a day after the range, so the span table's time column prunes the scan.
+ */
+export function aggregateSpansSql(dialect: SqlDialect, aggregation: SpanAggregation): string {
+  const dims = aggregation.groupBy.map((d) => assertKnown(d, REQUEST_DIMENSIONS, 'dimension'));
+  const fromUs = assertFiniteInteger(aggregation.range.fromUs, 'range.fromUs');
+  const toUs = assertFiniteInteger(aggregation.range.toUs, 'range.toUs');
+  const startUs = dialect.toDouble(dialect.epochUs('s.start'));
+  const durationUs = dialect.toDouble('s.duration_us');
+  let counted = durationUs;
+  let share = '1';
+  const spanClauses = [
+    `s.start >= ${dialect.timestampFromUs(fromUs - COMPLETION_LAG_US - SPAN_LOOKUP_MARGIN_US)}`,
+    `s.start < ${dialect.timestampFromUs(toUs + SPAN_LOOKUP_OPEN_END_US)}`,
+  ];
+  if (aggregation.clipTo) {
+    const clipFromUs = assertFiniteInteger(aggregation.clipTo.fromUs, 'clipTo.fromUs');
+    const clipToUs = assertFiniteInteger(aggregation.clipTo.toUs, 'clipTo.toUs');
+    // Every operand a double: ClickHouse's least/greatest refuse to mix Float64 and UInt64.
+    const a = dialect.toDouble(String(clipFromUs));
+    const b = dialect.toDouble(String(clipToUs));
+    const zero = dialect.toDouble('0');
+    const overlap = `greatest(${zero}, least(${startUs} + ${durationUs}, ${b}) - greatest(${startUs}, ${a}))`;
+    const startsInside = `(${startUs} >= ${a} AND ${startUs} < ${b})`;
+    counted = overlap;
+    share = `CASE WHEN ${durationUs} > 0 THEN ${overlap} / ${durationUs} WHEN ${startsInside} THEN 1 ELSE 0 END`;
+    spanClauses.push(`s.start < ${dialect.timestampFromUs(clipToUs)}`, `(${overlap} > 0 OR ${startsInside})`);
+  }
+  const groupKeys = [...dims.map((d) => `r.${d}`), 's.kind'];
+  const sortKeys = [...dims.map((d) => dialect.toText(`r.${d}`)), dialect.toText('s.kind')];
+  return `SELECT ${[...dims.map((d) => `r.${d} AS ${d}`), `${dialect.toText('s.kind')} AS kind`, 'count(*) AS spans', `sum(${counted}) AS duration_us`, `sum(${dialect.toDouble('s.cost_usd')} * (${share})) AS cost_usd`].join(', ')}
+FROM ${TABLES.spans.name} AS s
+INNER JOIN (SELECT ${['request_key', ...dims].join(', ')} FROM ${TABLES.requests.name} WHERE ${requestWhere(dialect, aggregation)}) AS r
+  ON s.request_key = r.request_key
+WHERE ${spanClauses.join(' AND ')}
+GROUP BY ${groupKeys.join(', ')}
+ORDER BY ${sortKeys.join(', ')}`;
+}
+
+export function decodeSpanAggregateRows(
+  aggregation: SpanAggregation,
+  rows: Record<string, unknown>[],
+): SpanAggregateRow[] {
+  return rows.map((raw) => {
+    const group: SpanAggregateRow['group'] = {};
+    for (const dim of aggregation.groupBy) group[dim] = raw[dim] === null ? '' : String(raw[dim]);
+    const cost = toNumberOrNull(raw.cost_usd);
+    return {
+      group,
+      kind: String(raw.kind) as SpanKind,
+      spans: Number(raw.spans),
+      // Cut to 12 significant digits: the backends sum in different orders.
+      durationUs: Number(Number(raw.duration_us).toPrecision(12)),
+      costUsd: cost === null ? null : Number(cost.toPrecision(12)),
+    };
+  });
 }
 
 /** A measure filter as a SQL condition; null when it has no conditions. */

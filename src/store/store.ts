@@ -1,5 +1,5 @@
 import type { InferenceRequest, RequestStatus } from '../model/request.ts';
-import type { Span } from '../model/span.ts';
+import type { Span, SpanKind } from '../model/span.ts';
 import type { MetricSample } from '../model/metric-sample.ts';
 import type { OpsEvent, OpsEventKind } from '../model/ops-event.ts';
 
@@ -101,6 +101,26 @@ export interface AggregateRow {
   values: Record<string, number | null>;
 }
 
+/**
+ * Span time and cost summed per request group and span kind, for the requests a filter selects.
+ * With `clipTo`, each span counts only its overlap with that range (cost in proportion to the
+ * overlapping time; a zero-length span counts when it starts inside): a window's GPU time
+ * breakdown takes the part of long requests that fell in it.
+ */
+export interface SpanAggregation extends RequestFilter {
+  groupBy: readonly RequestDimension[];
+  clipTo?: TimeRange;
+}
+
+export interface SpanAggregateRow {
+  group: Partial<Record<RequestDimension, string>>;
+  kind: SpanKind;
+  spans: number;
+  durationUs: number;
+  /** Sum of priced spans' (clipped) cost; null when none was priced. */
+  costUsd: number | null;
+}
+
 export interface MetricQuery {
   name: string;
   range: TimeRange;
@@ -161,6 +181,7 @@ export interface Store {
   getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null>;
   searchRequests(search: RequestSearch): Promise<InferenceRequest[]>;
   aggregateRequests(aggregation: RequestAggregation): Promise<AggregateRow[]>;
+  aggregateSpans(aggregation: SpanAggregation): Promise<SpanAggregateRow[]>;
   queryMetric(query: MetricQuery): Promise<MetricPoint[]>;
   writeEvents(events: readonly OpsEvent[]): Promise<void>;
   listEvents(query: EventQuery): Promise<OpsEvent[]>;

@@ -319,6 +319,57 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
     });
 
+    it('sums span time and cost per replica and kind, whole or clipped to a window', async () => {
+      const range = { fromUs: START_US, toUs: START_US + DAY_US };
+      const clipTo = { fromUs: START_US + 6 * 3_600_000_000, toUs: START_US + 7 * 3_600_000_000 };
+      const selected = new Map(
+        requests.filter((r) => inRange(r, range.fromUs, range.toUs)).map((r) => [r.requestId, r.replica]),
+      );
+      const expected = (clip: { fromUs: number; toUs: number } | null) => {
+        const out = new Map<string, { spans: number; durationUs: number; costUsd: number }>();
+        for (const span of CONTRACT_DATA.spans) {
+          const replica = selected.get(span.requestId);
+          if (replica === undefined) continue;
+          let share = 1;
+          let counted = span.durationUs;
+          if (clip) {
+            const end = span.startUs + span.durationUs;
+            counted = Math.max(0, Math.min(end, clip.toUs) - Math.max(span.startUs, clip.fromUs));
+            const inside = span.startUs >= clip.fromUs && span.startUs < clip.toUs;
+            if (counted <= 0 && !inside) continue;
+            share = span.durationUs > 0 ? counted / span.durationUs : 1;
+          }
+          const key = `${replica}|${span.kind}`;
+          const row = out.get(key) ?? { spans: 0, durationUs: 0, costUsd: 0 };
+          row.spans++;
+          row.durationUs += counted;
+          row.costUsd += (span.costUsd ?? 0) * share;
+          out.set(key, row);
+        }
+        return out;
+      };
+      for (const clip of [null, clipTo]) {
+        const rows = await store.aggregateSpans({
+          range,
+          groupBy: ['replica'],
+          ...(clip ? { clipTo: clip } : {}),
+        });
+        const want = expected(clip);
+        assert.ok(want.size > 0, 'the fixture has spans in the range');
+        assert.equal(rows.length, want.size, clip ? 'clipped' : 'whole');
+        for (const row of rows) {
+          const w = want.get(`${row.group.replica}|${row.kind}`);
+          assert.ok(w, `unexpected group ${row.group.replica} ${row.kind}`);
+          assert.equal(row.spans, w.spans);
+          assert.ok(
+            close(row.durationUs, w.durationUs),
+            `${row.kind} duration ${row.durationUs} vs ${w.durationUs}`,
+          );
+          assert.ok(close(row.costUsd ?? 0, w.costUsd), `${row.kind} cost ${row.costUsd} vs ${w.costUsd}`);
+        }
+      }
+    });
+
     it('counts and sums only the requests a measure filter matches, beside the total', async () => {
       const range = { fromUs: START_US, toUs: START_US + 3 * DAY_US };
       const [row] = await store.aggregateRequests({

@@ -6,7 +6,9 @@ import { EVENT_COLUMNS, REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } fro
 import { columnsToAdd } from '../migrations.ts';
 import {
   aggregateRequestsSql,
+  aggregateSpansSql,
   decodeAggregateRows,
+  decodeSpanAggregateRows,
   decodeMetricPoints,
   decodeSpans,
   decodeRow,
@@ -29,6 +31,8 @@ import {
   type RetentionResult,
   type Store,
   type StoreStats,
+  type SpanAggregateRow,
+  type SpanAggregation,
 } from '../store.ts';
 import { clickhouseDialect as dialect } from './dialect.ts';
 import type { ClickHouseExecutor } from './executor.ts';
@@ -126,6 +130,13 @@ export class ClickHouseStore implements Store {
   async searchRequests(search: RequestSearch): Promise<InferenceRequest[]> {
     return (await this.executor.query(searchRequestsSql(dialect, search))).map((r) =>
       decodeRow(REQUEST_COLUMNS, r),
+    );
+  }
+
+  async aggregateSpans(aggregation: SpanAggregation): Promise<SpanAggregateRow[]> {
+    return decodeSpanAggregateRows(
+      aggregation,
+      await this.executor.query(aggregateSpansSql(dialect, aggregation)),
     );
   }
 

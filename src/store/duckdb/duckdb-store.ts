@@ -9,7 +9,9 @@ import { EVENT_COLUMNS, REQUEST_COLUMNS, SPAN_COLUMNS, TABLES, type Column } fro
 import { columnsToAdd } from '../migrations.ts';
 import {
   aggregateRequestsSql,
+  aggregateSpansSql,
   decodeAggregateRows,
+  decodeSpanAggregateRows,
   decodeMetricPoints,
   decodeSpans,
   decodeRow,
@@ -32,6 +34,8 @@ import {
   type RetentionResult,
   type Store,
   type StoreStats,
+  type SpanAggregateRow,
+  type SpanAggregation,
 } from '../store.ts';
 import { appendRows } from './chunk-writer.ts';
 import { duckdbDialect as dialect } from './dialect.ts';
@@ -145,6 +149,10 @@ export class DuckDbStore implements Store {
 
   async searchRequests(search: RequestSearch): Promise<InferenceRequest[]> {
     return (await this.rows(searchRequestsSql(dialect, search))).map((r) => decodeRow(REQUEST_COLUMNS, r));
+  }
+
+  async aggregateSpans(aggregation: SpanAggregation): Promise<SpanAggregateRow[]> {
+    return decodeSpanAggregateRows(aggregation, await this.rows(aggregateSpansSql(dialect, aggregation)));
   }
 
   async aggregateRequests(aggregation: RequestAggregation): Promise<AggregateRow[]> {
