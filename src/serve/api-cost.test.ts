@@ -106,6 +106,34 @@ describe('cost API over HTTP', () => {
     assert.equal((await fetch(`${base}/api/kv-cache?by=nope`)).status, 400);
   });
 
+  it('serves the GPU time breakdown per replica, shares summing to 1, and refuses a bad range', async () => {
+    const response = await fetch(`${base}/api/gpu?from=2026-11-01&to=2026-11-10`);
+    assert.equal(response.status, 200);
+    const report = (await response.json()) as {
+      replicas: { group: string; parts: Record<string, { share: number; usd: number }> }[];
+    };
+    assert.ok(report.replicas.length >= 2);
+    for (const row of report.replicas) {
+      const shares = Object.values(row.parts).reduce((s, p) => s + p.share, 0);
+      assert.ok(Math.abs(shares - 1) < 1e-9, `${row.group}: shares sum to ${shares}`);
+    }
+    const gpuKinds = new Set(['prefill', 'decode', 'preemption_wait', 'kv_eviction_wait']);
+    const spanUsd = data.spans
+      .filter((sp) => gpuKinds.has(sp.kind))
+      .reduce((s, sp) => s + (sp.costUsd ?? 0), 0);
+    const busyUsd = report.replicas.reduce(
+      (s, r) =>
+        s +
+        ['prefill', 'decode', 'recomputed_prefill', 'communication_wait', 'abandoned'].reduce(
+          (t, p) => t + (r.parts[p]?.usd ?? 0),
+          0,
+        ),
+      0,
+    );
+    assert.ok(Math.abs(busyUsd - spanUsd) < 1e-6 * Math.max(1, spanUsd), `${busyUsd} vs ${spanUsd}`);
+    assert.equal((await fetch(`${base}/api/gpu?from=yesterday-ish`)).status, 400);
+  });
+
   it('serves the scheduler report and says what is wrong with a bad step', async () => {
     const response = await fetch(`${base}/api/scheduler?from=2026-11-01&to=2026-11-02&step=1h`);
     assert.equal(response.status, 200);

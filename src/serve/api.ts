@@ -17,6 +17,7 @@ import {
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 import { KV_REPORT_DIMENSIONS, kvCacheReport } from '../analyze/kv-cache.ts';
 import { schedulerReport } from '../analyze/scheduler.ts';
+import { gpuTimeBreakdown } from '../analyze/gpu-breakdown.ts';
 import { attributeRequest } from '../analyze/attribution.ts';
 import { fitGpuCost, forecastGpus } from '../analyze/capacity.ts';
 import { scalingSignal } from '../analyze/autoscale.ts';
@@ -137,6 +138,27 @@ export function createApi(options: ApiOptions): Hono {
         range: range(query, nowUs()),
         stepUs: parseStepUs(query.step),
         ...(query.model ? { model: query.model } : {}),
+      }),
+    );
+  });
+  app.get('/api/gpu', async (c) => {
+    const query = parse(
+      z.object({
+        from: z.string().default('1h'),
+        to: z.string().default('now'),
+        cluster: z.string().optional(),
+        model: z.string().optional(),
+        replica: z.string().optional(),
+      }),
+      c.req.query(),
+    );
+    const where = Object.fromEntries(
+      (['cluster', 'model', 'replica'] as const).flatMap((k) => (query[k] ? [[k, [query[k]]]] : [])),
+    );
+    return c.json(
+      await gpuTimeBreakdown(store, options.prices ?? new PriceBook('on_demand'), {
+        range: range(query, nowUs()),
+        where,
       }),
     );
   });

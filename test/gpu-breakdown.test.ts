@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chargebackReport } from '../src/analyze/cost/chargeback.ts';
+import { PriceBook } from '../src/analyze/cost/price-book.ts';
+import { TimeShareCostEstimator } from '../src/analyze/cost/time-share-estimate.ts';
+import { GPU_TIME_PARTS, gpuTimeBreakdown } from '../src/analyze/gpu-breakdown.ts';
+import type { MetricSample } from '../src/model/metric-sample.ts';
+import { makeRequest, type InferenceRequest } from '../src/model/request.ts';
+import type { Span } from '../src/model/span.ts';
+import { Fleet } from '../src/sim/fleet.ts';
+import { GPUS } from '../src/sim/hardware.ts';
+import { MODEL_CARDS } from '../src/sim/model-cards.ts';
+import { DEFAULT_ROOFLINE, stepTime } from '../src/sim/roofline.ts';
+import { demoReplicas } from '../src/sim/scenarios.ts';
+import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
+
+const START = Date.UTC(2026, 10, 25, 9) * 1000;
+const PROMPT = 1050;
+const OUTPUT = 10;
+
+/**
+ * A small deterministic run worked out by hand: one vLLM 8B replica on one H100, requests of
+ * exactly 1,050 unique prompt tokens and 10 output tokens, few enough that each runs alone. Its
+ * running gauge is sampled every simulated second and turned into idle cost exactly as the
+ * collector does for a scrape.
+ */
+async function smallRun(seconds: number) {
+  const prices = new PriceBook();
+  const fleet = new Fleet({
+    seed: 2, // a seed whose requests never overlap (checked below)
+    startUs: START,
+    replicas: demoReplicas().filter((r) => r.replica === 'vllm-llama-3-8b-0'),
+    workload: {
+      tenants: [
+        {
+          tenant: 'solo',
+          team: 'a',
+          model: 'llama-3-8b',
+          requestsPerSecond: 0.2,
+          families: [],
+          userPromptMedian: PROMPT,
+          userPromptSigma: 0,
+          outputMedian: OUTPUT,
+          outputSigma: 0,
+          maxTokens: 64,
+        },
+      ],
+      diurnalAmplitude: 0,
+      dayUs: 86_400e6,
+    },
+  });
+  const finished: { request: InferenceRequest; spans: Span[] }[] = [];
+  fleet.onRecord((record) => finished.push(record));
+  const estimator = new TimeShareCostEstimator(prices, () => ({ gpuType: 'H100', gpuCount: 1 }));
+  const samples: MetricSample[] = [];
+  const replica = fleet.replicas[0];
+  assert.ok(replica);
+  for (let s = 0; s <= seconds; s++) {
+    fleet.runUntil(START + s * 1e6);
+    const running: MetricSample = {
+      timeMs: (START + s * 1e6) / 1000,
+      name: 'llm.requests.running',
+      value: replica.engine.running.length,
+      cluster: 'us-east-1',
+      model: 'llama-3-8b',
+      replica: 'vllm-llama-3-8b-0',
+      engine: 'vllm',
+      labels: {},
+    };
+    samples.push(running, ...estimator.observeSamples([running]));
+  }
+  const store = await DuckDbStore.open({ path: ':memory:' });
+  await store.writeBatch({
+    requests: finished.map((f) => f.request),
+    spans: finished.flatMap((f) => f.spans),
+  });
+  await store.writeMetricSamples(samples);
+  return { store, prices, finished, replica };
+}
+
+describe('GPU time breakdown on a deterministic simulator run', () => {
+  it('splits held GPU time into prefill, decode and idle that match the roofline and the idle line', async () => {
+    const seconds = 120;
+    const { store, prices, finished, replica } = await smallRun(seconds);
+    try {
+      const range = { fromUs: START, toUs: START + seconds * 1e6 };
+      const report = await gpuTimeBreakdown(store, prices, { range });
+      const [row] = report.replicas;
+      assert.ok(row && report.replicas.length === 1, 'one replica');
+      const requests = finished.map((f) => f.request).filter((r) => (r.finishedUs ?? Infinity) < range.toUs);
+      assert.ok(requests.length >= 15, `${requests.length} requests`);
+      // Each request ran alone (no two overlap), so each step was one request's.
+      const sorted = [...requests].sort((a, b) => a.arrivalUs - b.arrivalUs);
+      for (let i = 1; i < sorted.length; i++)
+        assert.ok(
+          (sorted[i] as InferenceRequest).arrivalUs >= ((sorted[i - 1] as InferenceRequest).finishedUs ?? 0),
+          `requests ${i - 1} and ${i} overlap`,
+        );
+
+      // Held: 1 GPU × 120 s. Shares sum to 1.
+      assert.equal(row.heldGpuSeconds, seconds);
+      const shareSum = GPU_TIME_PARTS.reduce((s, p) => s + row.parts[p].share, 0);
+      assert.ok(Math.abs(shareSum - 1) < 1e-12, `shares sum to ${shareSum}`);
+
+      // By hand: a lone 1,050-token prompt is one prefill step of the roofline's time, computing
+      // 1,050 tokens attending to 1,050·1,051/2 earlier positions; the step also yields token 1.
+      const card = MODEL_CARDS['llama-3-8b'];
+      assert.ok(card);
+      const prefillStepUs = Math.round(
+        stepTime(
+          {
+            prefillTokens: PROMPT,
+            prefillAttentionContext: (PROMPT * (PROMPT + 1)) / 2,
+            decodeSeqs: 0,
+            decodeContextTokens: 0,
+          },
+          card,
+          GPUS.H100,
+          1,
+          DEFAULT_ROOFLINE,
+        ).totalUs,
+      );
+      // The 9 later tokens are decode steps over a context of 1,051 … 1,059 tokens.
+      let decodeUs = 0;
+      for (let k = 1; k < OUTPUT; k++)
+        decodeUs += Math.round(
+          stepTime(
+            { prefillTokens: 0, prefillAttentionContext: 0, decodeSeqs: 1, decodeContextTokens: PROMPT + k },
+            card,
+            GPUS.H100,
+            1,
+            DEFAULT_ROOFLINE,
+          ).totalUs,
+        );
+      const complete = requests.length;
+      assert.equal(complete, finished.length, 'every request finished inside the window');
+      const close = (a: number, b: number, what: string) =>
+        assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, b), `${what}: ${a} vs ${b}`);
+      close(row.parts.prefill.gpuSeconds, (complete * prefillStepUs) / 1e6, 'prefill GPU-s');
+      close(row.parts.decode.gpuSeconds, (complete * decodeUs) / 1e6, 'decode GPU-s');
+      // Busy time equals the engine's own step time (nothing double counted or lost).
+      const busy = row.parts.prefill.gpuSeconds + row.parts.decode.gpuSeconds;
+      close(busy, replica.engine.stats.busySeconds, 'busy GPU-s vs the engine');
+      for (const part of ['recomputed_prefill', 'communication_wait', 'abandoned'] as const)
+        assert.equal(row.parts[part].gpuSeconds, 0, part);
+
+      // Idle is the cost model's idle line, to the cent and beyond.
+      const chargeback = await chargebackReport(store, { range, by: ['cluster'], granularity: 'day' });
+      close(row.parts.idle.usd, chargeback.idleCostUsd, 'idle $ vs the chargeback idle line');
+      assert.ok(row.parts.idle.share > 0.9, 'a replica at 0.2 req/s is mostly idle');
+      // Sampled once a second, a step that spans a sample is called busy for that second: what is
+      // neither step nor idle is the sampling's coarseness, under one second per request.
+      assert.ok(row.parts.unattributed.gpuSeconds < complete + 1);
+      assert.equal(report.clusters[0]?.parts.idle.usd, row.parts.idle.usd);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('charges recompute, abandoned work and waits on a slow peer to their own parts, by hand', async () => {
+    // A 2-GPU replica at $3.60 per GPU-hour ($0.001 per GPU-second), a 100 s window, scraped every
+    // 10 s. Every expected number below is arithmetic on these inputs.
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    try {
+      const prices = new PriceBook('on_demand', [{ gpu_type: 'H100', usd_per_gpu_hour: 3.6 }]);
+      const perGpuSecond = 0.001;
+      const at = (s: number) => START + s * 1e6;
+      const request = (id: string, status: InferenceRequest['status'], from: number, to: number) =>
+        makeRequest({
+          requestId: id,
+          arrivalUs: at(from),
+          finishedUs: at(to),
+          replica: 'r0',
+          cluster: 'c',
+          model: 'm',
+          gpuType: 'H100',
+          gpuCount: 2,
+          status,
+        });
+      let n = 0;
+      const span = (
+        r: InferenceRequest,
+        kind: Span['kind'],
+        from: number,
+        seconds: number,
+        gpuSeconds: number,
+      ): Span => ({
+        traceId: '0'.repeat(32),
+        spanId: (++n).toString(16).padStart(16, '0'),
+        parentSpanId: null,
+        requestId: r.requestId,
+        kind,
+        name: kind,
+        startUs: at(from),
+        durationUs: seconds * 1e6,
+        estimated: false,
+        costUsd: gpuSeconds * perGpuSecond,
+        attributes: {},
+      });
+      const ok = request('ok', 'ok', 10, 40);
+      const preempted = request('pre', 'ok', 20, 50);
+      const gaveUp = request('gone', 'cancelled', 30, 60);
+      // Straddles the window's end: half of its decode falls inside.
+      const late = request('late', 'ok', 90, 110);
+      await store.writeBatch({
+        requests: [ok, preempted, gaveUp, late],
+        spans: [
+          span(ok, 'queue', 10, 2, 0),
+          span(ok, 'prefill', 12, 2, 4),
+          span(ok, 'decode', 14, 26, 20),
+          span(preempted, 'prefill', 20, 2, 4),
+          span(preempted, 'preemption_wait', 30, 4, 6),
+          span(preempted, 'decode', 34, 16, 10),
+          span(gaveUp, 'prefill', 30, 2, 2),
+          span(gaveUp, 'decode', 32, 28, 8),
+          span(late, 'prefill', 90, 2, 3),
+          span(late, 'decode', 92, 16, 16),
+        ],
+      });
+      const samples: MetricSample[] = [];
+      for (let s = 0; s < 100; s += 10)
+        samples.push({
+          timeMs: at(s) / 1000,
+          name: 'llm.requests.running',
+          value: 1,
+          cluster: 'c',
+          model: 'm',
+          replica: 'r0',
+          engine: 'vllm',
+          labels: {},
+        });
+      // $0.02 of idle: 20 GPU-seconds.
+      samples.push({
+        ...(samples[0] as MetricSample),
+        name: 'llm.gpu.idle_cost',
+        value: 0.02,
+        timeMs: at(70) / 1000,
+      });
+      // DCGM: GPU 0 active 80 % of the time, GPU 1 only 60 % (it waits for GPU 0 in the all-reduce).
+      for (const [gpu, active] of [
+        ['0', 0.8],
+        ['1', 0.6],
+      ] as const)
+        samples.push({
+          ...(samples[0] as MetricSample),
+          name: 'gpu.engine_active',
+          value: active,
+          labels: { gpu },
+        });
+      await store.writeMetricSamples(samples);
+
+      const report = await gpuTimeBreakdown(store, prices, { range: { fromUs: at(0), toUs: at(100) } });
+      const [row] = report.replicas;
+      assert.ok(row);
+      // Held: 2 GPUs × 100 s = 200 GPU-s. Priced spans inside: prefill 4 + 4 + 3 = 11, decode
+      // 20 + 10 + 16 × 8/16 = 38, recompute 6, abandoned 2 + 8 = 10; idle 20; unattributed the rest.
+      // Peer wait: mean of (0.8 − 0.8)/0.8 and (0.8 − 0.6)/0.8 = 0.125 of every busy part.
+      const near = (a: number, b: number, what: string) =>
+        assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+      near(row.heldGpuSeconds, 200, 'held');
+      near(row.parts.prefill.gpuSeconds, 11 * 0.875, 'prefill');
+      near(row.parts.decode.gpuSeconds, 38 * 0.875, 'decode');
+      near(row.parts.recomputed_prefill.gpuSeconds, 6 * 0.875, 'recompute');
+      near(row.parts.abandoned.gpuSeconds, 10 * 0.875, 'abandoned');
+      near(row.parts.communication_wait.gpuSeconds, 65 * 0.125, 'waiting on the slow GPU');
+      near(row.parts.idle.gpuSeconds, 20, 'idle');
+      near(row.parts.idle.usd, 0.02, 'idle $');
+      near(row.parts.unattributed.gpuSeconds, 200 - 20 - 65, 'unattributed');
+      near(row.parts.decode.share, (38 * 0.875) / 200, 'decode share');
+      near(
+        GPU_TIME_PARTS.reduce((sum, p) => sum + row.parts[p].share, 0),
+        1,
+        'shares',
+      );
+      assert.equal(row.attributionScale, 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
