@@ -4,6 +4,7 @@ import type { RequestDimension, Store, TimeRange } from '../store/store.ts';
 import { COMPLETION_LAG_US } from '../store/store.ts';
 import type { PriceBook } from './cost/price-book.ts';
 import { IDLE_COST_METRIC } from './cost/time-share-estimate.ts';
+import { engineActiveByGpu } from './gpu-activity.ts';
 
 /**
  * Where a replica's GPU time went in a window. Every GPU-second the replica held is in exactly
@@ -135,23 +136,8 @@ async function peerWaitShare(
   range: TimeRange,
   replicas: string[],
 ): Promise<Map<string, number>> {
-  const points = await store.queryMetric({
-    name: 'gpu.engine_active',
-    range,
-    where: { replica: replicas },
-    groupBy: ['replica'],
-    groupByLabels: ['gpu'],
-    stepUs: Math.max(1, range.toUs - range.fromUs),
-    aggregate: 'avg',
-  });
-  const byReplica = new Map<string, number[]>();
-  for (const p of points) {
-    const list = byReplica.get(p.group.replica ?? '') ?? [];
-    list.push(p.value);
-    byReplica.set(p.group.replica ?? '', list);
-  }
   const out = new Map<string, number>();
-  for (const [replica, active] of byReplica) {
+  for (const [replica, active] of await engineActiveByGpu(store, replicas, range)) {
     const max = Math.max(...active);
     if (active.length < 2 || max <= 0) continue;
     out.set(replica, active.reduce((s, a) => s + (max - a) / max, 0) / active.length);

@@ -1,3 +1,4 @@
+import { engineActiveByGpu } from '../gpu-activity.ts';
 import type { RequestFilter, Store, TimeRange } from '../../store/store.ts';
 
 /** One replica in a window against the baseline: its traffic share, errors, latency and GPUs. */
@@ -15,23 +16,9 @@ export interface ReplicaSignal {
 }
 
 async function gpuSpread(store: Store, replicas: string[], range: TimeRange): Promise<Map<string, number>> {
-  const points = await store.queryMetric({
-    name: 'gpu.engine_active',
-    range,
-    where: { replica: replicas },
-    groupBy: ['replica'],
-    groupByLabels: ['gpu'],
-    stepUs: Math.max(1, range.toUs - range.fromUs),
-    aggregate: 'avg',
-  });
-  const byReplica = new Map<string, number[]>();
-  for (const p of points) {
-    const list = byReplica.get(p.group.replica ?? '') ?? [];
-    list.push(p.value);
-    byReplica.set(p.group.replica ?? '', list);
-  }
+  const active = await engineActiveByGpu(store, replicas, range);
   return new Map(
-    [...byReplica].filter(([, v]) => v.length > 1).map(([r, v]) => [r, Math.max(...v) - Math.min(...v)]),
+    [...active].filter(([, v]) => v.length > 1).map(([r, v]) => [r, Math.max(...v) - Math.min(...v)]),
   );
 }
 
