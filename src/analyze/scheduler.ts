@@ -9,6 +9,10 @@ export interface SchedulerPoint {
   /** Mean waiting and running sequences over the replicas' scraped gauges; null when not scraped. */
   waiting: number | null;
   running: number | null;
+  /** Mean tokens per engine step (the engines' batch-tokens histogram: Δsum ÷ Δcount); null when not exported. */
+  tokensPerStep: number | null;
+  /** Mean running sequences ÷ max_num_seqs, when the caller says what max_num_seqs is. */
+  batchUtilization: number | null;
 }
 
 export interface TenantFairness {
@@ -44,7 +48,7 @@ export interface SchedulerReport {
  */
 export async function schedulerReport(
   store: Store,
-  query: { range: TimeRange; stepUs: number; model?: string },
+  query: { range: TimeRange; stepUs: number; model?: string; maxNumSeqs?: number },
 ): Promise<SchedulerReport> {
   const where = query.model ? { model: [query.model] } : {};
   const { range, stepUs } = query;
@@ -65,7 +69,17 @@ export async function schedulerReport(
       stepUs,
       aggregate: 'avg',
     });
-  const [arrived, completed, waiting, running, overall, tenants] = await Promise.all([
+  // Counters are stored as increases per scrape, so a bucket's sum is its increase.
+  const batchTokens = (stat: 'sum' | 'count') =>
+    store.queryMetric({
+      name: 'llm.batch.tokens',
+      range,
+      ...(query.model ? { where: { model: [query.model] } } : {}),
+      labels: { stat },
+      stepUs,
+      aggregate: 'sum',
+    });
+  const [arrived, completed, waiting, running, overall, tenants, tokenSum, stepCount] = await Promise.all([
     buckets('arrival'),
     buckets('completion'),
     gauge('llm.requests.waiting'),
@@ -87,6 +101,8 @@ export async function schedulerReport(
         { fn: 'quantile', field: 'queue_us', q: 0.95 },
       ],
     }),
+    batchTokens('sum'),
+    batchTokens('count'),
   ]);
   const first = Math.floor(range.fromUs / stepUs) * stepUs;
   const series: SchedulerPoint[] = [];
@@ -96,12 +112,18 @@ export async function schedulerReport(
       const here = points.filter((p) => p.bucketStartUs === t);
       return here.length > 0 ? here.reduce((s, p) => s + p.value, 0) : null;
     };
+    const tokens = mean(tokenSum);
+    const steps = mean(stepCount);
+    const runningNow = mean(running);
     series.push({
       startUs: t,
       arrivals: at(arrived),
       completions: at(completed),
       waiting: mean(waiting),
-      running: mean(running),
+      running: runningNow,
+      tokensPerStep: tokens !== null && steps !== null && steps > 0 ? tokens / steps : null,
+      batchUtilization:
+        query.maxNumSeqs !== undefined && runningNow !== null ? runningNow / query.maxNumSeqs : null,
     });
   }
   const saturatedSteps: number[] = [];
