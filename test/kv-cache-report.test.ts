@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PriceBook } from '../src/analyze/cost/price-book.ts';
 import { kvCacheReport } from '../src/analyze/kv-cache.ts';
 import type { InferenceRequest } from '../src/model/request.ts';
 import { Fleet } from '../src/sim/fleet.ts';
@@ -58,10 +59,12 @@ describe('KV-cache report on a deterministic simulator run', () => {
     const store = await DuckDbStore.open({ path: ':memory:' });
     try {
       await store.writeBatch({ requests: records, spans: [] });
-      const report = await kvCacheReport(store, {
-        range: { fromUs: START, toUs: START + 200e6 },
-        by: 'tenant',
-      });
+      const prices = new PriceBook();
+      const report = await kvCacheReport(
+        store,
+        { range: { fromUs: START, toUs: START + 200e6 }, by: 'tenant' },
+        prices,
+      );
       const shared = report.rows.find((r) => r.group === 'shared');
       const unique = report.rows.find((r) => r.group === 'unique');
       assert.ok(shared && unique && shared.requests > 60 && unique.requests > 30);
@@ -72,6 +75,11 @@ describe('KV-cache report on a deterministic simulator run', () => {
       assert.ok(
         Math.abs((shared.hitRate ?? 0) - ((shared.requests - 1) * 992) / (shared.requests * 1050)) < 1e-12,
       );
+      // The saving in GPU time: dollars ÷ the H100's $/GPU-hour (the replica has one GPU).
+      const perGpuHour = prices.usdPerGpuHour('H100', 'us-east-1');
+      assert.ok(Math.abs((shared.gpuHoursSaved ?? 0) - shared.savingsUsd / perGpuHour) < 1e-15);
+      assert.ok((shared.gpuHoursSaved ?? 0) > 0);
+      assert.equal(report.totals.gpuHoursSaved, shared.gpuHoursSaved);
       assert.equal(unique.cachedTokens, 0);
       assert.equal(unique.hitRate, 0);
       assert.ok(shared.savingsUsd > 0 && unique.savingsUsd === 0);

@@ -1,4 +1,5 @@
 import type { RequestDimension, Store, TimeRange } from '../store/store.ts';
+import type { PriceBook } from './cost/price-book.ts';
 
 export const KV_REPORT_DIMENSIONS = ['tenant', 'team', 'prompt_family', 'model', 'replica'] as const;
 export type KvReportDimension = (typeof KV_REPORT_DIMENSIONS)[number];
@@ -13,6 +14,11 @@ export interface KvCacheRow {
   hitRate: number | null;
   /** What the cached tokens would have cost to compute (docs/cost.md). */
   savingsUsd: number;
+  /**
+   * The GPU time those savings are: each request's saving ÷ its GPU type's $/GPU-hour. Null
+   * without a price book; savings on GPU types it cannot price stay in dollars only.
+   */
+  gpuHoursSaved: number | null;
 }
 
 export interface ReplicaKvPressure {
@@ -42,11 +48,13 @@ export interface KvCacheReport {
 export async function kvCacheReport(
   store: Store,
   query: { range: TimeRange; by: KvReportDimension; where?: Partial<Record<RequestDimension, string[]>> },
+  prices?: PriceBook,
 ): Promise<KvCacheReport> {
+  // Grouped by hardware too, so each part of the savings is turned into GPU time at its own price.
   const rows = await store.aggregateRequests({
     range: query.range,
     ...(query.where ? { where: query.where } : {}),
-    groupBy: [query.by],
+    groupBy: [query.by, 'gpu_type', 'cluster'],
     measures: [
       { fn: 'count' },
       { fn: 'sum', field: 'prompt_tokens' },
@@ -54,21 +62,35 @@ export async function kvCacheReport(
       { fn: 'sum', field: 'cache_savings_usd' },
     ],
   });
-  const toRow = (group: string, v: Record<string, number | null>): KvCacheRow => {
-    const prompt = v.sum_prompt_tokens ?? 0;
-    const cached = v.sum_cached_prompt_tokens ?? 0;
-    return {
+  const groups = new Map<string, KvCacheRow>();
+  for (const r of rows) {
+    const group = r.group[query.by] ?? '';
+    const v = r.values;
+    const row = groups.get(group) ?? {
       group,
-      requests: v.count ?? 0,
-      promptTokens: prompt,
-      cachedTokens: cached,
-      hitRate: prompt > 0 ? cached / prompt : null,
-      savingsUsd: v.sum_cache_savings_usd ?? 0,
+      requests: 0,
+      promptTokens: 0,
+      cachedTokens: 0,
+      hitRate: null,
+      savingsUsd: 0,
+      gpuHoursSaved: prices ? 0 : null,
     };
-  };
-  const out = rows
-    .map((r) => toRow(r.group[query.by] ?? '', r.values))
-    .sort((a, b) => b.promptTokens - a.promptTokens);
+    const saved = v.sum_cache_savings_usd ?? 0;
+    row.requests += v.count ?? 0;
+    row.promptTokens += v.sum_prompt_tokens ?? 0;
+    row.cachedTokens += v.sum_cached_prompt_tokens ?? 0;
+    row.savingsUsd += saved;
+    if (prices && row.gpuHoursSaved !== null && saved > 0) {
+      try {
+        row.gpuHoursSaved += saved / prices.usdPerGpuHour(r.group.gpu_type ?? '', r.group.cluster);
+      } catch {
+        // A GPU type with no price: its savings stay in dollars only.
+      }
+    }
+    row.hitRate = row.promptTokens > 0 ? row.cachedTokens / row.promptTokens : null;
+    groups.set(group, row);
+  }
+  const out = [...groups.values()].sort((a, b) => b.promptTokens - a.promptTokens);
   const sum = (key: 'requests' | 'promptTokens' | 'cachedTokens' | 'savingsUsd') =>
     out.reduce((s, r) => s + r[key], 0);
   const promptTokens = sum('promptTokens');
@@ -108,6 +130,7 @@ export async function kvCacheReport(
       cachedTokens,
       hitRate: promptTokens > 0 ? cachedTokens / promptTokens : null,
       savingsUsd: sum('savingsUsd'),
+      gpuHoursSaved: prices ? out.reduce((s, r) => s + (r.gpuHoursSaved ?? 0), 0) : null,
     },
     replicas,
   };
