@@ -120,7 +120,11 @@ export function createApi(options: ApiOptions): Hono {
       c.req.query(),
     );
     return c.json(
-      await kvCacheReport(store, { range: range(query, nowUs()), by: query.by, where: where(query) }),
+      await kvCacheReport(
+        store,
+        { range: range(query, nowUs()), by: query.by, where: where(query) },
+        options.prices ?? new PriceBook('on_demand'),
+      ),
     );
   });
   app.get('/api/scheduler', async (c) => {
@@ -130,6 +134,7 @@ export function createApi(options: ApiOptions): Hono {
         to: z.string().default('now'),
         step: z.string().default('1m'),
         model: z.string().optional(),
+        max_num_seqs: z.coerce.number().int().positive().optional(),
       }),
       c.req.query(),
     );
@@ -138,6 +143,7 @@ export function createApi(options: ApiOptions): Hono {
         range: range(query, nowUs()),
         stepUs: parseStepUs(query.step),
         ...(query.model ? { model: query.model } : {}),
+        ...(query.max_num_seqs ? { maxNumSeqs: query.max_num_seqs } : {}),
       }),
     );
   });
