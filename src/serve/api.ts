@@ -34,7 +34,7 @@ export interface ApiOptions {
   metrics?: () => Promise<string>;
   /** The live SLO evaluator, when SLOs are configured. */
   slo?: SloApiSource | null;
-  /** GPU prices (capacity forecasts turn attributed cost back into GPU-seconds). */
+  /** GPU prices (capacity, KV and GPU reports turn dollars back into GPU time); default on-demand list prices. */
   prices?: PriceBook;
   /** Recommendations and their decisions, when a manifests directory is configured. */
   recommendations?: RecommendationBook | null;
@@ -43,6 +43,7 @@ export interface ApiOptions {
 /** The HTTP API over the store (JSON). The full API and UI come with the web issue. */
 export function createApi(options: ApiOptions): Hono {
   const { store, nowUs } = options;
+  const prices = options.prices ?? new PriceBook('on_demand');
   const app = new Hono();
   app.onError((err, c) => {
     const { status, body } = apiError(err);
@@ -120,11 +121,7 @@ export function createApi(options: ApiOptions): Hono {
       c.req.query(),
     );
     return c.json(
-      await kvCacheReport(
-        store,
-        { range: range(query, nowUs()), by: query.by, where: where(query) },
-        options.prices ?? new PriceBook('on_demand'),
-      ),
+      await kvCacheReport(store, { range: range(query, nowUs()), by: query.by, where: where(query) }, prices),
     );
   });
   app.get('/api/scheduler', async (c) => {
@@ -162,7 +159,7 @@ export function createApi(options: ApiOptions): Hono {
       (['cluster', 'model', 'replica'] as const).flatMap((k) => (query[k] ? [[k, [query[k]]]] : [])),
     );
     return c.json(
-      await gpuTimeBreakdown(store, options.prices ?? new PriceBook('on_demand'), {
+      await gpuTimeBreakdown(store, prices, {
         range: range(query, nowUs()),
         where,
       }),
@@ -194,7 +191,7 @@ export function createApi(options: ApiOptions): Hono {
       direction: 'desc',
       limit: 20_000,
     });
-    const fit = fitGpuCost(measured, options.prices ?? new PriceBook('on_demand'));
+    const fit = fitGpuCost(measured, prices);
     if (!fit)
       return c.json(
         { error: `not enough priced requests of ${query.model} in this range to measure its cost` },
