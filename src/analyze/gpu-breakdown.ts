@@ -193,14 +193,7 @@ export async function gpuTimeBreakdown(
   const unpriced: string[] = [];
   for (const replica of replicas.sort()) {
     const hw = hardware.get(replica);
-    let usdPerGpuHour: number | null = null;
-    if (hw && hw.gpuType !== 'unknown') {
-      try {
-        usdPerGpuHour = prices.usdPerGpuHour(hw.gpuType, hw.cluster);
-      } catch {
-        usdPerGpuHour = null;
-      }
-    }
+    const usdPerGpuHour = hw ? prices.findUsdPerGpuHour(hw.gpuType, hw.cluster) : null;
     if (!hw || usdPerGpuHour === null) {
       unpriced.push(replica);
       continue;

@@ -80,13 +80,10 @@ export async function kvCacheReport(
     row.promptTokens += v.sum_prompt_tokens ?? 0;
     row.cachedTokens += v.sum_cached_prompt_tokens ?? 0;
     row.savingsUsd += saved;
-    if (prices && row.gpuHoursSaved !== null && saved > 0) {
-      try {
-        row.gpuHoursSaved += saved / prices.usdPerGpuHour(r.group.gpu_type ?? '', r.group.cluster);
-      } catch {
-        // A GPU type with no price: its savings stay in dollars only.
-      }
-    }
+    const perGpuHour =
+      prices && saved > 0 ? prices.findUsdPerGpuHour(r.group.gpu_type ?? '', r.group.cluster) : null;
+    // A GPU type with no price: its savings stay in dollars only.
+    if (row.gpuHoursSaved !== null && perGpuHour !== null) row.gpuHoursSaved += saved / perGpuHour;
     row.hitRate = row.promptTokens > 0 ? row.cachedTokens / row.promptTokens : null;
     groups.set(group, row);
   }

@@ -30,5 +30,8 @@ describe('price book', () => {
       /no on_demand price for GPU type B200: add one under pricing.overrides/,
     );
     assert.throws(() => new PriceBook('spot').usdPerGpuHour('H100'), /no spot price/);
+    // Reports that skip what they cannot price ask without the throw: null, never 0.
+    assert.equal(new PriceBook().findUsdPerGpuHour('B200'), null);
+    assert.equal(new PriceBook().findUsdPerGpuHour('H100'), new PriceBook().usdPerGpuHour('H100'));
   });
 });

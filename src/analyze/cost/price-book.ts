@@ -110,11 +110,7 @@ export class PriceBook {
 
   /** The entry that prices a GPU type in a cluster; throws when none does (a silent $0 would hide cost). */
   entryFor(gpuType: string, cluster?: string, kind: PricingKind = this.defaultKind): PriceEntry {
-    const candidates = this.entries.filter(
-      (e) => e.gpuType === gpuType && e.kind === kind && (e.cluster === undefined || e.cluster === cluster),
-    );
-    // A cluster-specific price beats a general one; earlier (config) entries beat later ones.
-    const best = candidates.find((e) => e.cluster !== undefined) ?? candidates[0];
+    const best = this.find(gpuType, cluster, kind);
     if (!best)
       throw new Error(
         `no ${kind} price for GPU type ${gpuType}${cluster ? ` in ${cluster}` : ''}: add one under pricing.overrides`,
@@ -124,5 +120,18 @@ export class PriceBook {
 
   usdPerGpuHour(gpuType: string, cluster?: string, kind?: PricingKind): number {
     return this.entryFor(gpuType, cluster, kind).usdPerGpuHour;
+  }
+
+  /** For reports that leave an unpriced GPU out (and say so) rather than fail: null when unknown. */
+  findUsdPerGpuHour(gpuType: string, cluster?: string, kind: PricingKind = this.defaultKind): number | null {
+    return this.find(gpuType, cluster, kind)?.usdPerGpuHour ?? null;
+  }
+
+  private find(gpuType: string, cluster: string | undefined, kind: PricingKind): PriceEntry | undefined {
+    const candidates = this.entries.filter(
+      (e) => e.gpuType === gpuType && e.kind === kind && (e.cluster === undefined || e.cluster === cluster),
+    );
+    // A cluster-specific price beats a general one; earlier (config) entries beat later ones.
+    return candidates.find((e) => e.cluster !== undefined) ?? candidates[0];
   }
 }

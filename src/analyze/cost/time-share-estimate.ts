@@ -109,11 +109,8 @@ export class TimeShareCostEstimator {
   private usdPerHour(known: ReplicaPlacement, cluster: string): number | null {
     if (known.usdPerGpuHour !== undefined) return known.usdPerGpuHour * known.gpuCount;
     if (known.gpuType === undefined) return null;
-    try {
-      return this.prices.usdPerGpuHour(known.gpuType, cluster, known.pricingKind) * known.gpuCount;
-    } catch {
-      return null;
-    }
+    const perGpu = this.prices.findUsdPerGpuHour(known.gpuType, cluster, known.pricingKind);
+    return perGpu === null ? null : perGpu * known.gpuCount;
   }
 
   /** Fills costUsd (and GPU type/count) in place; leaves it null when hardware, price or batch size is unknown. */
