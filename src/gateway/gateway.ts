@@ -238,6 +238,7 @@ export class Gateway {
     const options = (body.stream_options ?? {}) as Record<string, unknown>;
     const injectUsage = stream && path !== '/v1/embeddings' && options.include_usage !== true;
     let forwarded = raw;
+    let forwardedBody = body; // what `forwarded` encodes
     if (injectUsage || (admission && admission.maxTokens !== requested)) {
       const copy = { ...body };
       if (injectUsage) copy.stream_options = { ...options, include_usage: true };
@@ -247,6 +248,7 @@ export class Gateway {
         else copy.max_tokens = admission.maxTokens;
       }
       forwarded = Buffer.from(JSON.stringify(copy));
+      forwardedBody = copy;
     }
 
     const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
@@ -326,7 +328,7 @@ export class Gateway {
       try {
         const payload =
           admission && upstream.spec.priority_field && !('priority' in body)
-            ? (withPriority ??= withEnginePriority(forwarded, admission.tenant.priority))
+            ? (withPriority ??= withEnginePriority(forwardedBody, admission.tenant.priority))
             : forwarded;
         const response = await upstream.pool.request({
           path: `${upstream.basePath}${path}`,
@@ -572,8 +574,7 @@ function newRecord(identity: RecordIdentity): GatewayRecord {
 /** vLLM's `priority`: lower runs earlier, 0 is the default, so `normal` stays 0. */
 const ENGINE_PRIORITY: Record<'high' | 'normal' | 'low', number> = { high: -1, normal: 0, low: 1 };
 
-function withEnginePriority(forwarded: Buffer, priority: 'high' | 'normal' | 'low'): Buffer {
-  const body = JSON.parse(forwarded.toString('utf8')) as Record<string, unknown>;
+function withEnginePriority(body: Record<string, unknown>, priority: 'high' | 'normal' | 'low'): Buffer {
   return Buffer.from(JSON.stringify({ ...body, priority: ENGINE_PRIORITY[priority] }));
 }
 
