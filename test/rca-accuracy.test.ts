@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { compareWindows } from '../src/analyze/rca/compare-windows.ts';
 import { EXPECTED_CAUSE } from '../src/analyze/rca/fault-causes.ts';
 import { FAULT_KINDS } from '../src/sim/faults.ts';
-import { runFaultScenario } from './support/fault-scenario.ts';
+import { FAULT_COMBINATIONS, runFaultScenario } from './support/fault-scenario.ts';
 
 const SEEDS = [1, 2];
 
@@ -39,6 +39,34 @@ describe('root-cause analysis against injected faults', () => {
               assert.equal(top.replica, run.truth.replicas[0]);
             if (kind === 'cache_unfriendly_tenant') assert.equal(top.tenant, run.truth.tenant);
           }
+        } finally {
+          await run.store.close();
+        }
+      }
+    const accuracy = (runs - misses.length) / runs;
+    assert.ok(accuracy >= 0.9, `top-1 accuracy ${(accuracy * 100).toFixed(0)} %: ${misses.join('; ')}`);
+  });
+
+  it(`names one of the injected faults first in at least 90 % of ${FAULT_COMBINATIONS.length} combinations × ${SEEDS.length} seeds`, async () => {
+    const misses: string[] = [];
+    let runs = 0;
+    for (const seed of SEEDS)
+      for (const combination of FAULT_COMBINATIONS) {
+        const run = await runFaultScenario(combination, seed);
+        try {
+          const { causes } = await compareWindows(
+            run.store,
+            { where: { model: [run.model] } },
+            run.window,
+            run.baseline,
+          );
+          runs++;
+          const expected = combination.map((kind) => EXPECTED_CAUSE[kind]);
+          const top = causes[0];
+          if (!top || !expected.includes(top.cause))
+            misses.push(
+              `${combination.join(' + ')} seed ${seed}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`,
+            );
         } finally {
           await run.store.close();
         }

@@ -28,9 +28,27 @@ export function seventyBFleet(seed: number, startUs: number, faults: FaultSpec[]
   });
 }
 
+/**
+ * Faults injected together, each pair one a user could meet at once (a load spike while a replica
+ * restarts, a straggler while a tenant floods the cache …). The analysis must name one of them first.
+ */
+export const FAULT_COMBINATIONS: readonly (readonly [FaultKind, FaultKind])[] = [
+  ['queue_saturation', 'cache_unfriendly_tenant'],
+  ['tp_straggler', 'cache_unfriendly_tenant'],
+  ['interconnect_slowdown', 'batch_fragmentation'],
+  ['kv_pressure', 'tp_straggler'],
+  ['replica_crash', 'queue_saturation'],
+  ['kv_pressure', 'interconnect_slowdown'],
+  ['tp_straggler', 'batch_fragmentation'],
+  ['queue_saturation', 'interconnect_slowdown'],
+];
+
 export interface FaultRun {
   store: DuckDbStore;
+  /** The first injected fault's ground truth (the only one for a single-fault run). */
   truth: GroundTruth;
+  /** Every injected fault's ground truth, in the order given. */
+  truths: GroundTruth[];
   model: string;
   /** The fault's span (at least a minute), and as long before it (the healthy baseline). */
   window: { fromUs: number; toUs: number };
@@ -39,13 +57,13 @@ export interface FaultRun {
 
 /**
  * One fault scenario through the real collection path at simulated time: the 70B fleet (2 vLLM
- * replicas, TP 4) and its tenant run healthy for `healthyMin`, then `kind` is injected for
- * `faultMin`. Engine /metrics and the node's DCGM exporter are scraped over HTTP every 5 simulated
+ * replicas, TP 4) and its tenant run healthy for `healthyMin`, then `kind` (or every kind of a
+ * combination, all at once) is injected for `faultMin`. Engine /metrics and the node's DCGM exporter are scraped over HTTP every 5 simulated
  * seconds (stamped with the simulated clock); finished requests are stored as the simulator
  * records them. The caller closes the store.
  */
 export async function runFaultScenario(
-  kind: FaultKind,
+  kinds: FaultKind | readonly FaultKind[],
   seed: number,
   options: { healthyMin?: number; faultMin?: number } = {},
 ): Promise<FaultRun> {
@@ -53,9 +71,11 @@ export async function runFaultScenario(
   const faultMin = options.faultMin ?? 4;
   const model = 'llama-3-70b';
   const store = await DuckDbStore.open({ path: ':memory:' });
-  const fleet = seventyBFleet(seed, SCENARIO_START_US, [
-    { kind, atUs: healthyMin * MIN, durationUs: faultMin * MIN, model },
-  ]);
+  const fleet = seventyBFleet(
+    seed,
+    SCENARIO_START_US,
+    [kinds].flat().map((kind) => ({ kind, atUs: healthyMin * MIN, durationUs: faultMin * MIN, model })),
+  );
   const finished: { request: InferenceRequest; spans: Span[] }[] = [];
   fleet.onRecord((record) => finished.push(record));
   const cluster = new SimCluster(fleet);
@@ -86,14 +106,17 @@ export async function runFaultScenario(
     await collector.stop();
     await cluster.stop();
   }
-  const truth = fleet.groundTruth[0] as GroundTruth;
-  // The fault's own span (a crash lasts until the replica is back), against as long before it.
-  const lengthUs = Math.max(truth.endUs - truth.startUs, MIN);
+  const truths = fleet.groundTruth;
+  const truth = truths[0] as GroundTruth;
+  // The faults' own span (a crash lasts until the replica is back), against as long before it.
+  const faultsEndUs = Math.max(...truths.map((t) => t.endUs));
+  const lengthUs = Math.max(faultsEndUs - truth.startUs, MIN);
   const window = { fromUs: truth.startUs, toUs: truth.startUs + lengthUs };
   const baseline = { fromUs: truth.startUs - lengthUs, toUs: truth.startUs };
   return {
     store,
     truth,
+    truths,
     model,
     window,
     baseline,

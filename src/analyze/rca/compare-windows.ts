@@ -145,9 +145,12 @@ export async function compareWindows(
     clamp01(preemptRise / 0.3),
     kvFull ? clamp01(((kvAfter.kvUsage ?? 0) - 0.9) / 0.08) : 0,
   );
+  // A full cache under many more requests of about the same size is the load's symptom, not its cause.
+  const loadDriven = rateRatio > 1.5 && tokensRatio < 1.5;
+  const kvWeight = loadDriven ? 0.5 : tokensRatio > 1.5 ? 1 : 0.8;
   if (kvScore > 0.05)
     causes.push(
-      cause('kv_pressure', kvScore * (tokensRatio > 1.5 ? 1 : 0.8), [
+      cause('kv_pressure', kvScore * kvWeight, [
         evidence('KV-cache usage', '%', kvBefore.kvUsage, kvAfter.kvUsage),
         evidence('preemptions', '', kvBefore.preemptions, kvAfter.preemptions),
         evidence('tokens per request', '', before.tokensPerRequest, after.tokensPerRequest),
@@ -171,7 +174,7 @@ export async function compareWindows(
   const swelling = phases ? load * (phases.queue + phases.decode) : 0;
   if (queueing > 0.05 || swelling > 0.05)
     causes.push(
-      cause('queue_saturation', Math.max(queueing, swelling) * (1 - 0.5 * kvScore), [
+      cause('queue_saturation', Math.max(queueing, swelling) * (1 - 0.5 * kvScore * kvWeight), [
         evidence('queue time', 'ms', ms(before.queueUs), ms(after.queueUs)),
         evidence('arrival rate', 'req/s', before.ratePerSecond, after.ratePerSecond),
       ]),
@@ -242,16 +245,37 @@ export async function compareWindows(
 
   // A replica that stopped serving (crash, restart, failing health) or fails its requests.
   for (const r of replicas) {
+    // Half a minute without a completion while its peers complete: with failed requests, a crash
+    // or restart the window's totals may hide; without, possibly a slow replica's preemption storm.
+    const stalled = r.shareBefore >= 0.15 && r.stallUs >= 30e6 && r.stallUs >= 2 * r.stallBeforeUs;
     const collapsed = r.shareBefore >= 0.15 && r.shareAfter < r.shareBefore * 0.5;
     const failing = r.errors >= 3 && r.errors / Math.max(1, r.count) > 0.05;
-    if (collapsed || failing)
+    const score =
+      (collapsed || stalled) && failing
+        ? 0.95
+        : collapsed || failing || (stalled && r.errors > 0)
+          ? 0.7
+          : stalled
+            ? 0.4
+            : 0;
+    if (score > 0)
       causes.push(
         cause(
           'replica_unhealthy',
-          collapsed && failing ? 0.95 : 0.7,
+          score,
           [
             evidence(`${r.replica}: share of requests`, '%', r.shareBefore, r.shareAfter),
             evidence(`${r.replica}: errors`, '', null, r.errors),
+            ...(stalled
+              ? [
+                  evidence(
+                    `${r.replica}: longest stretch without a completion`,
+                    's',
+                    r.stallBeforeUs / 1e6,
+                    r.stallUs / 1e6,
+                  ),
+                ]
+              : []),
           ],
           { replica: r.replica },
         ),
