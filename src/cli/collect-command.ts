@@ -60,7 +60,19 @@ export function collectCommand(): Command {
       await collector.start();
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
-      const sloRuntime = await startSloRuntime({ config, store, clock: () => Date.now() * 1000, log });
+      const recommendations = config.recommendations.manifests_dir
+        ? (() => {
+            const target = new FileTarget(resolveDataPath(config, config.recommendations.manifests_dir));
+            return { book: new RecommendationBook(store, target), target };
+          })()
+        : null;
+      const sloRuntime = await startSloRuntime({
+        config,
+        store,
+        clock: () => Date.now() * 1000,
+        log,
+        recommendations,
+      });
       // The gateway, when configured, shares the collector: engine queue and KV signals from the
       // scrapes for routing, and the collector's buffer for its request records.
       const gateway =
@@ -92,12 +104,7 @@ export function collectCommand(): Command {
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,
         prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
-        recommendations: config.recommendations.manifests_dir
-          ? new RecommendationBook(
-              store,
-              new FileTarget(resolveDataPath(config, config.recommendations.manifests_dir)),
-            )
-          : null,
+        recommendations: recommendations?.book ?? null,
       });
       const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host });
       log.info(

@@ -16,7 +16,11 @@ import { SimCluster } from '../sim/cluster.ts';
 import { Fleet } from '../sim/fleet.ts';
 import { GroundTruthSink } from '../sim/ground-truth-sink.ts';
 import { Pacer } from '../sim/pacer.ts';
-import { demoFleetOptions, demoSloConfigs } from '../sim/scenarios.ts';
+import { demoFleetOptions, demoReplicas, demoSloConfigs } from '../sim/scenarios.ts';
+import { writeDemoManifests } from '../sim/demo-manifests.ts';
+import { RecommendationBook } from '../analyze/recommend/decisions.ts';
+import { FileTarget } from '../analyze/recommend/file-target.ts';
+import { resolveDataPath } from '../config/index.ts';
 import { simScrapeTargets } from '../sim/scrape-targets.ts';
 import { FleetStatus } from '../sim/status.ts';
 import { parseDurationMs } from '../util/time.ts';
@@ -134,7 +138,21 @@ export function demoCommand(): Command {
       });
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
-      const sloRuntime = await startSloRuntime({ config, store, clock: () => fleet.nowUs, log, slos });
+      // Alerts propose changes against manifests a person can apply and roll back: the config's
+      // directory, or the demo's own vLLM Deployments under the data directory.
+      const manifests = new FileTarget(
+        resolveDataPath(config, config.recommendations.manifests_dir ?? 'demo-manifests'),
+      );
+      if (!config.recommendations.manifests_dir) writeDemoManifests(manifests.dir, demoReplicas());
+      const recommendations = new RecommendationBook(store, manifests, () => fleet.nowUs);
+      const sloRuntime = await startSloRuntime({
+        config,
+        store,
+        clock: () => fleet.nowUs,
+        log,
+        slos,
+        recommendations: { book: recommendations, target: manifests },
+      });
       // A gateway in front of the simulated engines (open: no API keys), routing on their scraped
       // queue and KV signals; requests sent through it are stored with the gateway's timings.
       const gatewayConfig = configSchema.parse({
@@ -171,6 +189,7 @@ export function demoCommand(): Command {
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,
         prices,
+        recommendations,
         extras: {
           'sim/ground-truth': () => ({ faults: fleet.groundTruth }),
           'sim/endpoints': () => ({ endpoints: cluster?.endpoints ?? [] }),

@@ -17,6 +17,15 @@ export class FileTarget {
     return join(this.dir, `${workload}.yaml`);
   }
 
+  /** Whether the directory holds a manifest for this workload (false for a name that cannot be one). */
+  has(workload: string): boolean {
+    try {
+      return existsSync(this.fileOf(workload));
+    } catch {
+      return false;
+    }
+  }
+
   read(workload: string): string {
     const file = this.fileOf(workload);
     if (!existsSync(file)) throw new RangeError(`no manifest for workload ${workload} (${file})`);

@@ -47,6 +47,11 @@ export interface AlertReport {
   rootCause: RankedCause | null;
   otherCauses: RankedCause[];
   impact: DollarImpact;
+  /**
+   * Changes proposed for this alert's workloads (recommendations.manifests_dir): waiting for a
+   * person to preview, apply or dismiss them. Absent when no proposer is configured.
+   */
+  proposals?: { id: string; title: string }[];
 }
 
 const ROOT_CAUSE_MIN_SCORE = 0.2;

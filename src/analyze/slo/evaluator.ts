@@ -3,6 +3,7 @@ import type { OpsEvent } from '../../model/ops-event.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../util/log.ts';
 import type { AlertNotification, AlertSink } from './notification.ts';
+import type { AlertProposer } from '../recommend/alert-proposals.ts';
 import { explainAlert, type AlertReport } from './alert-evidence.ts';
 import { AlertTracker, type AlertState } from './alert-state.ts';
 import {
@@ -60,6 +61,8 @@ export interface SloEvaluatorOptions {
   /** Epoch µs now: wall time, or the simulator's clock in the demo. */
   clock: () => number;
   notifier?: AlertSink | null;
+  /** Proposes changes when an alert fires (recorded for a person to decide; never applied). */
+  proposer?: AlertProposer | null;
   digest?: { receiver: string; hourUtc: number } | null;
   externalUrl?: string | null;
   log?: Logger;
@@ -244,13 +247,22 @@ export class SloEvaluator {
     series: EventSeries,
     atUs: number,
   ): Promise<AlertReport | null> {
+    let report: AlertReport;
     try {
-      return await explainAlert(this.options.store, spec, alert, series, atUs);
+      report = await explainAlert(this.options.store, spec, alert, series, atUs);
     } catch (err) {
       // The alert still goes out, without its evidence.
       this.options.log?.error({ err, slo: spec.name, alert: alert.name }, 'could not gather alert evidence');
       return null;
     }
+    const proposer = this.options.proposer;
+    if (proposer)
+      try {
+        report.proposals = (await proposer(spec, report, atUs)).map(({ id, title }) => ({ id, title }));
+      } catch (err) {
+        this.options.log?.error({ err, slo: spec.name }, 'could not propose changes for the alert');
+      }
+    return report;
   }
 
   private notify(

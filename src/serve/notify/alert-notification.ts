@@ -41,6 +41,8 @@ export function evidenceLines(report: AlertReport): string[] {
     lines.push(
       `latency rise: queue ${pct(report.phases.queue)}, prefill ${pct(report.phases.prefill)}, decode ${pct(report.phases.decode)}`,
     );
+  for (const p of report.proposals ?? [])
+    lines.push(`proposed change (needs a decision): ${p.title} [${p.id}]`);
   return lines;
 }
 
