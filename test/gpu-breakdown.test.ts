@@ -273,6 +273,82 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
         'shares',
       );
       assert.equal(row.attributionScale, 1);
+      assert.equal(row.attributedFrom, 'spans');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('splits requests priced only at request level (time-share estimate) by their prefill and decode time', async () => {
+    // Engines collected from traces carry a request cost and phase times but no priced spans.
+    // 2 GPUs at $0.001 per GPU-second, a 100 s window, requests counted when they complete in it.
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    try {
+      const prices = new PriceBook('on_demand', [{ gpu_type: 'H100', usd_per_gpu_hour: 3.6 }]);
+      const at = (s: number) => START + s * 1e6;
+      const request = (
+        id: string,
+        status: InferenceRequest['status'],
+        from: number,
+        to: number,
+        usd: number,
+        prefillS: number,
+        decodeS: number,
+      ) =>
+        makeRequest({
+          requestId: id,
+          arrivalUs: at(from),
+          finishedUs: at(to),
+          replica: 'r0',
+          cluster: 'c',
+          model: 'm',
+          gpuType: 'H100',
+          gpuCount: 2,
+          status,
+          costUsd: usd,
+          prefillUs: prefillS * 1e6,
+          decodeUs: decodeS * 1e6,
+        });
+      await store.writeBatch({
+        requests: [
+          request('a', 'ok', 10, 40, 0.03, 2, 28), // 30 GPU-s
+          request('b', 'cancelled', 30, 60, 0.01, 1, 9), // 10 GPU-s abandoned
+          request('c', 'ok', 70, 75, 0.012, 1, 3), // 12 GPU-s
+          request('d', 'ok', 95, 110, 0.05, 1, 10), // completes after the window: not counted
+        ],
+        spans: [],
+      });
+      const running: MetricSample = {
+        timeMs: at(0) / 1000,
+        name: 'llm.requests.running',
+        value: 1,
+        cluster: 'c',
+        model: 'm',
+        replica: 'r0',
+        engine: 'vllm',
+        labels: {},
+      };
+      await store.writeMetricSamples([
+        ...Array.from({ length: 10 }, (_, i) => ({ ...running, timeMs: at(i * 10) / 1000 })),
+        { ...running, name: 'llm.gpu.idle_cost', value: 0.02, timeMs: at(50) / 1000 },
+      ]);
+      const report = await gpuTimeBreakdown(store, prices, { range: { fromUs: at(0), toUs: at(100) } });
+      const [row] = report.replicas;
+      assert.ok(row);
+      const near = (a: number, b: number, what: string) =>
+        assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+      assert.equal(row.attributedFrom, 'requests');
+      // The completed ones' 42 GPU-s split by their summed phase time: prefill 3 s, decode 31 s.
+      near(row.parts.prefill.gpuSeconds, (42 * 3) / 34, 'prefill');
+      near(row.parts.decode.gpuSeconds, (42 * 31) / 34, 'decode');
+      near(row.parts.abandoned.gpuSeconds, 10, 'abandoned');
+      near(row.parts.idle.gpuSeconds, 20, 'idle');
+      near(row.parts.unattributed.gpuSeconds, 200 - 20 - 52, 'unattributed');
+      near(
+        GPU_TIME_PARTS.reduce((sum, p) => sum + row.parts[p].share, 0),
+        1,
+        'shares',
+      );
     } finally {
       await store.close();
     }

@@ -10,6 +10,9 @@ import { engineActiveByGpu } from './gpu-activity.ts';
  * Where a replica's GPU time went in a window. Every GPU-second the replica held is in exactly
  * one part, so the shares sum to 1:
  * - prefill / decode: useful work, from the priced prefill and decode spans (clipped to the window);
+ *   for a replica whose spans carry no cost (requests priced by the time-share estimate, as
+ *   every engine collected from traces or scrapes is), from the requests that completed in the
+ *   window, their cost split by their summed prefill and decode time;
  * - recomputed_prefill: prefill done again after a preemption or KV eviction (cache-miss overhead);
  * - communication_wait: GPUs of a tensor-parallel group waiting on a slower peer, from DCGM's
  *   engine-active ratio per GPU (the all-reduce time of a balanced group is not separable from
@@ -53,6 +56,12 @@ export interface GpuBreakdownRow {
    * time idle): the busy parts were scaled down by this factor so the shares still sum to 1.
    */
   attributionScale: number;
+  /**
+   * Where prefill, decode and abandoned came from: `spans` (each priced span, clipped to the
+   * window) or `requests` (requests that completed in the window, cost split by summed phase time);
+   * `mixed` for a cluster whose replicas differ.
+   */
+  attributedFrom: 'spans' | 'requests' | 'mixed';
 }
 
 export interface GpuBreakdownReport {
@@ -184,9 +193,20 @@ export async function gpuTimeBreakdown(
   const replicas = [...new Set([...hardware.keys(), ...idleUsd.keys()])].filter(
     (r) => idleUsd.has(r) || spans.some((s) => s.group.replica === r),
   );
-  const [held, peerWait] = await Promise.all([
+  const [held, peerWait, requestCosts] = await Promise.all([
     heldSeconds(store, range, replicas),
     peerWaitShare(store, range, replicas),
+    store.aggregateRequests({
+      range,
+      timeBy: 'completion',
+      where,
+      groupBy: ['replica', 'status'],
+      measures: [
+        { fn: 'sum', field: 'cost_usd' },
+        { fn: 'sum', field: 'prefill_us' },
+        { fn: 'sum', field: 'decode_us' },
+      ],
+    }),
   ]);
 
   const rows: GpuBreakdownRow[] = [];
@@ -208,6 +228,25 @@ export async function gpuTimeBreakdown(
       else if (s.kind === 'prefill') busy.prefill += gpuSeconds;
       else if (s.kind === 'decode') busy.decode += gpuSeconds;
       else busy.recomputed_prefill += gpuSeconds;
+    }
+    const own = requestCosts.filter((r) => r.group.replica === replica);
+    const requestUsd = own.reduce((sum, r) => sum + (r.values.sum_cost_usd ?? 0), 0);
+    const spanUsd = (busy.prefill + busy.decode + busy.recomputed_prefill + busy.abandoned) * usdPerGpuSecond;
+    // Spans without cost but requests with it: the request-level time-share estimate. (A replica
+    // mixing both would be counted twice by adding; the spans win unless they hold under 1 %.)
+    const fromRequests = requestUsd > 0 && spanUsd < 0.01 * requestUsd;
+    if (fromRequests) {
+      for (const key of Object.keys(busy) as (keyof typeof busy)[]) busy[key] = 0;
+      for (const r of own) {
+        const gpuSeconds = seconds(r.values.sum_cost_usd ?? 0);
+        const prefillUs = r.values.sum_prefill_us ?? 0;
+        const decodeUs = r.values.sum_decode_us ?? 0;
+        if (ABANDONED.has(r.group.status as RequestStatus)) busy.abandoned += gpuSeconds;
+        else if (prefillUs + decodeUs > 0) {
+          busy.prefill += (gpuSeconds * prefillUs) / (prefillUs + decodeUs);
+          busy.decode += (gpuSeconds * decodeUs) / (prefillUs + decodeUs);
+        }
+      }
     }
     const heldGpuSeconds = (held.get(replica) ?? 0) * hw.gpuCount;
     const idleGpuSeconds = seconds(idleUsd.get(replica) ?? 0);
@@ -243,6 +282,7 @@ export async function gpuTimeBreakdown(
       usdPerGpuSecond,
       parts,
       attributionScale: scale,
+      attributedFrom: fromRequests ? 'requests' : 'spans',
     });
   }
   return { range, replicas: rows, clusters: clusterRows(rows), unpricedReplicas: unpriced };
@@ -273,6 +313,9 @@ function clusterRows(rows: readonly GpuBreakdownRow[]): GpuBreakdownRow[] {
       usdPerGpuSecond: held > 0 ? usdHeld / held : 0,
       parts,
       attributionScale: Math.min(...members.map((m) => m.attributionScale)),
+      attributedFrom: members.every((m) => m.attributedFrom === members[0]?.attributedFrom)
+        ? (members[0]?.attributedFrom ?? 'spans')
+        : 'mixed',
     };
   });
 }
