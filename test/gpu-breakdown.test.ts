@@ -18,6 +18,32 @@ const START = Date.UTC(2026, 10, 25, 9) * 1000;
 const PROMPT = 1050;
 const OUTPUT = 10;
 
+const at = (s: number) => START + s * 1e6;
+const near = (a: number, b: number, what: string) =>
+  assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+/** $3.60 per H100-hour: $0.001 per GPU-second, so GPU-seconds and dollars convert by hand. */
+const handPrices = () => new PriceBook('on_demand', [{ gpu_type: 'H100', usd_per_gpu_hour: 3.6 }]);
+/** A request on the hand-built 2-GPU replica r0, from second `from` to second `to`. */
+const handRequest = (
+  id: string,
+  status: InferenceRequest['status'],
+  from: number,
+  to: number,
+  fields: Partial<InferenceRequest> = {},
+) =>
+  makeRequest({
+    requestId: id,
+    arrivalUs: at(from),
+    finishedUs: at(to),
+    replica: 'r0',
+    cluster: 'c',
+    model: 'm',
+    gpuType: 'H100',
+    gpuCount: 2,
+    status,
+    ...fields,
+  });
+
 /**
  * A small deterministic run worked out by hand: one vLLM 8B replica on one H100, requests of
  * exactly 1,050 unique prompt tokens and 10 output tokens, few enough that each runs alone. Its
@@ -162,21 +188,9 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
     // 10 s. Every expected number below is arithmetic on these inputs.
     const store = await DuckDbStore.open({ path: ':memory:' });
     try {
-      const prices = new PriceBook('on_demand', [{ gpu_type: 'H100', usd_per_gpu_hour: 3.6 }]);
+      const prices = handPrices();
       const perGpuSecond = 0.001;
-      const at = (s: number) => START + s * 1e6;
-      const request = (id: string, status: InferenceRequest['status'], from: number, to: number) =>
-        makeRequest({
-          requestId: id,
-          arrivalUs: at(from),
-          finishedUs: at(to),
-          replica: 'r0',
-          cluster: 'c',
-          model: 'm',
-          gpuType: 'H100',
-          gpuCount: 2,
-          status,
-        });
+      const request = handRequest;
       let n = 0;
       const span = (
         r: InferenceRequest,
@@ -255,8 +269,6 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
       // Held: 2 GPUs × 100 s = 200 GPU-s. Priced spans inside: prefill 4 + 4 + 3 = 11, decode
       // 20 + 10 + 16 × 8/16 = 38, recompute 6, abandoned 2 + 8 = 10; idle 20; unattributed the rest.
       // Peer wait: mean of (0.8 − 0.8)/0.8 and (0.8 − 0.6)/0.8 = 0.125 of every busy part.
-      const near = (a: number, b: number, what: string) =>
-        assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
       near(row.heldGpuSeconds, 200, 'held');
       near(row.parts.prefill.gpuSeconds, 11 * 0.875, 'prefill');
       near(row.parts.decode.gpuSeconds, 38 * 0.875, 'decode');
@@ -284,8 +296,7 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
     // 2 GPUs at $0.001 per GPU-second, a 100 s window, requests counted when they complete in it.
     const store = await DuckDbStore.open({ path: ':memory:' });
     try {
-      const prices = new PriceBook('on_demand', [{ gpu_type: 'H100', usd_per_gpu_hour: 3.6 }]);
-      const at = (s: number) => START + s * 1e6;
+      const prices = handPrices();
       const request = (
         id: string,
         status: InferenceRequest['status'],
@@ -295,16 +306,7 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
         prefillS: number,
         decodeS: number,
       ) =>
-        makeRequest({
-          requestId: id,
-          arrivalUs: at(from),
-          finishedUs: at(to),
-          replica: 'r0',
-          cluster: 'c',
-          model: 'm',
-          gpuType: 'H100',
-          gpuCount: 2,
-          status,
+        handRequest(id, status, from, to, {
           costUsd: usd,
           prefillUs: prefillS * 1e6,
           decodeUs: decodeS * 1e6,
@@ -335,8 +337,6 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
       const report = await gpuTimeBreakdown(store, prices, { range: { fromUs: at(0), toUs: at(100) } });
       const [row] = report.replicas;
       assert.ok(row);
-      const near = (a: number, b: number, what: string) =>
-        assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
       assert.equal(row.attributedFrom, 'requests');
       // The completed ones' 42 GPU-s split by their summed phase time: prefill 3 s, decode 31 s.
       near(row.parts.prefill.gpuSeconds, (42 * 3) / 34, 'prefill');
