@@ -6,6 +6,7 @@ import type { InferenceRequest } from '../src/model/request.ts';
 import { Fleet } from '../src/sim/fleet.ts';
 import { demoReplicas } from '../src/sim/scenarios.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
+import { runFaultScenario } from './support/fault-scenario.ts';
 import { replicaSample } from './support/samples.ts';
 
 const START = Date.UTC(2026, 10, 25, 9) * 1000;
@@ -116,6 +117,33 @@ describe('KV-cache report on a deterministic simulator run', () => {
       assert.ok(Math.abs((replicas[0]?.meanUsage ?? 0) - 0.79) < 1e-9);
     } finally {
       await store.close();
+    }
+  });
+
+  it('reads sampled KV block residency through the scrape path as the engine recorded it', async () => {
+    // Long-context traffic on the 70B fleet fills the cache, so cached blocks are evicted; the
+    // simulated vLLM samples 10 % of blocks (--kv-cache-metrics-sample 0.1), scraped every 5 s.
+    const run = await runFaultScenario('kv_pressure', 1);
+    try {
+      const range = { fromUs: run.baseline.fromUs - 8 * 60e6, toUs: run.window.toUs + 1 };
+      const { replicas } = await kvCacheReport(run.store, { range, by: 'replica' });
+      assert.equal(replicas.length, 2);
+      for (const row of replicas) {
+        const stats = run.fleet.replicaByName(row.replica)?.engine.stats;
+        assert.ok(stats && row.residency);
+        const mean = (h: typeof stats.kvBlockLifetime) => h.sum / h.count;
+        assert.ok(stats.kvBlockLifetime.count > 0, `${row.replica} evicted sampled blocks`);
+        assert.equal(row.residency.sampledEvictions, stats.kvBlockLifetime.count);
+        const near = (a: number | null, b: number, what: string) =>
+          assert.ok(a !== null && Math.abs(a - b) < 1e-6 * b, `${row.replica} ${what}: ${a} vs ${b}`);
+        near(row.residency.lifetimeS, mean(stats.kvBlockLifetime), 'lifetime');
+        near(row.residency.idleBeforeEvictS, mean(stats.kvBlockIdleBeforeEvict), 'idle before eviction');
+        near(row.residency.reuseGapS, mean(stats.kvBlockReuseGap), 'reuse gap');
+        // A block is idle for at most its whole life.
+        assert.ok((row.residency.idleBeforeEvictS ?? 0) <= (row.residency.lifetimeS ?? 0));
+      }
+    } finally {
+      await run.store.close();
     }
   });
 });

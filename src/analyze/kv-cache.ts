@@ -27,8 +27,73 @@ export interface ReplicaKvPressure {
   peakUsage: number | null;
   meanUsage: number | null;
   preemptions: number;
-  /** high: the cache fills and sequences are preempted; watch: it nearly fills; ok. */
+  /**
+   * Mean residency of the engine's sampled KV blocks in the window (vLLM `--kv-cache-metrics`):
+   * null when the engine does not export it.
+   */
+  residency: KvResidency | null;
+  /**
+   * high: the cache fills and sequences are preempted; watch: it nearly fills, or cached blocks
+   * are evicted sooner after their last use than blocks are typically reused (the cache is too
+   * small for the reuse pattern: hits are being lost); ok.
+   */
   evictionRisk: 'high' | 'watch' | 'ok';
+}
+
+export interface KvResidency {
+  /** Mean seconds from a block's allocation to its eviction. */
+  lifetimeS: number | null;
+  /** Mean seconds from a block's last access to its eviction. */
+  idleBeforeEvictS: number | null;
+  /** Mean seconds between consecutive accesses of a cached block. */
+  reuseGapS: number | null;
+  /** Sampled evictions behind the means (the engine samples a share of blocks). */
+  sampledEvictions: number;
+}
+
+const RESIDENCY_METRICS = {
+  lifetimeS: 'llm.kv_cache.block_lifetime',
+  idleBeforeEvictS: 'llm.kv_cache.block_idle_before_evict',
+  reuseGapS: 'llm.kv_cache.block_reuse_gap',
+} as const;
+
+/** Per replica, each residency histogram's Δsum ÷ Δcount over the range (increases are stored per scrape). */
+async function residencyByReplica(store: Store, range: TimeRange): Promise<Map<string, KvResidency>> {
+  const step = Math.max(1, range.toUs - range.fromUs);
+  const totals = (name: string, stat: 'sum' | 'count') =>
+    store.queryMetric({
+      name,
+      range,
+      labels: { stat },
+      groupBy: ['replica'],
+      stepUs: step,
+      aggregate: 'sum',
+    });
+  const entries = Object.entries(RESIDENCY_METRICS) as [keyof typeof RESIDENCY_METRICS, string][];
+  const fetched = await Promise.all(
+    entries.map(async ([key, name]) => ({
+      key,
+      sums: await totals(name, 'sum'),
+      counts: await totals(name, 'count'),
+    })),
+  );
+  const out = new Map<string, KvResidency>();
+  for (const { key, sums, counts } of fetched)
+    for (const c of counts) {
+      const replica = c.group.replica ?? '';
+      const row = out.get(replica) ?? {
+        lifetimeS: null,
+        idleBeforeEvictS: null,
+        reuseGapS: null,
+        sampledEvictions: 0,
+      };
+      const sum = sums.filter((p) => p.group.replica === replica).reduce((t, p) => t + p.value, 0);
+      const count = counts.filter((p) => p.group.replica === replica).reduce((t, p) => t + p.value, 0);
+      row[key] = count > 0 ? sum / count : null;
+      if (key === 'lifetimeS') row.sampledEvictions = count;
+      out.set(replica, row);
+    }
+  return out;
 }
 
 export interface KvCacheReport {
@@ -95,10 +160,11 @@ export async function kvCacheReport(
   const step = Math.max(1, query.range.toUs - query.range.fromUs);
   const metric = (name: string, aggregate: 'max' | 'avg' | 'sum') =>
     store.queryMetric({ name, range: query.range, groupBy: ['replica'], stepUs: step, aggregate });
-  const [peak, mean, preempted] = await Promise.all([
+  const [peak, mean, preempted, residency] = await Promise.all([
     metric('llm.kv_cache.usage', 'max'),
     metric('llm.kv_cache.usage', 'avg'),
     metric('llm.preemptions', 'sum'),
+    residencyByReplica(store, query.range),
   ]);
   const names = [...new Set([...peak, ...preempted].map((p) => p.group.replica ?? ''))].sort();
   const value = (points: typeof peak, replica: string) =>
@@ -108,13 +174,21 @@ export async function kvCacheReport(
   const replicas = names.map((replica): ReplicaKvPressure => {
     const peakUsage = value(peak, replica);
     const preemptions = preempted.filter((p) => p.group.replica === replica).reduce((s, p) => s + p.value, 0);
+    const r = residency.get(replica) ?? null;
+    const evictedBeforeReuse =
+      r?.idleBeforeEvictS != null && r.reuseGapS != null && r.idleBeforeEvictS < r.reuseGapS;
     return {
       replica,
       peakUsage,
       meanUsage: value(mean, replica),
       preemptions,
+      residency: r,
       evictionRisk:
-        preemptions > 0 && (peakUsage ?? 0) >= 0.9 ? 'high' : (peakUsage ?? 0) >= 0.8 ? 'watch' : 'ok',
+        preemptions > 0 && (peakUsage ?? 0) >= 0.9
+          ? 'high'
+          : (peakUsage ?? 0) >= 0.8 || evictedBeforeReuse
+            ? 'watch'
+            : 'ok',
     };
   });
   return {

@@ -47,6 +47,10 @@ const HISTOGRAMS: [canonical: string, names: string[], extra?: Record<string, st
   ['llm.request.decode_time', ['vllm:request_decode_time_seconds']],
   ['llm.request.inference_time', ['vllm:request_inference_time_seconds']],
   ['llm.batch.tokens', ['vllm:iteration_tokens_total']],
+  // Sampled KV block residency, only with --kv-cache-metrics (engines.md §2.1).
+  ['llm.kv_cache.block_lifetime', ['vllm:kv_block_lifetime_seconds']],
+  ['llm.kv_cache.block_idle_before_evict', ['vllm:kv_block_idle_before_evict_seconds']],
+  ['llm.kv_cache.block_reuse_gap', ['vllm:kv_block_reuse_gap_seconds']],
   ['gen_ai.client.token.usage', ['vllm:request_prompt_tokens'], { 'gen_ai.token.type': 'input' }],
   ['gen_ai.client.token.usage', ['vllm:request_generation_tokens'], { 'gen_ai.token.type': 'output' }],
 ];

@@ -16,6 +16,10 @@ export const VLLM_BUCKETS = {
   ],
   iterationTokens: [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
   n: [1, 2, 5, 10, 20],
+  /** KV block residency (lifetime, idle before eviction, reuse gap), seconds. */
+  kvResidency: [
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800,
+  ],
 };
 
 /** vLLM's 1-2-5 token buckets up to max_model_len (engines.md §2.1). */
@@ -69,6 +73,12 @@ export class EngineStats {
   readonly stageQueue: Histogram;
   readonly stagePrefill: Histogram;
   readonly retractionsPerRequest: Histogram;
+  /** Sampled KV block residency (vLLM --kv-cache-metrics): allocation → eviction. */
+  readonly kvBlockLifetime = new Histogram(VLLM_BUCKETS.kvResidency);
+  /** Last access → eviction. */
+  readonly kvBlockIdleBeforeEvict = new Histogram(VLLM_BUCKETS.kvResidency);
+  /** Between consecutive accesses of a cached block. */
+  readonly kvBlockReuseGap = new Histogram(VLLM_BUCKETS.kvResidency);
 
   // Counters.
   promptTokens = 0;

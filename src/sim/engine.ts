@@ -32,6 +32,11 @@ export interface ReplicaConfig {
   kvBlocks?: number;
   /** What one GPU of this replica costs per hour (from the price book); 0 leaves costs at zero. */
   usdPerGpuHour: number;
+  /**
+   * vLLM's `--kv-cache-metrics-sample`: the share of KV blocks whose residency is recorded and
+   * exported; null when the engine does not export it (vLLM needs `--kv-cache-metrics`).
+   */
+  kvCacheMetricsSample: number | null;
 }
 
 export function replicaConfig(
@@ -46,6 +51,8 @@ export function replicaConfig(
     prefixCaching: true,
     roofline: DEFAULT_ROOFLINE,
     usdPerGpuHour: 0,
+    // vLLM's default sample is 0.01; the simulated replicas are small, so 10 % keeps the histograms full.
+    kvCacheMetricsSample: fields.engine === 'vllm' ? 0.1 : null,
     ...fields,
   };
 }
@@ -194,6 +201,13 @@ export class EngineReplica {
       kvCacheBlocks(config.card, gpu, config.tensorParallel, config.blockSize, config.gpuMemoryUtilization);
     this.pool = new KvBlockPool(blocks, config.blockSize, config.prefixCaching);
     this.stats = new EngineStats(config.card.maxModelLen, nowUs / 1e6, config.engine);
+    if (config.kvCacheMetricsSample !== null)
+      this.pool.residency = {
+        sample: config.kvCacheMetricsSample,
+        lifetime: this.stats.kvBlockLifetime,
+        idleBeforeEvict: this.stats.kvBlockIdleBeforeEvict,
+        reuseGap: this.stats.kvBlockReuseGap,
+      };
     this.startUs = nowUs;
     this.lastStepEndUs = nowUs;
   }
@@ -268,6 +282,7 @@ export class EngineReplica {
 
   /** Decides the next step at nowUs. Returns its duration in µs, or -1 if there is nothing to do. */
   beginStep(nowUs: number): number {
+    this.pool.nowUs = nowUs;
     if (!this.idle) throw new Error(`${this.config.replica}: step already in progress`);
     if (!this.isUp(nowUs) || !this.hasWork) return -1;
     let budget = this.config.maxNumBatchedTokens;
@@ -412,6 +427,7 @@ export class EngineReplica {
 
   /** Applies the step's results at its end; returns the sequences that finished. */
   endStep(nowUs: number): FinishedSequence[] {
+    this.pool.nowUs = nowUs;
     this.chargePlan(1);
     this.busyUs += nowUs - this.stepStartUs;
     this.lastStepEndUs = nowUs;
@@ -462,6 +478,7 @@ export class EngineReplica {
 
   /** Cancels one request (client disconnected): finishes it with reason abort, frees its blocks. */
   abort(requestId: string, nowUs: number): FinishedSequence | null {
+    this.pool.nowUs = nowUs;
     const inRunning = this.running.findIndex((seq) => seq.spec.requestId === requestId);
     const list = inRunning >= 0 ? this.running : this.waiting;
     const index =
@@ -474,6 +491,7 @@ export class EngineReplica {
 
   /** Kills every sequence (replica crash); the replica stays down until `downUntilUs`. */
   crash(nowUs: number, downUntilUs: number): FinishedSequence[] {
+    this.pool.nowUs = nowUs;
     if (this.stepEndUs >= 0) {
       // The step in progress ran until now: its elapsed part is spent on the requests it served.
       this.chargePlan((nowUs - this.stepStartUs) / (this.stepEndUs - this.stepStartUs));

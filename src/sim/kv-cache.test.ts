@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Histogram } from './histogram.ts';
 import { KvBlockPool } from './kv-cache.ts';
 
 describe('paged KV cache with prefix caching', () => {
@@ -57,5 +58,44 @@ describe('paged KV cache with prefix caching', () => {
     assert.equal(pool.usedBlocks, 2);
     pool.release([7, 7], 0);
     assert.equal(pool.usedBlocks, 0);
+  });
+
+  it('records sampled block residency as vLLM defines it: lifetime, idle before eviction, reuse gap', () => {
+    const pool = new KvBlockPool(2, 16);
+    const bounds = [1, 2, 5, 10, 20, 30, 60];
+    pool.residency = {
+      sample: 1,
+      lifetime: new Histogram(bounds),
+      idleBeforeEvict: new Histogram(bounds),
+      reuseGap: new Histogram(bounds),
+    };
+    const at = (s: number) => (pool.nowUs = s * 1e6);
+    at(0);
+    pool.acquireHashed(1); // allocated at 0
+    at(4);
+    pool.release([1], 0);
+    at(10);
+    pool.acquireHashed(1); // a prefix hit: reuse gap 10 s
+    pool.release([1], 0);
+    at(12);
+    pool.acquireHashed(2);
+    pool.release([2], 0);
+    at(40);
+    pool.acquireAnonymous(2); // evicts 1 (released first), then 2
+    const { lifetime, idleBeforeEvict, reuseGap } = pool.residency;
+    assert.deepEqual([reuseGap.count, reuseGap.sum], [1, 10]);
+    // Block 1: lifetime 40 s, idle since its hit at 10 s → 30 s. Block 2: 28 s and 28 s.
+    assert.deepEqual([lifetime.count, lifetime.sum], [2, 40 + 28]);
+    assert.deepEqual([idleBeforeEvict.count, idleBeforeEvict.sum], [2, 30 + 28]);
+    assert.deepEqual(lifetime.cumulative(), [0, 0, 0, 0, 0, 1, 2, 2]);
+  });
+
+  it('samples blocks by hash, so the same blocks are sampled in every run', () => {
+    const pool = new KvBlockPool(20_000, 16);
+    const h = () => new Histogram([1]);
+    pool.residency = { sample: 0.1, lifetime: h(), idleBeforeEvict: h(), reuseGap: h() };
+    for (let hash = 0; hash < 10_000; hash++) pool.acquireHashed(hash);
+    for (let hash = 0; hash < 10_000; hash++) pool.acquireHashed(hash);
+    assert.equal(pool.residency.reuseGap.count, 1000);
   });
 });

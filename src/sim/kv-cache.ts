@@ -1,3 +1,5 @@
+import type { Histogram } from './histogram.ts';
+
 /**
  * Paged KV cache with prefix caching, as vLLM does it: memory is split into fixed-size blocks;
  * a full prompt block is identified by a hash of its tokens and everything before it, so two
@@ -7,6 +9,17 @@
  * Simplification: a hashed block is shareable from the step that allocates it, not only once its
  * compute finishes.
  */
+/** Where sampled residency observations go (seconds), and which share of blocks is sampled. */
+export interface KvResidencySink {
+  sample: number;
+  lifetime: Histogram;
+  idleBeforeEvict: Histogram;
+  reuseGap: Histogram;
+}
+
+/** Whether a block is sampled: by its hash, so a run is deterministic and a block is in or out for life. */
+const sampled = (hash: number, sample: number) => (hash >>> 0) % 10_000 < sample * 10_000;
+
 export class KvBlockPool {
   /** Hashed blocks held by running sequences: hash → reference count. */
   private readonly held = new Map<number, number>();
@@ -14,6 +27,12 @@ export class KvBlockPool {
   private readonly cachedFree = new Map<number, true>();
   private anonymousHeld = 0;
   evictions = 0;
+  /** The simulated time; the engine sets it before it acquires or releases blocks. */
+  nowUs = 0;
+  /** Residency of sampled hashed blocks, as vLLM's --kv-cache-metrics samples it; null: off. */
+  residency: KvResidencySink | null = null;
+  /** Sampled blocks in the cache: when allocated and last accessed (allocation or prefix hit). */
+  private readonly tracked = new Map<number, { allocatedUs: number; lastAccessUs: number }>();
 
   constructor(
     readonly totalBlocks: number,
@@ -62,6 +81,20 @@ export class KvBlockPool {
     if (oldest.done) throw new Error('KV cache exhausted: check canAllocate first');
     this.cachedFree.delete(oldest.value);
     this.evictions++;
+    const t = this.tracked.get(oldest.value);
+    if (t && this.residency) {
+      this.residency.lifetime.observe((this.nowUs - t.allocatedUs) / 1e6);
+      this.residency.idleBeforeEvict.observe((this.nowUs - t.lastAccessUs) / 1e6);
+      this.tracked.delete(oldest.value);
+    }
+  }
+
+  /** A sampled block served from the cache: one reuse gap since its previous access. */
+  private accessed(hash: number): void {
+    const t = this.tracked.get(hash);
+    if (!t || !this.residency) return;
+    this.residency.reuseGap.observe((this.nowUs - t.lastAccessUs) / 1e6);
+    t.lastAccessUs = this.nowUs;
   }
 
   /** Holds one block for a hash: shares it when present, else takes a fresh block for it. */
@@ -69,15 +102,20 @@ export class KvBlockPool {
     const refs = this.held.get(hash);
     if (refs !== undefined) {
       this.held.set(hash, refs + 1);
+      this.accessed(hash);
       return;
     }
     if (this.cachedFree.delete(hash)) {
       this.held.set(hash, 1);
+      this.accessed(hash);
       return;
     }
     this.takeFresh();
-    if (this.prefixCaching) this.held.set(hash, 1);
-    else this.anonymousHeld++;
+    if (this.prefixCaching) {
+      this.held.set(hash, 1);
+      if (this.residency && sampled(hash, this.residency.sample))
+        this.tracked.set(hash, { allocatedUs: this.nowUs, lastAccessUs: this.nowUs });
+    } else this.anonymousHeld++;
   }
 
   acquireAnonymous(count: number): void {

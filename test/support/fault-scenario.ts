@@ -49,6 +49,8 @@ export interface FaultRun {
   truth: GroundTruth;
   /** Every injected fault's ground truth, in the order given. */
   truths: GroundTruth[];
+  /** The simulated fleet, stopped at the end of the run (its engines' own counters and histograms). */
+  fleet: Fleet;
   model: string;
   /** The fault's span (at least a minute), and as long before it (the healthy baseline). */
   window: { fromUs: number; toUs: number };
@@ -117,6 +119,7 @@ export async function runFaultScenario(
     store,
     truth,
     truths,
+    fleet,
     model,
     window,
     baseline,

@@ -172,6 +172,26 @@ export function renderVllm(replica: EngineReplica): string {
     [[base, s.prefillComputedTokensHist]],
     created,
   );
+  if (replica.config.kvCacheMetricsSample !== null) {
+    w.histogram(
+      'vllm:kv_block_lifetime_seconds',
+      'Histogram of KV cache block lifetime from allocation to eviction. Sampled metrics (controlled by --kv-cache-metrics-sample).',
+      [[base, s.kvBlockLifetime]],
+      created,
+    );
+    w.histogram(
+      'vllm:kv_block_idle_before_evict_seconds',
+      'Histogram of idle time before KV cache block eviction. Sampled metrics (controlled by --kv-cache-metrics-sample).',
+      [[base, s.kvBlockIdleBeforeEvict]],
+      created,
+    );
+    w.histogram(
+      'vllm:kv_block_reuse_gap_seconds',
+      'Histogram of time gaps between consecutive KV cache block accesses. Sampled metrics (controlled by --kv-cache-metrics-sample).',
+      [[base, s.kvBlockReuseGap]],
+      created,
+    );
+  }
   w.gauge('vllm:cache_config_info', 'Information of the LLMEngine CacheConfig', [
     [
       {
