@@ -311,6 +311,7 @@ export async function compareWindows(
         evidence('error ratio', '%', before.errorRatio, after.errorRatio),
       ]),
     );
-  causes.sort((a, b) => b.score - a.score);
-  return { window, baseline, phases, causes };
+  // A signal discounted to nothing by a stronger explanation is not a cause.
+  const named = causes.filter((c) => c.score >= 0.05).sort((a, b) => b.score - a.score);
+  return { window, baseline, phases, causes: named };
 }
