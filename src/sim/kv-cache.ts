@@ -17,8 +17,15 @@ export interface KvResidencySink {
   reuseGap: Histogram;
 }
 
-/** Whether a block is sampled: by its hash, so a run is deterministic and a block is in or out for life. */
-const sampled = (hash: number, sample: number) => (hash >>> 0) % 10_000 < sample * 10_000;
+/**
+ * Whether a block is sampled: by its hash, so a run is deterministic and a block is in or out for
+ * life. The simulator's hashes are structured (family × 65,536 + index), so they are mixed first
+ * (Fibonacci hashing of both 32-bit halves); a plain modulo would skip whole families.
+ */
+function sampled(hash: number, sample: number): boolean {
+  const mixed = Math.imul((hash | 0) ^ Math.floor(hash / 4_294_967_296), 0x9e3779b1) >>> 0;
+  return mixed < sample * 4_294_967_296;
+}
 
 export class KvBlockPool {
   /** Hashed blocks held by running sequences: hash → reference count. */

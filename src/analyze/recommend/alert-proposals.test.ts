@@ -66,7 +66,14 @@ describe('alerts propose changes for a person to decide', () => {
     const preview = await book.preview(scale.id);
     assert.match(preview.diff, /^-\s+replicas: 2$/m);
     assert.match(preview.diff, /^\+\s+replicas: [34]$/m);
-    // Alerts that fire again over the same evidence do not propose the same change twice.
+    // Several alerts (page and ticket windows) over one incident: the scale-up waits once, and
+    // every alert names that one.
+    assert.equal(records.filter((r) => r.recommendation.change.kind === 'set_replicas').length, 1);
+    assert.ok(
+      firing.every((n) =>
+        (n.report?.proposals ?? []).every((p) => records.some((r) => r.recommendation.id === p.id)),
+      ),
+    );
     assert.ok(
       records.every((r) => r.history.length === 1),
       'each proposal recorded once',

@@ -70,10 +70,22 @@ export class RecommendationBook {
     return record;
   }
 
-  /** Records new proposals (one already known is left as it is). */
+  /**
+   * Records new proposals. One already known is left as it is, and so is one whose exact change
+   * already waits for a decision (several alerts over one incident propose the same scale-up).
+   */
   async propose(recommendations: readonly Recommendation[]): Promise<Recommendation[]> {
-    const known = new Set((await this.list()).map((r) => r.recommendation.id));
-    const fresh = recommendations.filter((r) => !known.has(r.id));
+    const records = await this.list();
+    const known = new Set(records.map((r) => r.recommendation.id));
+    const pending = new Set(
+      records.filter((r) => r.state === 'proposed').map((r) => JSON.stringify(r.recommendation.change)),
+    );
+    const fresh = recommendations.filter((r) => {
+      const change = JSON.stringify(r.change);
+      if (known.has(r.id) || pending.has(change)) return false;
+      pending.add(change);
+      return true;
+    });
     await this.store.writeEvents(
       fresh.map((r) => ({
         timeUs: this.nowUs(),
