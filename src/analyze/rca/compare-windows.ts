@@ -18,6 +18,7 @@ export const CAUSES = [
   'interconnect_slowdown',
   'replica_unhealthy',
   'replica_outlier',
+  'gateway_overhead',
   'error_spike',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
@@ -33,6 +34,7 @@ export const CAUSE_TITLES: Record<Cause, string> = {
   interconnect_slowdown: 'interconnect / NCCL slowdown',
   replica_unhealthy: 'replica unhealthy or restarting',
   replica_outlier: 'one replica diverges',
+  gateway_overhead: 'gateway / network overhead (time outside the engine)',
   error_spike: 'error spike',
 };
 
@@ -100,6 +102,10 @@ function cause(c: Cause, score: number, items: Evidence[], extra: Partial<Ranked
 }
 
 const ms = (us: number | null) => (us === null ? null : us / 1000);
+const engineUs = (w: { queueUs: number | null; prefillUs: number | null; decodeUs: number | null }) =>
+  w.queueUs === null || w.prefillUs === null || w.decodeUs === null
+    ? null
+    : w.queueUs + w.prefillUs + w.decodeUs;
 const positive = (after: number | null, before: number | null) =>
   after !== null && before !== null ? Math.max(0, after - before) : 0;
 
@@ -303,6 +309,19 @@ export async function compareWindows(
         ),
       );
   }
+
+  // Time outside the engine (gateway, routing, network, streaming out) carrying the rise in e2e.
+  const outsideRise = positive(after.outsideEngineUs, before.outsideEngineUs);
+  const outsideShare = outsideRise / Math.max(1, outsideRise + dTotal);
+  const outsideRatio = ratio(after.outsideEngineUs, before.outsideEngineUs);
+  const overhead = outsideShare * clamp01((outsideRatio - 1) / 1) * (1 - kvScore);
+  if (overhead > 0.05 && outsideRise >= 20_000)
+    causes.push(
+      cause('gateway_overhead', overhead, [
+        evidence('time outside the engine', 'ms', ms(before.outsideEngineUs), ms(after.outsideEngineUs)),
+        evidence('engine queue + prefill + decode', 'ms', ms(engineUs(before)), ms(engineUs(after))),
+      ]),
+    );
 
   const errorRise = after.errorRatio - before.errorRatio;
   if (errorRise > 0.01)

@@ -18,6 +18,11 @@ export interface WindowStats {
   /** Share of prompt tokens served from the prefix cache. */
   cachedShare: number | null;
   preemptionsPerRequest: number | null;
+  /**
+   * Mean time outside the engine's queue, prefill and decode (e2e less those): the gateway,
+   * routing, network, the engine's front end and streaming the answer out.
+   */
+  outsideEngineUs: number | null;
 }
 
 const MINUTE_US = 60e6;
@@ -35,6 +40,7 @@ const MEASURES: Measure[] = [
   { fn: 'sum', field: 'output_tokens' },
   { fn: 'sum', field: 'cached_prompt_tokens' },
   { fn: 'sum', field: 'preemptions' },
+  { fn: 'avg', field: 'e2e_us' },
 ];
 
 /** Arrivals per second from the first minute that had any (a range reaching back before the data began is not idle). */
@@ -43,6 +49,12 @@ function arrivalRate(minutes: readonly AggregateRow[], range: TimeRange): number
   if (first === undefined) return 0;
   const count = minutes.reduce((sum, m) => sum + (m.values.count ?? 0), 0);
   return count / ((range.toUs - Math.max(range.fromUs, first)) / 1e6);
+}
+
+/** Mean e2e less the engine's mean phases; null unless all are known. */
+function outsideEngine(e2e: number | null, phases: (number | null)[]): number | null {
+  if (e2e === null || phases.some((p) => p === null)) return null;
+  return Math.max(0, e2e - phases.reduce<number>((s, p) => s + (p ?? 0), 0));
 }
 
 /**
@@ -82,6 +94,11 @@ export async function windowStats(
     tokensPerRequest: count > 0 ? (prompt + output) / count : null,
     cachedShare: prompt > 0 ? (v('sum_cached_prompt_tokens') ?? 0) / prompt : null,
     preemptionsPerRequest: count > 0 ? (v('sum_preemptions') ?? 0) / count : null,
+    outsideEngineUs: outsideEngine(v('avg_e2e_us'), [
+      v('avg_queue_us'),
+      v('avg_prefill_us'),
+      v('avg_decode_us'),
+    ]),
   };
 }
 
