@@ -10,7 +10,10 @@ import { TRITON_GPU_FAMILIES } from '../src/sim/exposition/triton.ts';
 const FIXTURES = '../shared/fixtures/engines';
 
 /** A replica that has served a few requests, so every histogram has observations. */
-function busyReplica(engine: ImitatedEngine): { replica: EngineReplica; nowUs: number } {
+function busyReplica(
+  engine: ImitatedEngine,
+  kvCacheMetricsSample: number | null = null,
+): { replica: EngineReplica; nowUs: number } {
   const replica = new EngineReplica(
     replicaConfig({
       replica: `${engine}-0`,
@@ -18,6 +21,8 @@ function busyReplica(engine: ImitatedEngine): { replica: EngineReplica; nowUs: n
       card: MODEL_CARDS['qwen2.5-32b']!,
       gpuType: 'H100',
       tensorParallel: 2,
+      // The fixtures are engines at their defaults: vLLM without --kv-cache-metrics.
+      kvCacheMetricsSample,
     }),
     0,
   );
@@ -113,5 +118,34 @@ describe('simulated engines expose metrics exactly as the real engines do', () =
     const cached = bySource.find((s) => s.labels.source === 'local_cache_hit')?.value ?? 0;
     assert.equal(computed + cached, family('vllm:prompt_tokens_total').samples[0]?.value);
     assert.ok(cached > 0, 'the shared 10-block prefix was hit');
+  });
+
+  it('vllm with --kv-cache-metrics: adds the three residency histograms with the residency bucket set', () => {
+    const { replica, nowUs } = busyReplica('vllm', 0.1);
+    const got = shapes(parseExposition(renderEngineMetrics(replica, nowUs)).families);
+    const fixture = shapes(
+      parseExposition(readFileSync(`${FIXTURES}/vllm/vllm-v1-metrics-synthetic.prom`, 'utf8')).families,
+    );
+    const residency = [
+      'vllm:kv_block_lifetime_seconds',
+      'vllm:kv_block_idle_before_evict_seconds',
+      'vllm:kv_block_reuse_gap_seconds',
+    ];
+    // Each with its `_created` series, as vLLM's other histograms have.
+    assert.deepEqual(
+      [...got.keys()].filter((name) => !fixture.has(name)).sort(),
+      residency.flatMap((name) => [name, `${name}_created`]).sort(),
+    );
+    // engines.md §2.1, KV residency bucket set; the label set of every other vLLM histogram.
+    const bounds = [
+      0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200,
+      1800,
+    ];
+    const latency = fixture.get('vllm:e2e_request_latency_seconds');
+    for (const name of residency) {
+      assert.equal(got.get(name)?.type, 'histogram');
+      assert.deepEqual(got.get(name)?.buckets, [...bounds, Number('+Inf')]); // shapes() reads le="+Inf" as NaN
+      assert.deepEqual(got.get(name)?.labelSets, latency?.labelSets);
+    }
   });
 });
