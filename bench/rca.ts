@@ -9,10 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/table.ts';
-import { CAUSES, compareWindows, type Cause } from '../src/analyze/rca/compare-windows.ts';
+import { CAUSES, type Cause } from '../src/analyze/rca/compare-windows.ts';
 import { EXPECTED_CAUSE } from '../src/analyze/rca/fault-causes.ts';
 import { FAULT_KINDS, type FaultKind } from '../src/sim/faults.ts';
-import { FAULT_COMBINATIONS, runFaultScenario } from '../test/support/fault-scenario.ts';
+import { diagnoseFaultScenario, FAULT_COMBINATIONS } from '../test/support/fault-scenario.ts';
 
 const { values: args } = parseArgs({ options: { seeds: { type: 'string', default: '5' } } });
 const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => i + 1);
@@ -25,16 +25,8 @@ for (const kind of FAULT_KINDS) {
   const row = new Map<Cause | 'none', number>();
   confusion.set(kind, row);
   for (const seed of SEEDS) {
-    const run = await runFaultScenario(kind, seed);
-    const t0 = performance.now();
-    const { causes } = await compareWindows(
-      run.store,
-      { where: { model: [run.model] } },
-      run.window,
-      run.baseline,
-    );
-    timesMs.push(performance.now() - t0);
-    await run.store.close();
+    const { causes, diagnosisMs } = await diagnoseFaultScenario(kind, seed);
+    timesMs.push(diagnosisMs);
     const top = causes[0]?.cause ?? 'none';
     row.set(top, (row.get(top) ?? 0) + 1);
     runs++;
@@ -74,14 +66,7 @@ for (const combination of FAULT_COMBINATIONS) {
   const tops = new Map<string, number>();
   let ranked = 0;
   for (const seed of SEEDS) {
-    const run = await runFaultScenario(combination, seed);
-    const { causes } = await compareWindows(
-      run.store,
-      { where: { model: [run.model] } },
-      run.window,
-      run.baseline,
-    );
-    await run.store.close();
+    const { causes } = await diagnoseFaultScenario(combination, seed);
     const top = causes[0]?.cause ?? 'none';
     tops.set(top, (tops.get(top) ?? 0) + 1);
     comboRuns++;

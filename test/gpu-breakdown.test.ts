@@ -13,6 +13,7 @@ import { MODEL_CARDS } from '../src/sim/model-cards.ts';
 import { DEFAULT_ROOFLINE, stepTime } from '../src/sim/roofline.ts';
 import { demoReplicas } from '../src/sim/scenarios.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
+import { replicaSample } from './support/samples.ts';
 
 const START = Date.UTC(2026, 10, 25, 9) * 1000;
 const PROMPT = 1050;
@@ -43,6 +44,15 @@ const handRequest = (
     status,
     ...fields,
   });
+
+/**
+ * The hand-built replica r0's scrapes: its running gauge every 10 s for 100 s (held the whole
+ * window) and `idleUsd` of idle cost recorded at second `idleAt`.
+ */
+const handScrapes = (idleUsd: number, idleAt: number): MetricSample[] => [
+  ...Array.from({ length: 10 }, (_, i) => replicaSample('r0', 'llm.requests.running', 1, at(i * 10) / 1000)),
+  replicaSample('r0', 'llm.gpu.idle_cost', idleUsd, at(idleAt) / 1000),
+];
 
 /**
  * A small deterministic run worked out by hand: one vLLM 8B replica on one H100, requests of
@@ -231,25 +241,8 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
           span(late, 'decode', 92, 16, 16),
         ],
       });
-      const samples: MetricSample[] = [];
-      for (let s = 0; s < 100; s += 10)
-        samples.push({
-          timeMs: at(s) / 1000,
-          name: 'llm.requests.running',
-          value: 1,
-          cluster: 'c',
-          model: 'm',
-          replica: 'r0',
-          engine: 'vllm',
-          labels: {},
-        });
       // $0.02 of idle: 20 GPU-seconds.
-      samples.push({
-        ...(samples[0] as MetricSample),
-        name: 'llm.gpu.idle_cost',
-        value: 0.02,
-        timeMs: at(70) / 1000,
-      });
+      const samples = handScrapes(0.02, 70);
       // DCGM: GPU 0 active 80 % of the time, GPU 1 only 60 % (it waits for GPU 0 in the all-reduce).
       for (const [gpu, active] of [
         ['0', 0.8],
@@ -320,20 +313,7 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
         ],
         spans: [],
       });
-      const running: MetricSample = {
-        timeMs: at(0) / 1000,
-        name: 'llm.requests.running',
-        value: 1,
-        cluster: 'c',
-        model: 'm',
-        replica: 'r0',
-        engine: 'vllm',
-        labels: {},
-      };
-      await store.writeMetricSamples([
-        ...Array.from({ length: 10 }, (_, i) => ({ ...running, timeMs: at(i * 10) / 1000 })),
-        { ...running, name: 'llm.gpu.idle_cost', value: 0.02, timeMs: at(50) / 1000 },
-      ]);
+      await store.writeMetricSamples(handScrapes(0.02, 50));
       const report = await gpuTimeBreakdown(store, prices, { range: { fromUs: at(0), toUs: at(100) } });
       const [row] = report.replicas;
       assert.ok(row);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareWindows } from '../src/analyze/rca/compare-windows.ts';
 import { EXPECTED_CAUSE } from '../src/analyze/rca/fault-causes.ts';
 import { FAULT_KINDS } from '../src/sim/faults.ts';
-import { FAULT_COMBINATIONS, runFaultScenario } from './support/fault-scenario.ts';
+import { diagnoseFaultScenario, FAULT_COMBINATIONS } from './support/fault-scenario.ts';
 
 const SEEDS = [1, 2];
 
@@ -18,29 +17,19 @@ describe('root-cause analysis against injected faults', () => {
     let runs = 0;
     for (const seed of SEEDS)
       for (const kind of FAULT_KINDS) {
-        const run = await runFaultScenario(kind, seed);
-        try {
-          const { causes } = await compareWindows(
-            run.store,
-            { where: { model: [run.model] } },
-            run.window,
-            run.baseline,
+        const { causes, truths } = await diagnoseFaultScenario(kind, seed);
+        runs++;
+        const top = causes[0];
+        if (top?.cause !== EXPECTED_CAUSE[kind])
+          misses.push(
+            `${kind} seed ${seed}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`,
           );
-          runs++;
-          const top = causes[0];
-          if (top?.cause !== EXPECTED_CAUSE[kind])
-            misses.push(
-              `${kind} seed ${seed}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`,
-            );
-          else {
-            // Every named cause carries its evidence, and the replica when it is about one.
-            assert.ok(top.evidence.length > 0);
-            if (kind === 'tp_straggler' || kind === 'replica_crash')
-              assert.equal(top.replica, run.truth.replicas[0]);
-            if (kind === 'cache_unfriendly_tenant') assert.equal(top.tenant, run.truth.tenant);
-          }
-        } finally {
-          await run.store.close();
+        else {
+          // Every named cause carries its evidence, and the replica when it is about one.
+          assert.ok(top.evidence.length > 0);
+          if (kind === 'tp_straggler' || kind === 'replica_crash')
+            assert.equal(top.replica, truths[0]?.replicas[0]);
+          if (kind === 'cache_unfriendly_tenant') assert.equal(top.tenant, truths[0]?.tenant);
         }
       }
     const accuracy = (runs - misses.length) / runs;
@@ -52,24 +41,14 @@ describe('root-cause analysis against injected faults', () => {
     let runs = 0;
     for (const seed of SEEDS)
       for (const combination of FAULT_COMBINATIONS) {
-        const run = await runFaultScenario(combination, seed);
-        try {
-          const { causes } = await compareWindows(
-            run.store,
-            { where: { model: [run.model] } },
-            run.window,
-            run.baseline,
+        const { causes } = await diagnoseFaultScenario(combination, seed);
+        runs++;
+        const expected = combination.map((kind) => EXPECTED_CAUSE[kind]);
+        const top = causes[0];
+        if (!top || !expected.includes(top.cause))
+          misses.push(
+            `${combination.join(' + ')} seed ${seed}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`,
           );
-          runs++;
-          const expected = combination.map((kind) => EXPECTED_CAUSE[kind]);
-          const top = causes[0];
-          if (!top || !expected.includes(top.cause))
-            misses.push(
-              `${combination.join(' + ')} seed ${seed}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`,
-            );
-        } finally {
-          await run.store.close();
-        }
       }
     const accuracy = (runs - misses.length) / runs;
     assert.ok(accuracy >= 0.9, `top-1 accuracy ${(accuracy * 100).toFixed(0)} %: ${misses.join('; ')}`);

@@ -1,3 +1,4 @@
+import { compareWindows, type RankedCause } from '../../src/analyze/rca/compare-windows.ts';
 import { Collector } from '../../src/collect/collector.ts';
 import type { InferenceRequest } from '../../src/model/request.ts';
 import type { Span } from '../../src/model/span.ts';
@@ -124,4 +125,34 @@ export async function runFaultScenario(
     window,
     baseline,
   };
+}
+
+/** What the analysis named for one fault run, what was injected, and how long the diagnosis took. */
+export interface FaultDiagnosis {
+  causes: RankedCause[];
+  truths: GroundTruth[];
+  diagnosisMs: number;
+}
+
+/**
+ * Runs the scenario, compares the faults' span with as long before it on the model's requests
+ * (as an alert would), and closes the store.
+ */
+export async function diagnoseFaultScenario(
+  kinds: FaultKind | readonly FaultKind[],
+  seed: number,
+): Promise<FaultDiagnosis> {
+  const run = await runFaultScenario(kinds, seed);
+  try {
+    const started = performance.now();
+    const { causes } = await compareWindows(
+      run.store,
+      { where: { model: [run.model] } },
+      run.window,
+      run.baseline,
+    );
+    return { causes, truths: run.truths, diagnosisMs: performance.now() - started };
+  } finally {
+    await run.store.close();
+  }
 }
