@@ -102,10 +102,6 @@ function cause(c: Cause, score: number, items: Evidence[], extra: Partial<Ranked
 }
 
 const ms = (us: number | null) => (us === null ? null : us / 1000);
-const engineUs = (w: { queueUs: number | null; prefillUs: number | null; decodeUs: number | null }) =>
-  w.queueUs === null || w.prefillUs === null || w.decodeUs === null
-    ? null
-    : w.queueUs + w.prefillUs + w.decodeUs;
 const positive = (after: number | null, before: number | null) =>
   after !== null && before !== null ? Math.max(0, after - before) : 0;
 
@@ -319,7 +315,7 @@ export async function compareWindows(
     causes.push(
       cause('gateway_overhead', overhead, [
         evidence('time outside the engine', 'ms', ms(before.outsideEngineUs), ms(after.outsideEngineUs)),
-        evidence('engine queue + prefill + decode', 'ms', ms(engineUs(before)), ms(engineUs(after))),
+        evidence('engine queue + prefill + decode', 'ms', ms(before.engineUs), ms(after.engineUs)),
       ]),
     );
 

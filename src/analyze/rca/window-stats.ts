@@ -18,8 +18,10 @@ export interface WindowStats {
   /** Share of prompt tokens served from the prefix cache. */
   cachedShare: number | null;
   preemptionsPerRequest: number | null;
+  /** Mean queue + prefill + decode: the engine's own time; null unless all three are known. */
+  engineUs: number | null;
   /**
-   * Mean time outside the engine's queue, prefill and decode (e2e less those): the gateway,
+   * Mean time outside the engine's queue, prefill and decode (e2e less engineUs): the gateway,
    * routing, network, the engine's front end and streaming the answer out.
    */
   outsideEngineUs: number | null;
@@ -51,12 +53,6 @@ function arrivalRate(minutes: readonly AggregateRow[], range: TimeRange): number
   return count / ((range.toUs - Math.max(range.fromUs, first)) / 1e6);
 }
 
-/** Mean e2e less the engine's mean phases; null unless all are known. */
-function outsideEngine(e2e: number | null, phases: (number | null)[]): number | null {
-  if (e2e === null || phases.some((p) => p === null)) return null;
-  return Math.max(0, e2e - phases.reduce<number>((s, p) => s + (p ?? 0), 0));
-}
-
 /**
  * Latency, tokens and errors of the requests that completed in the range (slow requests count
  * when they end, so a backlog shows in full), and the arrival rate of those that arrived in it.
@@ -81,24 +77,28 @@ export async function windowStats(
   const count = v('count') ?? 0;
   const prompt = v('sum_prompt_tokens') ?? 0;
   const output = v('sum_output_tokens') ?? 0;
+  const [queue, prefill, decode, e2e] = [
+    v('avg_queue_us'),
+    v('avg_prefill_us'),
+    v('avg_decode_us'),
+    v('avg_e2e_us'),
+  ];
+  const engineUs = queue !== null && prefill !== null && decode !== null ? queue + prefill + decode : null;
   return {
     count,
     ratePerSecond: arrivalRate(arrived, range),
     errorRatio: count > 0 ? (v('errors') ?? 0) / count : 0,
-    queueUs: v('avg_queue_us'),
-    prefillUs: v('avg_prefill_us'),
-    decodeUs: v('avg_decode_us'),
+    queueUs: queue,
+    prefillUs: prefill,
+    decodeUs: decode,
     ttftUs: v('avg_ttft_us'),
     tpotUs: v('avg_tpot_us'),
     promptTokens: v('avg_prompt_tokens'),
     tokensPerRequest: count > 0 ? (prompt + output) / count : null,
     cachedShare: prompt > 0 ? (v('sum_cached_prompt_tokens') ?? 0) / prompt : null,
     preemptionsPerRequest: count > 0 ? (v('sum_preemptions') ?? 0) / count : null,
-    outsideEngineUs: outsideEngine(v('avg_e2e_us'), [
-      v('avg_queue_us'),
-      v('avg_prefill_us'),
-      v('avg_decode_us'),
-    ]),
+    engineUs,
+    outsideEngineUs: e2e !== null && engineUs !== null ? Math.max(0, e2e - engineUs) : null,
   };
 }
 
