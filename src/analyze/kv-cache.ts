@@ -60,8 +60,8 @@ const RESIDENCY_METRICS = {
 /** Per replica, each residency histogram's Δsum ÷ Δcount over the range (increases are stored per scrape). */
 async function residencyByReplica(store: Store, range: TimeRange): Promise<Map<string, KvResidency>> {
   const step = Math.max(1, range.toUs - range.fromUs);
-  const totals = (name: string, stat: 'sum' | 'count') =>
-    store.queryMetric({
+  const perReplica = async (name: string, stat: 'sum' | 'count') => {
+    const points = await store.queryMetric({
       name,
       range,
       labels: { stat },
@@ -69,27 +69,29 @@ async function residencyByReplica(store: Store, range: TimeRange): Promise<Map<s
       stepUs: step,
       aggregate: 'sum',
     });
+    const totals = new Map<string, number>();
+    for (const p of points)
+      totals.set(p.group.replica ?? '', (totals.get(p.group.replica ?? '') ?? 0) + p.value);
+    return totals;
+  };
   const entries = Object.entries(RESIDENCY_METRICS) as [keyof typeof RESIDENCY_METRICS, string][];
   const fetched = await Promise.all(
     entries.map(async ([key, name]) => ({
       key,
-      sums: await totals(name, 'sum'),
-      counts: await totals(name, 'count'),
+      sums: await perReplica(name, 'sum'),
+      counts: await perReplica(name, 'count'),
     })),
   );
   const out = new Map<string, KvResidency>();
   for (const { key, sums, counts } of fetched)
-    for (const c of counts) {
-      const replica = c.group.replica ?? '';
+    for (const [replica, count] of counts) {
       const row = out.get(replica) ?? {
         lifetimeS: null,
         idleBeforeEvictS: null,
         reuseGapS: null,
         sampledEvictions: 0,
       };
-      const sum = sums.filter((p) => p.group.replica === replica).reduce((t, p) => t + p.value, 0);
-      const count = counts.filter((p) => p.group.replica === replica).reduce((t, p) => t + p.value, 0);
-      row[key] = count > 0 ? sum / count : null;
+      row[key] = count > 0 ? (sums.get(replica) ?? 0) / count : null;
       if (key === 'lifetimeS') row.sampledEvictions = count;
       out.set(replica, row);
     }
