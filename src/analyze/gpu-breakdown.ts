@@ -1,6 +1,6 @@
 import type { RequestStatus } from '../model/request.ts';
 import type { SpanKind } from '../model/span.ts';
-import type { RequestDimension, Store, TimeRange } from '../store/store.ts';
+import type { AggregateRow, RequestDimension, SpanAggregateRow, Store, TimeRange } from '../store/store.ts';
 import { COMPLETION_LAG_US } from '../store/store.ts';
 import type { PriceBook } from './cost/price-book.ts';
 import { IDLE_COST_METRIC } from './cost/time-share-estimate.ts';
@@ -161,6 +161,46 @@ function emptyParts(): Record<GpuTimePart, GpuTimeSlice> {
   >;
 }
 
+/** GPU-seconds of work per busy part. */
+interface BusyParts {
+  prefill: number;
+  decode: number;
+  recomputed_prefill: number;
+  abandoned: number;
+}
+
+const busyTotal = (b: BusyParts) => b.prefill + b.decode + b.recomputed_prefill + b.abandoned;
+
+/** From one replica's priced GPU spans (already clipped to the window). */
+function busyFromSpans(spans: readonly SpanAggregateRow[], seconds: (usd: number) => number): BusyParts {
+  const busy: BusyParts = { prefill: 0, decode: 0, recomputed_prefill: 0, abandoned: 0 };
+  for (const s of spans) {
+    if (!GPU_KINDS.has(s.kind) || s.costUsd === null) continue;
+    const gpuSeconds = seconds(s.costUsd);
+    if (ABANDONED.has(s.group.status as RequestStatus)) busy.abandoned += gpuSeconds;
+    else if (s.kind === 'prefill') busy.prefill += gpuSeconds;
+    else if (s.kind === 'decode') busy.decode += gpuSeconds;
+    else busy.recomputed_prefill += gpuSeconds;
+  }
+  return busy;
+}
+
+/** From one replica's completed requests per status: cost split by summed prefill and decode time. */
+function busyFromRequests(rows: readonly AggregateRow[], seconds: (usd: number) => number): BusyParts {
+  const busy: BusyParts = { prefill: 0, decode: 0, recomputed_prefill: 0, abandoned: 0 };
+  for (const r of rows) {
+    const gpuSeconds = seconds(r.values.sum_cost_usd ?? 0);
+    const prefillUs = r.values.sum_prefill_us ?? 0;
+    const decodeUs = r.values.sum_decode_us ?? 0;
+    if (ABANDONED.has(r.group.status as RequestStatus)) busy.abandoned += gpuSeconds;
+    else if (prefillUs + decodeUs > 0) {
+      busy.prefill += (gpuSeconds * prefillUs) / (prefillUs + decodeUs);
+      busy.decode += (gpuSeconds * decodeUs) / (prefillUs + decodeUs);
+    }
+  }
+  return busy;
+}
+
 export async function gpuTimeBreakdown(
   store: Store,
   prices: PriceBook,
@@ -220,38 +260,20 @@ export async function gpuTimeBreakdown(
     }
     const usdPerGpuSecond = usdPerGpuHour / 3600;
     const seconds = (usd: number) => usd / usdPerGpuSecond;
-    const busy = { prefill: 0, decode: 0, recomputed_prefill: 0, abandoned: 0 };
-    for (const s of spans) {
-      if (s.group.replica !== replica || !GPU_KINDS.has(s.kind) || s.costUsd === null) continue;
-      const gpuSeconds = seconds(s.costUsd);
-      if (ABANDONED.has(s.group.status as RequestStatus)) busy.abandoned += gpuSeconds;
-      else if (s.kind === 'prefill') busy.prefill += gpuSeconds;
-      else if (s.kind === 'decode') busy.decode += gpuSeconds;
-      else busy.recomputed_prefill += gpuSeconds;
-    }
+    const fromSpans = busyFromSpans(
+      spans.filter((s) => s.group.replica === replica),
+      seconds,
+    );
     const own = requestCosts.filter((r) => r.group.replica === replica);
     const requestUsd = own.reduce((sum, r) => sum + (r.values.sum_cost_usd ?? 0), 0);
-    const spanUsd = (busy.prefill + busy.decode + busy.recomputed_prefill + busy.abandoned) * usdPerGpuSecond;
     // Spans without cost but requests with it: the request-level time-share estimate. (A replica
     // mixing both would be counted twice by adding; the spans win unless they hold under 1 %.)
-    const fromRequests = requestUsd > 0 && spanUsd < 0.01 * requestUsd;
-    if (fromRequests) {
-      for (const key of Object.keys(busy) as (keyof typeof busy)[]) busy[key] = 0;
-      for (const r of own) {
-        const gpuSeconds = seconds(r.values.sum_cost_usd ?? 0);
-        const prefillUs = r.values.sum_prefill_us ?? 0;
-        const decodeUs = r.values.sum_decode_us ?? 0;
-        if (ABANDONED.has(r.group.status as RequestStatus)) busy.abandoned += gpuSeconds;
-        else if (prefillUs + decodeUs > 0) {
-          busy.prefill += (gpuSeconds * prefillUs) / (prefillUs + decodeUs);
-          busy.decode += (gpuSeconds * decodeUs) / (prefillUs + decodeUs);
-        }
-      }
-    }
+    const fromRequests = requestUsd > 0 && busyTotal(fromSpans) * usdPerGpuSecond < 0.01 * requestUsd;
+    const busy = fromRequests ? busyFromRequests(own, seconds) : fromSpans;
     const heldGpuSeconds = (held.get(replica) ?? 0) * hw.gpuCount;
     const idleGpuSeconds = seconds(idleUsd.get(replica) ?? 0);
     // Held time is at least what was seen idle or busy (a replica scraped for part of a minute).
-    const attributed = busy.prefill + busy.decode + busy.recomputed_prefill + busy.abandoned;
+    const attributed = busyTotal(busy);
     const total = Math.max(heldGpuSeconds, idleGpuSeconds + attributed);
     const busyGpuSeconds = Math.max(0, total - idleGpuSeconds);
     const scale = attributed > busyGpuSeconds && attributed > 0 ? busyGpuSeconds / attributed : 1;
