@@ -36,17 +36,6 @@ export function alertProposer(store: Store, book: RecommendationBook, target: Fi
       .filter((w) => target.has(w))
       .sort()
       .flatMap((w) => recommend(comparison, target.facts(w), atUs));
-    await book.propose(proposals);
-    // Each as recorded: itself, or the same change already waiting for a decision.
-    const records = await book.list();
-    const same = (a: Recommendation, b: Recommendation) =>
-      JSON.stringify(a.change) === JSON.stringify(b.change);
-    const recorded = proposals.flatMap((p) => {
-      const record =
-        records.find((r) => r.recommendation.id === p.id) ??
-        records.find((r) => r.state === 'proposed' && same(r.recommendation, p));
-      return record ? [record.recommendation] : [];
-    });
-    return [...new Map(recorded.map((r) => [r.id, r])).values()];
+    return (await book.proposeAll(proposals)).recorded;
   };
 }

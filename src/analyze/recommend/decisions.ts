@@ -73,19 +73,33 @@ export class RecommendationBook {
   /**
    * Records new proposals. One already known is left as it is, and so is one whose exact change
    * already waits for a decision (several alerts over one incident propose the same scale-up).
+   * Returns the fresh ones, and each given proposal as it stands recorded: itself, or the waiting
+   * one with the same change (without repeats).
    */
-  async propose(recommendations: readonly Recommendation[]): Promise<Recommendation[]> {
+  async proposeAll(
+    recommendations: readonly Recommendation[],
+  ): Promise<{ fresh: Recommendation[]; recorded: Recommendation[] }> {
     const records = await this.list();
-    const known = new Set(records.map((r) => r.recommendation.id));
-    const pending = new Set(
-      records.filter((r) => r.state === 'proposed').map((r) => JSON.stringify(r.recommendation.change)),
+    const byId = new Map(records.map((r) => [r.recommendation.id, r.recommendation]));
+    const waiting = new Map(
+      records
+        .filter((r) => r.state === 'proposed')
+        .map((r) => [JSON.stringify(r.recommendation.change), r.recommendation]),
     );
-    const fresh = recommendations.filter((r) => {
+    const fresh: Recommendation[] = [];
+    const recorded = new Map<string, Recommendation>();
+    for (const r of recommendations) {
       const change = JSON.stringify(r.change);
-      if (known.has(r.id) || pending.has(change)) return false;
-      pending.add(change);
-      return true;
-    });
+      const standing = byId.get(r.id) ?? waiting.get(change);
+      if (standing) {
+        recorded.set(standing.id, standing);
+        continue;
+      }
+      fresh.push(r);
+      waiting.set(change, r);
+      byId.set(r.id, r);
+      recorded.set(r.id, r);
+    }
     await this.store.writeEvents(
       fresh.map((r) => ({
         timeUs: this.nowUs(),
@@ -95,7 +109,12 @@ export class RecommendationBook {
         body: { recommendation: r, who: 'kubeburner' },
       })),
     );
-    return fresh;
+    return { fresh, recorded: [...recorded.values()] };
+  }
+
+  /** Records new proposals (see proposeAll) and returns the fresh ones. */
+  async propose(recommendations: readonly Recommendation[]): Promise<Recommendation[]> {
+    return (await this.proposeAll(recommendations)).fresh;
   }
 
   async preview(id: string) {
