@@ -61,10 +61,10 @@ export function collectCommand(): Command {
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();
       const recommendations = config.recommendations.manifests_dir
-        ? (() => {
-            const target = new FileTarget(resolveDataPath(config, config.recommendations.manifests_dir));
-            return { book: new RecommendationBook(store, target), target };
-          })()
+        ? new RecommendationBook(
+            store,
+            new FileTarget(resolveDataPath(config, config.recommendations.manifests_dir)),
+          )
         : null;
       const sloRuntime = await startSloRuntime({
         config,
@@ -104,7 +104,7 @@ export function collectCommand(): Command {
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,
         prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
-        recommendations: recommendations?.book ?? null,
+        recommendations,
       });
       const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host });
       log.info(

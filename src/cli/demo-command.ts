@@ -151,7 +151,7 @@ export function demoCommand(): Command {
         clock: () => fleet.nowUs,
         log,
         slos,
-        recommendations: { book: recommendations, target: manifests },
+        recommendations,
       });
       // A gateway in front of the simulated engines (open: no API keys), routing on their scraped
       // queue and KV signals; requests sent through it are stored with the gateway's timings.

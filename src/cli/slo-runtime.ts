@@ -1,6 +1,5 @@
 import { alertProposer } from '../analyze/recommend/alert-proposals.ts';
 import type { RecommendationBook } from '../analyze/recommend/decisions.ts';
-import type { FileTarget } from '../analyze/recommend/file-target.ts';
 import { SloEvaluator } from '../analyze/slo/evaluator.ts';
 import { sloSpec } from '../analyze/slo/spec.ts';
 import type { KubeBurnerConfig } from '../config/schema.ts';
@@ -28,7 +27,7 @@ export async function startSloRuntime(options: {
   log: Logger;
   slos?: KubeBurnerConfig['slos'];
   /** Where firing alerts' proposals are recorded (recommendations.manifests_dir), if set. */
-  recommendations?: { book: RecommendationBook; target: FileTarget } | null;
+  recommendations?: RecommendationBook | null;
 }): Promise<SloRuntime | null> {
   const { config, store, clock, log } = options;
   const slos = options.slos ?? config.slos;
@@ -50,9 +49,7 @@ export async function startSloRuntime(options: {
     delayUs: parseDurationMs(alerting.evaluation_delay) * 1000,
     clock,
     notifier: new AlertNotifier(dispatcher, alerting.external_url ?? null),
-    proposer: options.recommendations
-      ? alertProposer(store, options.recommendations.book, options.recommendations.target)
-      : null,
+    proposer: options.recommendations ? alertProposer(store, options.recommendations) : null,
     digest: alerting.digest
       ? { receiver: alerting.digest.receiver, hourUtc: alerting.digest.hour_utc }
       : null,

@@ -45,7 +45,7 @@ describe('alerts propose changes for a person to decide', () => {
       delayUs: 0,
       clock: clockUs,
       notifier: sink,
-      proposer: alertProposer(run.store, book, target),
+      proposer: alertProposer(run.store, book),
     });
     for (let t = run.baseline.fromUs; t <= run.window.toUs + 4 * MIN; t += MIN) await evaluator.evaluateAt(t);
   });

@@ -3,7 +3,6 @@ import type { AlertReport } from '../slo/alert-evidence.ts';
 import { sloRequestFilter } from '../slo/events.ts';
 import type { SloSpec } from '../slo/spec.ts';
 import type { RecommendationBook } from './decisions.ts';
-import type { FileTarget } from './file-target.ts';
 import { recommend, type Recommendation } from './recommendation.ts';
 
 /** Proposes changes when an alert fires; the evaluator adds what it returns to the alert. */
@@ -15,7 +14,8 @@ export type AlertProposer = (spec: SloSpec, report: AlertReport, atUs: number) =
  * counted in the alert's window and that has a manifest in the target. The proposals are only
  * recorded (the book skips ones already known); a person previews and applies them.
  */
-export function alertProposer(store: Store, book: RecommendationBook, target: FileTarget): AlertProposer {
+export function alertProposer(store: Store, book: RecommendationBook): AlertProposer {
+  const { target } = book;
   return async (spec, report, atUs) => {
     const workloads = spec.selector.workload
       ? [spec.selector.workload]

@@ -31,7 +31,8 @@ function requireWho(who: string): void {
 export class RecommendationBook {
   constructor(
     private readonly store: Store,
-    private readonly target: FileTarget,
+    /** The manifests its changes are previewed against and applied to. */
+    readonly target: FileTarget,
     private readonly nowUs: () => number = () => Date.now() * 1000,
   ) {}
 
