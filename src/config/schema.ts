@@ -228,6 +228,16 @@ const gatewayUpstreamSchema = z.strictObject({
   priority_field: z.boolean().default(false),
 });
 
+const apiTokenSchema = z.strictObject({
+  /** Who holds it (shown in logs and the UI, never the token). */
+  name: z.string().min(1),
+  /** sha256 of the token, hex; tokens themselves are never stored. */
+  token_sha256: z.string().regex(HEX_SHA256, 'expected 64 lowercase hex digits (sha256)'),
+  /** Scope the token to these teams: it then sees only their requests, costs and SLOs. */
+  teams: z.array(z.string().min(1)).min(1).optional(),
+});
+export type ApiTokenConfig = z.infer<typeof apiTokenSchema>;
+
 const gatewaySchema = z
   .strictObject({
     host: z.string().default('127.0.0.1'),
@@ -299,6 +309,11 @@ export const configSchema = z
       .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
+        /**
+         * API tokens (`kubeburner token create`). With none, the API and UI are open to whoever
+         * reaches the port; with any, every /api and /metrics call needs one.
+         */
+        tokens: z.array(apiTokenSchema).default([]),
       })
       .prefault({}),
     privacy: z

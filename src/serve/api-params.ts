@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RequestDimension } from '../store/store.ts';
 import { parseDurationMs, parseTimeUs } from '../util/time.ts';
+import { Forbidden } from './auth.ts';
 
 /** Query parameters shared by the API's routes, validated at the boundary. */
 const list = z
@@ -9,13 +10,16 @@ const list = z
   .optional();
 
 export const filterQuery = z.object({
-  from: z.string().default('15m'),
-  to: z.string().default('now'),
-  model: list,
-  team: list,
-  cluster: list,
-  status: list,
-  replica: list,
+  from: z
+    .string()
+    .default('15m')
+    .describe('start: a duration back from now (15m, 24h, 7d), an ISO time or epoch ms'),
+  to: z.string().default('now').describe('end: now, a duration back from now, an ISO time or epoch ms'),
+  model: list.describe('models, comma-separated'),
+  team: list.describe('teams, comma-separated'),
+  cluster: list.describe('clusters, comma-separated'),
+  status: list.describe('outcomes (ok, error, timeout, cancelled, rejected), comma-separated'),
+  replica: list.describe('replicas, comma-separated'),
 });
 
 export class BadRequest extends Error {}
@@ -49,10 +53,14 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   return result.data;
 }
 
-/** Bad input is the caller's to fix (400, with what is wrong); anything else is ours (500). */
-export function apiError(err: Error): { status: 400 | 500; body: Record<string, string> } {
+/**
+ * Bad input is the caller's to fix (400, with what is wrong); a scope that does not reach the data
+ * is 403; anything else is ours (500).
+ */
+export function apiError(err: Error): { status: 400 | 403 | 500; body: Record<string, string> } {
   if (err instanceof BadRequest || err instanceof RangeError)
     return { status: 400, body: { error: err.message } };
+  if (err instanceof Forbidden) return { status: 403, body: { error: err.message } };
   return { status: 500, body: { error: 'internal error', detail: err.message } };
 }
 

@@ -40,6 +40,8 @@ export interface SqlDialect {
   selectMap(column: string): string;
   /** Text form of an integer column (64-bit ids would lose precision as JSON numbers). */
   toText(column: string): string;
+  /** True when the text column starts with the (already quoted) literal. */
+  startsWith(column: string, literal: string): string;
 }
 
 function assertFiniteInteger(value: number, what: string): number {
@@ -165,6 +167,7 @@ export function requestWhere(dialect: SqlDialect, filter: RequestFilter): string
     if (min === undefined || !Number.isFinite(min)) throw new RangeError(`atLeast.${column} must be finite`);
     clauses.push(`${column} >= ${min}`);
   }
+  if (filter.idPrefix) clauses.push(dialect.startsWith('request_id', dialect.stringLiteral(filter.idPrefix)));
   return clauses.join(' AND ');
 }
 

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
 
 /** Serves a Hono app on a free 127.0.0.1 port, for tests that talk real HTTP to it. */
-export async function listen(app: Hono): Promise<{ base: string; close: () => Promise<void> }> {
+export async function listen(app: {
+  fetch: (request: Request) => Response | Promise<Response>;
+}): Promise<{ base: string; close: () => Promise<void> }> {
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
   });

@@ -196,6 +196,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       );
     });
 
+    it('finds requests by the start of their id, quotes and wildcards taken literally', async () => {
+      const range = { fromUs: START_US, toUs: START_US + 10 * DAY_US };
+      const prefix = ODD_REQUEST.requestId.slice(0, 8);
+      const found = await store.searchRequests({ range, idPrefix: prefix, limit: 100 });
+      const expected = [...requests, ODD_REQUEST].filter((r) => r.requestId.startsWith(prefix));
+      assert.ok(expected.length > 0);
+      assert.deepEqual(found.map((r) => r.requestId).sort(), expected.map((r) => r.requestId).sort());
+      assert.deepEqual(await store.searchRequests({ range, idPrefix: '%', limit: 10 }), []);
+      assert.deepEqual(await store.searchRequests({ range, idPrefix: "x' OR '1'='1", limit: 10 }), []);
+    });
+
     it('returns null for an unknown request id', async () => {
       assert.equal(await store.getRequest('chatcmpl-does-not-exist'), null);
     });

@@ -23,6 +23,8 @@ export interface ChargebackQuery {
   includeIdle?: boolean;
   /** Default usage. */
   basis?: CostBasis;
+  /** Only these requests' usage (a team-scoped API token); idle cost knows no team, so leave it out then. */
+  where?: Partial<Record<RequestDimension, readonly string[]>>;
 }
 
 /** Idle GPU cost belongs to no team: its rows carry this in every dimension it cannot know. */
@@ -132,6 +134,7 @@ async function usageRows(
   const groupBy = by as readonly RequestDimension[];
   const daily = await store.aggregateRequests({
     range: query.range,
+    ...(query.where ? { where: query.where } : {}),
     groupBy,
     bucketUs: DAY_US,
     measures: MEASURES,

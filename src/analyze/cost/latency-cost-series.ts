@@ -5,6 +5,7 @@ export interface LatencyCostQuery {
   range: TimeRange;
   by: RequestDimension;
   stepUs: number;
+  where?: Partial<Record<RequestDimension, readonly string[]>>;
 }
 
 /** One bucket of one group: latency and dollars on the same time axis, for one chart. */
@@ -62,6 +63,7 @@ export async function latencyCostSeries(store: Store, query: LatencyCostQuery): 
   checkStep(query);
   const rows = await store.aggregateRequests({
     range: query.range,
+    ...(query.where ? { where: query.where } : {}),
     groupBy: [query.by],
     bucketUs: query.stepUs,
     measures: [
@@ -95,13 +97,19 @@ export async function latencyCostSeries(store: Store, query: LatencyCostQuery): 
 /** Failed-request dollars per group, status and bucket, and idle dollars per cluster and bucket. */
 export async function wastedSpendSeries(
   store: Store,
-  query: { range: TimeRange; stepUs: number; by: RequestDimension },
+  query: {
+    range: TimeRange;
+    stepUs: number;
+    by: RequestDimension;
+    /** Only these requests (a team-scoped token); idle GPU time knows no team, so it is left out then. */
+    where?: Partial<Record<RequestDimension, readonly string[]>>;
+  },
 ): Promise<WastedSpendSeries> {
   checkStep(query);
   const [failedRows, idlePoints] = await Promise.all([
     store.aggregateRequests({
       range: query.range,
-      where: { status: [...WASTED_STATUSES] },
+      where: { ...query.where, status: [...WASTED_STATUSES] },
       groupBy: query.by === 'status' ? ['status'] : [query.by, 'status'],
       bucketUs: query.stepUs,
       measures: [
@@ -111,13 +119,15 @@ export async function wastedSpendSeries(
         { fn: 'sum', field: 'output_tokens' },
       ],
     }),
-    store.queryMetric({
-      name: IDLE_COST_METRIC,
-      range: query.range,
-      groupBy: ['cluster'],
-      stepUs: query.stepUs,
-      aggregate: 'sum',
-    }),
+    query.where
+      ? Promise.resolve([])
+      : store.queryMetric({
+          name: IDLE_COST_METRIC,
+          range: query.range,
+          groupBy: ['cluster'],
+          stepUs: query.stepUs,
+          aggregate: 'sum',
+        }),
   ]);
   const failed = failedRows
     .map((row) => ({

@@ -2,6 +2,7 @@ import type { SqlDialect } from '../sql.ts';
 
 export const clickhouseDialect: SqlDialect = {
   // ClickHouse string literals treat backslash as an escape character.
+  startsWith: (column, literal) => `startsWith(${column}, ${literal})`,
   stringLiteral: (value) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`,
   timestampFromUs: (us) => `fromUnixTimestamp64Micro(toInt64(${us}), 'UTC')`,
   epochUs: (column) => `toUnixTimestamp64Micro(${column})`,

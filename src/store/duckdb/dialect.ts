@@ -2,6 +2,7 @@ import type { SqlDialect } from '../sql.ts';
 
 export const duckdbDialect: SqlDialect = {
   // Standard SQL strings: only the quote is special; backslashes are literal.
+  startsWith: (column, literal) => `starts_with(${column}, ${literal})`,
   stringLiteral: (value) => `'${value.replaceAll("'", "''")}'`,
   timestampFromUs: (us) => `make_timestamp(${us}::BIGINT)`,
   epochUs: (column) => `epoch_us(${column})`,

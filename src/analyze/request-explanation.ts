@@ -1,0 +1,143 @@
+import type { InferenceRequest } from '../model/request.ts';
+import { measureKey, type Store, type TimeRange } from '../store/store.ts';
+
+/** The median request of the same model around one request: what "normal" looked like then. */
+export interface PeerMedians {
+  requests: number;
+  range: TimeRange;
+  e2eUs: number | null;
+  ttftUs: number | null;
+  queueUs: number | null;
+  prefillUs: number | null;
+  decodeUs: number | null;
+  promptTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+}
+
+export type ExplainedPhase = 'queue' | 'prefill' | 'decode' | 'outside engine';
+
+export interface RequestExplanation {
+  /** One line for the UI: what made this request slow, or that it was typical. */
+  label: string;
+  /** The phase that added the most time over the median peer; null when it was not slow. */
+  phase: ExplainedPhase | null;
+  /** Time this request took beyond its peers' median (e2e), µs; null without peers. */
+  excessUs: number | null;
+  phases: { phase: ExplainedPhase; us: number | null; typicalUs: number | null }[];
+}
+
+/** Peers are the same model's successful requests within this distance of the request's arrival. */
+export const PEER_WINDOW_US = 15 * 60e6;
+/** A request this close to its peers' median is "typical", not slow. */
+const TYPICAL_RATIO = 1.5;
+
+export async function peerMedians(store: Store, request: InferenceRequest): Promise<PeerMedians> {
+  const range = { fromUs: request.arrivalUs - PEER_WINDOW_US, toUs: request.arrivalUs + PEER_WINDOW_US };
+  const fields = [
+    'e2e_us',
+    'ttft_us',
+    'queue_us',
+    'prefill_us',
+    'decode_us',
+    'prompt_tokens',
+    'output_tokens',
+    'cost_usd',
+  ] as const;
+  const [row] = await store.aggregateRequests({
+    range,
+    where: { model: [request.model], status: ['ok'] },
+    groupBy: [],
+    measures: [{ fn: 'count' }, ...fields.map((field) => ({ fn: 'quantile' as const, field, q: 0.5 }))],
+  });
+  const median = (field: (typeof fields)[number]) =>
+    row?.values[measureKey({ fn: 'quantile', field, q: 0.5 })] ?? null;
+  return {
+    requests: row?.values.count ?? 0,
+    range,
+    e2eUs: median('e2e_us'),
+    ttftUs: median('ttft_us'),
+    queueUs: median('queue_us'),
+    prefillUs: median('prefill_us'),
+    decodeUs: median('decode_us'),
+    promptTokens: median('prompt_tokens'),
+    outputTokens: median('output_tokens'),
+    costUsd: median('cost_usd'),
+  };
+}
+
+const seconds = (us: number) => (us >= 1e6 ? `${(us / 1e6).toFixed(2)} s` : `${Math.round(us / 1e3)} ms`);
+
+function outsideEngine(parts: {
+  e2e: number | null;
+  queue: number | null;
+  prefill: number | null;
+  decode: number | null;
+}) {
+  if (parts.e2e === null) return null;
+  const engine = (parts.queue ?? 0) + (parts.prefill ?? 0) + (parts.decode ?? 0);
+  return Math.max(0, parts.e2e - engine);
+}
+
+/**
+ * Why one request took as long as it did, against the median peer of its model at the time: the
+ * phase with the largest excess is the cause. A long decode with many more output tokens than usual
+ * is "long output", not a slow GPU; a long prefill with a long prompt likewise.
+ */
+export function explainRequest(request: InferenceRequest, peers: PeerMedians): RequestExplanation {
+  const phases: RequestExplanation['phases'] = [
+    { phase: 'queue', us: request.queueUs, typicalUs: peers.queueUs },
+    { phase: 'prefill', us: request.prefillUs, typicalUs: peers.prefillUs },
+    { phase: 'decode', us: request.decodeUs, typicalUs: peers.decodeUs },
+    {
+      phase: 'outside engine',
+      us: outsideEngine({
+        e2e: request.e2eUs,
+        queue: request.queueUs,
+        prefill: request.prefillUs,
+        decode: request.decodeUs,
+      }),
+      typicalUs: outsideEngine({
+        e2e: peers.e2eUs,
+        queue: peers.queueUs,
+        prefill: peers.prefillUs,
+        decode: peers.decodeUs,
+      }),
+    },
+  ];
+  if (request.status !== 'ok')
+    return {
+      label: `${request.status}${request.errorClass ? ` (${request.errorClass})` : ''}`,
+      phase: null,
+      excessUs: null,
+      phases,
+    };
+  if (peers.requests === 0 || peers.e2eUs === null || request.e2eUs === null)
+    return { label: 'no peers of this model around it to compare with', phase: null, excessUs: null, phases };
+  const excessUs = request.e2eUs - peers.e2eUs;
+  if (request.e2eUs <= peers.e2eUs * TYPICAL_RATIO)
+    return { label: `typical for ${request.model}`, phase: null, excessUs, phases };
+  const worst = phases
+    .filter((p) => p.us !== null && p.typicalUs !== null)
+    .map((p) => ({ ...p, excess: (p.us as number) - (p.typicalUs as number) }))
+    .sort((a, b) => b.excess - a.excess)[0];
+  if (!worst || worst.excess <= 0)
+    return { label: `slower than typical (${seconds(excessUs)} more)`, phase: null, excessUs, phases };
+  const vs = `${seconds(worst.us as number)} vs ${seconds(worst.typicalUs as number)} typical`;
+  const tokens = (mine: number | null, typical: number | null) =>
+    mine !== null && typical !== null && typical > 0 && mine > typical * 2;
+  let label: string;
+  if (worst.phase === 'decode' && tokens(request.outputTokens, peers.outputTokens))
+    label = `long output: ${request.outputTokens} tokens vs ${Math.round(peers.outputTokens as number)} typical (decode ${vs})`;
+  else if (worst.phase === 'prefill' && tokens(request.promptTokens, peers.promptTokens))
+    label = `long prompt: ${request.promptTokens} tokens vs ${Math.round(peers.promptTokens as number)} typical (prefill ${vs})`;
+  else
+    label = {
+      queue: `waited in the engine queue: ${vs}`,
+      prefill: `slow prefill: ${vs}`,
+      decode: `slow decode: ${vs}`,
+      'outside engine': `time outside the engine (gateway, network, stream): ${vs}`,
+    }[worst.phase];
+  if (request.preemptions > 0) label += ` · preempted ${request.preemptions}×`;
+  return { label, phase: worst.phase, excessUs, phases };
+}
