@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeRequest, type InferenceRequest } from '../model/request.ts';
-import { explainRequest, type PeerMedians } from './request-explanation.ts';
+import { explainRequest, type PeerMeans } from './request-explanation.ts';
 
-const peers: PeerMedians = {
+const peers: PeerMeans = {
   requests: 200,
   range: { fromUs: 0, toUs: 1 },
   e2eUs: 2_000_000,

@@ -1,8 +1,11 @@
 import type { InferenceRequest } from '../model/request.ts';
 import { measureKey, type Store, type TimeRange } from '../store/store.ts';
 
-/** The median request of the same model around one request: what "normal" looked like then. */
-export interface PeerMedians {
+/**
+ * The mean request of the same model around one request: what "normal" looked like then. Means,
+ * not medians, so the phases add up to the end-to-end time as they do for one request.
+ */
+export interface PeerMeans {
   requests: number;
   range: TimeRange;
   e2eUs: number | null;
@@ -20,19 +23,19 @@ export type ExplainedPhase = 'queue' | 'prefill' | 'decode' | 'outside engine';
 export interface RequestExplanation {
   /** One line for the UI: what made this request slow, or that it was typical. */
   label: string;
-  /** The phase that added the most time over the median peer; null when it was not slow. */
+  /** The phase that added the most time over the mean peer; null when it was not slow. */
   phase: ExplainedPhase | null;
-  /** Time this request took beyond its peers' median (e2e), µs; null without peers. */
+  /** Time this request took beyond its peers' mean (e2e), µs; null without peers. */
   excessUs: number | null;
   phases: { phase: ExplainedPhase; us: number | null; typicalUs: number | null }[];
 }
 
 /** Peers are the same model's successful requests within this distance of the request's arrival. */
 export const PEER_WINDOW_US = 15 * 60e6;
-/** A request this close to its peers' median is "typical", not slow. */
+/** A request this close to its peers' mean is "typical", not slow. */
 const TYPICAL_RATIO = 1.5;
 
-export async function peerMedians(store: Store, request: InferenceRequest): Promise<PeerMedians> {
+export async function peerMeans(store: Store, request: InferenceRequest): Promise<PeerMeans> {
   const range = { fromUs: request.arrivalUs - PEER_WINDOW_US, toUs: request.arrivalUs + PEER_WINDOW_US };
   const fields = [
     'e2e_us',
@@ -48,21 +51,20 @@ export async function peerMedians(store: Store, request: InferenceRequest): Prom
     range,
     where: { model: [request.model], status: ['ok'] },
     groupBy: [],
-    measures: [{ fn: 'count' }, ...fields.map((field) => ({ fn: 'quantile' as const, field, q: 0.5 }))],
+    measures: [{ fn: 'count' }, ...fields.map((field) => ({ fn: 'avg' as const, field }))],
   });
-  const median = (field: (typeof fields)[number]) =>
-    row?.values[measureKey({ fn: 'quantile', field, q: 0.5 })] ?? null;
+  const mean = (field: (typeof fields)[number]) => row?.values[measureKey({ fn: 'avg', field })] ?? null;
   return {
     requests: row?.values.count ?? 0,
     range,
-    e2eUs: median('e2e_us'),
-    ttftUs: median('ttft_us'),
-    queueUs: median('queue_us'),
-    prefillUs: median('prefill_us'),
-    decodeUs: median('decode_us'),
-    promptTokens: median('prompt_tokens'),
-    outputTokens: median('output_tokens'),
-    costUsd: median('cost_usd'),
+    e2eUs: mean('e2e_us'),
+    ttftUs: mean('ttft_us'),
+    queueUs: mean('queue_us'),
+    prefillUs: mean('prefill_us'),
+    decodeUs: mean('decode_us'),
+    promptTokens: mean('prompt_tokens'),
+    outputTokens: mean('output_tokens'),
+    costUsd: mean('cost_usd'),
   };
 }
 
@@ -80,11 +82,11 @@ function outsideEngine(parts: {
 }
 
 /**
- * Why one request took as long as it did, against the median peer of its model at the time: the
+ * Why one request took as long as it did, against the mean peer of its model at the time: the
  * phase with the largest excess is the cause. A long decode with many more output tokens than usual
  * is "long output", not a slow GPU; a long prefill with a long prompt likewise.
  */
-export function explainRequest(request: InferenceRequest, peers: PeerMedians): RequestExplanation {
+export function explainRequest(request: InferenceRequest, peers: PeerMeans): RequestExplanation {
   const phases: RequestExplanation['phases'] = [
     { phase: 'queue', us: request.queueUs, typicalUs: peers.queueUs },
     { phase: 'prefill', us: request.prefillUs, typicalUs: peers.prefillUs },

@@ -105,6 +105,7 @@ export function collectCommand(): Command {
         slo: sloRuntime?.evaluator ?? null,
         prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
         recommendations,
+        tokens: config.server.tokens,
       });
       const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host });
       log.info(

@@ -36,6 +36,7 @@ interface DemoOptions {
   quiet?: boolean;
   otlpEndpoint?: string;
   gatewayPort?: number;
+  pauseAfter?: string;
 }
 
 function positiveNumber(value: string): number {
@@ -71,6 +72,10 @@ export function demoCommand(): Command {
     .option('--gateway-port <n>', 'gateway port (default: any free port)', (v) =>
       Math.trunc(positiveNumber(v)),
     )
+    .option(
+      '--pause-after <duration>',
+      'stop the simulated clock after this much simulated time (e.g. 8m) and keep serving the API and UI until Ctrl-C: fixed numbers to look at',
+    )
     .option('--no-faults', 'no scripted faults')
     .option('--quiet', 'no live status line')
     .option(
@@ -80,6 +85,7 @@ export function demoCommand(): Command {
     .action(async (options: DemoOptions, command: Command) => {
       const { config: loaded, log } = commandContext(command);
       const durationUs = options.duration ? parseDurationMs(options.duration) * 1000 : Infinity;
+      const pauseUs = options.pauseAfter ? parseDurationMs(options.pauseAfter) * 1000 : Infinity;
       // The simulated engines report their served model names; store the short ones (as the
       // scrape targets and the simulator's own records do).
       const config = {
@@ -190,6 +196,7 @@ export function demoCommand(): Command {
         slo: sloRuntime?.evaluator ?? null,
         prices,
         recommendations,
+        tokens: config.server.tokens,
         extras: {
           'sim/ground-truth': () => ({ faults: fleet.groundTruth }),
           'sim/endpoints': () => ({ endpoints: cluster?.endpoints ?? [] }),
@@ -228,6 +235,7 @@ export function demoCommand(): Command {
         )}\n`,
       );
       out.write(`Gateway (OpenAI API over every engine): ${gateway.url}/v1\n`);
+      out.write(`UI: ${apiUrl}/  (OpenAPI: ${apiUrl}/api/openapi.json)\n`);
       out.write(
         `API: ${apiUrl}/api/requests  ·  ${apiUrl}/api/percentiles  ·  ${apiUrl}/api/slo  ·  ${apiUrl}/api/alerts  ·  ${apiUrl}/api/collector  ·  ${apiUrl}/metrics  ·  ${apiUrl}/api/sim/ground-truth\n`,
       );
@@ -254,9 +262,25 @@ export function demoCommand(): Command {
       const statusTimer = options.quiet ? null : setInterval(printStatus, 2000);
 
       let durationTimer: NodeJS.Timeout | undefined;
+      let paused = false;
       await new Promise<void>((resolve) => {
         durationTimer = setInterval(() => {
-          if (fleet.nowUs - startUs >= durationUs) resolve();
+          const elapsedUs = fleet.nowUs - startUs;
+          if (elapsedUs >= durationUs) resolve();
+          if (!paused && elapsedUs >= pauseUs) {
+            paused = true;
+            pacer.stop();
+            if (statusTimer) clearInterval(statusTimer);
+            // Let the engines' last traces arrive and be written before saying the numbers are fixed.
+            void new Promise((r) => setTimeout(r, 1500))
+              .then(() => Promise.all([collector.buffer.flush(), sink.buffer.flush()]))
+              .then(() => {
+                printStatus();
+                out.write(
+                  `paused at t+${clock(elapsedUs)}: the clock is stopped; UI and API at ${apiUrl}/ until Ctrl-C\n`,
+                );
+              });
+          }
         }, 50);
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

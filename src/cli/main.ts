@@ -9,6 +9,8 @@ import { gatewayCommand } from './gateway-command.ts';
 import { recommendCommand } from './recommend-command.ts';
 import { requestsCommand } from './requests-command.ts';
 import { sloCommand } from './slo-command.ts';
+import { serveCommand } from './serve-command.ts';
+import { tokenCommand } from './token-command.ts';
 import { storeCommand } from './store-command.ts';
 
 export function buildProgram(): Command {
@@ -20,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(demoCommand());
   program.addCommand(collectCommand());
+  program.addCommand(serveCommand());
   program.addCommand(gatewayCommand());
   program.addCommand(configCommand());
   program.addCommand(storeCommand());
@@ -27,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(chargebackCommand());
   program.addCommand(sloCommand());
   program.addCommand(recommendCommand());
+  program.addCommand(tokenCommand());
   return program;
 }
 

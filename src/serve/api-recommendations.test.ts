@@ -87,3 +87,35 @@ describe('recommendations API over HTTP', () => {
     assert.equal(readFileSync(file, 'utf8'), LLAMA_70B_MANIFEST);
   });
 });
+
+describe('recommendation decisions on a stopped clock (a paused demo)', () => {
+  it('keeps every decision in order when they share one clock tick', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-rec-frozen-'));
+    writeFileSync(join(dir, 'llama-3-70b.yaml'), LLAMA_70B_MANIFEST);
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    const frozenUs = Date.UTC(2026, 10, 25) * 1000;
+    const book = new RecommendationBook(store, new FileTarget(dir), () => frozenUs);
+    await book.propose([
+      {
+        id: 'rec-frozen',
+        title: 'Scale out',
+        cause: 'queue_saturation',
+        evidence: [],
+        change: { kind: 'set_replicas', workload: 'llama-3-70b', replicas: 4 },
+        expectedEffect: 'less queueing',
+        createdAtUs: frozenUs,
+      },
+    ]);
+    for (const [verb, state] of [
+      ['apply', 'applied'],
+      ['rollback', 'rolled_back'],
+      ['apply', 'applied'],
+      ['rollback', 'rolled_back'],
+    ] as const) {
+      assert.equal((await book[verb]('rec-frozen', 'ops')).state, state, `${verb} → ${state}`);
+      assert.equal((await book.get('rec-frozen')).state, state);
+    }
+    assert.equal(readFileSync(join(dir, 'llama-3-70b.yaml'), 'utf8'), LLAMA_70B_MANIFEST);
+    await store.close();
+  });
+});

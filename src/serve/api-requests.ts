@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { REQUEST_DIMENSIONS, REQUEST_NUMERIC_FIELDS, type Store } from '../store/store.ts';
 import { attributeRequest } from '../analyze/attribution.ts';
-import { explainRequest, peerMedians } from '../analyze/request-explanation.ts';
+import { allocateSpanCosts } from '../analyze/cost/span-allocation.ts';
+import { explainRequest, peerMeans } from '../analyze/request-explanation.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
@@ -81,7 +82,7 @@ export function requestRoutes(options: { store: Store; nowUs: () => number }): H
       'One request: spans with duration and cost, attribution, root-cause label, typical peer',
       {
         description:
-          'Spans include phases derived from the request’s timestamps. `attribution` splits the end-to-end time into parts that sum to it; `explanation` compares the request with the median successful request of its model within ±15 min.',
+          'Spans include phases derived from the request’s timestamps; a request priced as a whole has its cost split over its GPU-busy spans (attribute kb.cost_source). `attribution` splits the end-to-end time into parts that sum to it; `explanation` compares the request with the mean successful request of its model within ±15 min.',
         notFound: 'No such request (or not one of the token’s teams)',
       },
     ),
@@ -89,8 +90,8 @@ export function requestRoutes(options: { store: Store; nowUs: () => number }): H
       const found = await store.getRequest(c.req.param('id'));
       if (!found || !canSeeTeam(c.get('scope'), found.request.team))
         return c.json({ error: `request ${c.req.param('id')} not found` }, 404);
-      const spans = withDerivedPhases(found.request, found.spans);
-      const peers = await peerMedians(store, found.request);
+      const spans = allocateSpanCosts(found.request, withDerivedPhases(found.request, found.spans));
+      const peers = await peerMeans(store, found.request);
       return c.json({
         request: found.request,
         spans,

@@ -39,7 +39,8 @@ export class RecommendationBook {
   private async events(range?: TimeRange, id?: string): Promise<OpsEvent[]> {
     const now = this.nowUs();
     return this.store.listEvents({
-      range: range ?? { fromUs: now - LOOKBACK_US, toUs: now + 1 },
+      // Decisions within one clock tick are stamped a µs apart (decide), so they can sit just past now.
+      range: range ?? { fromUs: now - LOOKBACK_US, toUs: now + 60e6 },
       kinds: ['recommendation'],
       ...(id ? { subjects: [id] } : {}),
       limit: 100_000,

@@ -1,0 +1,80 @@
+import { serve } from '@hono/node-server';
+import { Command } from 'commander';
+import { PriceBook } from '../analyze/cost/price-book.ts';
+import { RecommendationBook } from '../analyze/recommend/decisions.ts';
+import { FileTarget } from '../analyze/recommend/file-target.ts';
+import { SloEvaluator } from '../analyze/slo/evaluator.ts';
+import { sloSpec } from '../analyze/slo/spec.ts';
+import { resolveDataPath } from '../config/index.ts';
+import { createApi } from '../serve/api.ts';
+import { openStore } from '../store/open.ts';
+import { parseDurationMs } from '../util/time.ts';
+import { commandContext } from './context.ts';
+
+/**
+ * The API and web UI over a store that a collector fills (`kubeburner collect` elsewhere, or an
+ * earlier run). It evaluates SLOs for display only: alerts and notifications stay the collector's,
+ * so running both never pages twice.
+ */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the web UI and the HTTP API over the configured store (no collection)')
+    .option('--port <n>', 'port (default: server.port from the config)', (v) => Number.parseInt(v, 10))
+    .action(async (options: { port?: number }, command: Command) => {
+      const { config, log } = commandContext(command);
+      const store = await openStore(config);
+      const clock = () => Date.now() * 1000;
+      const evaluator =
+        config.slos.length > 0
+          ? new SloEvaluator({
+              store,
+              specs: config.slos.map(sloSpec),
+              intervalUs: parseDurationMs(config.alerting.evaluation_interval) * 1000,
+              delayUs: parseDurationMs(config.alerting.evaluation_delay) * 1000,
+              clock,
+              readOnly: true,
+              log,
+            })
+          : null;
+      await evaluator?.restore();
+      evaluator?.start();
+      const recommendations = config.recommendations.manifests_dir
+        ? new RecommendationBook(
+            store,
+            new FileTarget(resolveDataPath(config, config.recommendations.manifests_dir)),
+          )
+        : null;
+      const app = createApi({
+        store,
+        nowUs: clock,
+        slo: evaluator,
+        prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
+        recommendations,
+        tokens: config.server.tokens,
+      });
+      const port = options.port ?? config.server.port;
+      const server = serve({ fetch: app.fetch, port, hostname: config.server.host });
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', reject);
+      });
+      if (
+        config.server.tokens.length === 0 &&
+        !['127.0.0.1', 'localhost', '::1'].includes(config.server.host)
+      )
+        log.warn(
+          { host: config.server.host },
+          'no API tokens configured: anyone who reaches this port reads every team’s data',
+        );
+      process.stdout.write(
+        `KubeBurner UI and API on http://${config.server.host}:${port}/ (store: ${store.backend})\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await evaluator?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    });
+}
