@@ -114,7 +114,11 @@ export interface KvCacheReport {
  */
 export async function kvCacheReport(
   store: Store,
-  query: { range: TimeRange; by: KvReportDimension; where?: Partial<Record<RequestDimension, string[]>> },
+  query: {
+    range: TimeRange;
+    by: KvReportDimension;
+    where?: Partial<Record<RequestDimension, readonly string[]>>;
+  },
   prices?: PriceBook,
 ): Promise<KvCacheReport> {
   // Grouped by hardware too, so each part of the savings is turned into GPU time at its own price.

@@ -3,13 +3,11 @@ import { Command } from 'commander';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { RecommendationBook } from '../analyze/recommend/decisions.ts';
 import { FileTarget } from '../analyze/recommend/file-target.ts';
-import { SloEvaluator } from '../analyze/slo/evaluator.ts';
-import { sloSpec } from '../analyze/slo/spec.ts';
 import { resolveDataPath } from '../config/index.ts';
 import { createApi } from '../serve/api.ts';
 import { openStore } from '../store/open.ts';
-import { parseDurationMs } from '../util/time.ts';
 import { commandContext } from './context.ts';
+import { startSloRuntime } from './slo-runtime.ts';
 
 /**
  * The API and web UI over a store that a collector fills (`kubeburner collect` elsewhere, or an
@@ -24,20 +22,7 @@ export function serveCommand(): Command {
       const { config, log } = commandContext(command);
       const store = await openStore(config);
       const clock = () => Date.now() * 1000;
-      const evaluator =
-        config.slos.length > 0
-          ? new SloEvaluator({
-              store,
-              specs: config.slos.map(sloSpec),
-              intervalUs: parseDurationMs(config.alerting.evaluation_interval) * 1000,
-              delayUs: parseDurationMs(config.alerting.evaluation_delay) * 1000,
-              clock,
-              readOnly: true,
-              log,
-            })
-          : null;
-      await evaluator?.restore();
-      evaluator?.start();
+      const sloRuntime = await startSloRuntime({ config, store, clock, log, readOnly: true });
       const recommendations = config.recommendations.manifests_dir
         ? new RecommendationBook(
             store,
@@ -47,7 +32,7 @@ export function serveCommand(): Command {
       const app = createApi({
         store,
         nowUs: clock,
-        slo: evaluator,
+        slo: sloRuntime?.evaluator ?? null,
         prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
         recommendations,
         tokens: config.server.tokens,
@@ -73,7 +58,7 @@ export function serveCommand(): Command {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await evaluator?.stop();
+      await sloRuntime?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
     });

@@ -28,6 +28,11 @@ export async function startSloRuntime(options: {
   slos?: KubeBurnerConfig['slos'];
   /** Where firing alerts' proposals are recorded (recommendations.manifests_dir), if set. */
   recommendations?: RecommendationBook | null;
+  /**
+   * Status for display only (`kubeburner serve`): store nothing, notify and propose nothing, so a
+   * UI beside the collector never pages twice.
+   */
+  readOnly?: boolean;
 }): Promise<SloRuntime | null> {
   const { config, store, clock, log } = options;
   const slos = options.slos ?? config.slos;
@@ -48,12 +53,15 @@ export async function startSloRuntime(options: {
     intervalUs: parseDurationMs(alerting.evaluation_interval) * 1000,
     delayUs: parseDurationMs(alerting.evaluation_delay) * 1000,
     clock,
-    notifier: new AlertNotifier(dispatcher, alerting.external_url ?? null),
-    proposer: options.recommendations ? alertProposer(store, options.recommendations) : null,
-    digest: alerting.digest
-      ? { receiver: alerting.digest.receiver, hourUtc: alerting.digest.hour_utc }
-      : null,
+    notifier: options.readOnly ? null : new AlertNotifier(dispatcher, alerting.external_url ?? null),
+    proposer:
+      options.recommendations && !options.readOnly ? alertProposer(store, options.recommendations) : null,
+    digest:
+      alerting.digest && !options.readOnly
+        ? { receiver: alerting.digest.receiver, hourUtc: alerting.digest.hour_utc }
+        : null,
     externalUrl: alerting.external_url ?? null,
+    readOnly: options.readOnly ?? false,
     log,
   });
   await evaluator.restore();

@@ -53,7 +53,7 @@ export function engineRoutes(options: {
         {
           range: range(q, nowUs()),
           by: q.by,
-          where: scopedWhere(scope, where(q)) as Record<string, string[]>,
+          where: scopedWhere(scope, where(q)),
         },
         prices,
       );

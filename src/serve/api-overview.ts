@@ -1,12 +1,37 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { REQUEST_DIMENSIONS, type Store } from '../store/store.ts';
-import { topRegressions } from '../analyze/regressions.ts';
+import { REQUEST_DIMENSIONS, type Store, type TimeRange } from '../store/store.ts';
+import { topRegressions, type Regression } from '../analyze/regressions.ts';
 import { IDLE_COST_METRIC } from '../analyze/cost/time-share-estimate.ts';
 import { range } from './api-params.ts';
-import { canSeeTeam, scopedWhere, type ApiEnv } from './auth.ts';
+import { scopedWhere, type ApiEnv, type TeamScope } from './auth.ts';
+import { sloVisible, type SloApiSource } from './api-slo.ts';
 import { doc, query } from './openapi.ts';
-import type { SloApiSource } from './api-slo.ts';
+
+/** The /api/overview answer. */
+export interface OverviewAnswer {
+  scope: TeamScope;
+  range: TimeRange;
+  traffic: {
+    requests: number;
+    requestsPerSecond: number;
+    errorRatio: number | null;
+    ttftP99Us: number | null;
+    e2eP99Us: number | null;
+    outputTokens: number;
+  };
+  spend: { usagePerHourUsd: number; idlePerHourUsd: number | null; totalPerHourUsd: number };
+  replicasReporting: number | null;
+  slos: {
+    slo: string;
+    description: string | null;
+    objective: number;
+    sli: number | null;
+    budgetRemaining: number;
+    firing: string[];
+  }[];
+  regressions: Regression[];
+}
 
 /**
  * /api/overview: the fleet at a glance for the token's scope — traffic, errors and p99 latency
@@ -78,7 +103,7 @@ export function overviewRoutes(options: {
       const usageUsd = v.sum_cost_usd ?? 0;
       const idleUsd = idle.reduce((sum, p) => sum + p.value, 0);
       const slos = (options.slo?.status() ?? [])
-        .filter((s) => scope.teams === null || canSeeTeam(scope, s.selector.team))
+        .filter((s) => sloVisible(scope, s))
         .map((s) => ({
           slo: s.slo,
           description: s.description,
@@ -87,7 +112,7 @@ export function overviewRoutes(options: {
           budgetRemaining: s.budgetRemaining,
           firing: s.alerts.filter((a) => a.state === 'firing').map((a) => a.alert),
         }));
-      return c.json({
+      const answer: OverviewAnswer = {
         scope: { name: scope.name, teams: scope.teams },
         range: window,
         traffic: {
@@ -106,7 +131,8 @@ export function overviewRoutes(options: {
         replicasReporting: scope.teams ? null : new Set(replicas.map((p) => p.group.replica)).size,
         slos,
         regressions,
-      });
+      };
+      return c.json(answer);
     },
   );
   return app;

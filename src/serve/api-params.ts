@@ -43,16 +43,6 @@ export function where(query: z.infer<typeof filterQuery>): Partial<Record<Reques
   return out;
 }
 
-export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new BadRequest(
-      result.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
-    );
-  }
-  return result.data;
-}
-
 /**
  * Bad input is the caller's to fix (400, with what is wrong); a scope that does not reach the data
  * is 403; anything else is ours (500).

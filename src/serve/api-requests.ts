@@ -13,6 +13,20 @@ import { doc, query } from './openapi.ts';
 
 const PERCENTILES = [0.5, 0.95, 0.99] as const;
 
+/** One bucket of /api/timeseries (of one group, with `by`). */
+export interface TimeseriesPoint {
+  group: string;
+  t: number;
+  requests: number;
+  errors: number;
+  requestsPerSecond: number;
+  ttftP50Us: number | null;
+  ttftP99Us: number | null;
+  e2eP99Us: number | null;
+  costUsd: number;
+  outputTokens: number;
+}
+
 /** Percentile fields the latency filter understands: only requests at or above that percentile. */
 const LATENCY_FIELDS = ['e2e_us', 'ttft_us', 'tpot_us', 'queue_us'] as const;
 
@@ -201,7 +215,7 @@ export function requestRoutes(options: { store: Store; nowUs: () => number }): H
         ],
       });
       const points = rows
-        .map((row) => ({
+        .map((row): TimeseriesPoint => ({
           group: q.by ? (row.group[q.by] ?? '') : 'all',
           t: row.bucketStartUs ?? r.fromUs,
           requests: row.values.count ?? 0,

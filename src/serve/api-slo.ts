@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { SloStatus } from '../analyze/slo/evaluator.ts';
+import type { AlertReport } from '../analyze/slo/alert-evidence.ts';
 import type { OpsEvent } from '../model/ops-event.ts';
 import type { Store } from '../store/store.ts';
 import { autoStepUs, range } from './api-params.ts';
@@ -25,13 +26,13 @@ export interface Incident {
   resolvedUs: number | null;
   severity: string | null;
   /** The alert's report when it fired: root cause, bands, replicas, dollar impact, proposals. */
-  report: unknown;
+  report: AlertReport | null;
   status: Record<string, unknown>;
 }
 
 /** A scoped token sees an SLO only when the SLO selects one of its teams. */
-function visible(scope: TeamScope, slo: SloStatus): boolean {
-  return scope.teams === null || canSeeTeam(scope, slo.selector.team);
+export function sloVisible(scope: TeamScope, slo: SloStatus): boolean {
+  return canSeeTeam(scope, slo.selector.team);
 }
 
 /** Pairs each firing transition with the next resolution of the same alert, newest first. */
@@ -41,7 +42,10 @@ export function incidentsFrom(events: readonly OpsEvent[]): Incident[] {
   for (const e of [...events].sort((a, b) => a.timeUs - b.timeUs)) {
     if (e.state === 'firing') {
       const [slo = '', alert = ''] = e.subject.split('/');
-      const { report = null, ...status } = e.body as { report?: unknown } & Record<string, unknown>;
+      const { report = null, ...status } = e.body as { report?: AlertReport | null } & Record<
+        string,
+        unknown
+      >;
       const incident: Incident = {
         slo,
         alert,
@@ -74,7 +78,7 @@ export function sloRoutes(options: {
 }): Hono<ApiEnv> {
   const { store, nowUs, source } = options;
   const app = new Hono<ApiEnv>();
-  const statuses = (scope: TeamScope) => (source?.status() ?? []).filter((s) => visible(scope, s));
+  const statuses = (scope: TeamScope) => (source?.status() ?? []).filter((s) => sloVisible(scope, s));
 
   app.get(
     '/slo',

@@ -61,18 +61,22 @@ export function doc(
   });
 }
 
-/** Validates and documents a route's query string; a bad one is a 400 naming each wrong field. */
+/** A failed validation is a 400 naming each wrong field (through the app's error handler). */
+function rejectInvalid(result: {
+  success: boolean;
+  error?: readonly { message: string; path?: readonly unknown[] }[];
+}) {
+  if (!result.success) throw new BadRequest(issuesText(result.error ?? []));
+}
+
+/** Validates and documents a route's query string. */
 export function query<T extends z.ZodType>(schema: T) {
-  return validator('query', schema, (result) => {
-    if (!result.success) throw new BadRequest(issuesText(result.error));
-  });
+  return validator('query', schema, rejectInvalid);
 }
 
 /** Validates and documents a JSON body. */
 export function jsonBody<T extends z.ZodType>(schema: T) {
-  return validator('json', schema, (result) => {
-    if (!result.success) throw new BadRequest(issuesText(result.error));
-  });
+  return validator('json', schema, rejectInvalid);
 }
 
 function issuesText(issues: readonly { message: string; path?: readonly unknown[] }[]): string {

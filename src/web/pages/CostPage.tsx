@@ -6,7 +6,7 @@ import { RangePicker, SelectFilter, useUrlParam } from '../components/filters.ts
 import { DualAxisChart } from '../components/charts.tsx';
 import { ms, num, usd } from '../format.ts';
 import { stepFor } from '../step.ts';
-import type { ChargebackReport } from '../types.ts';
+import type { ChargebackDimension, ChargebackReport, LatencyCostPoint, WastedSpendSeries } from '../types.ts';
 
 const BY = [
   ['team', 'team'],
@@ -16,20 +16,6 @@ const BY = [
   ['team,model', 'team × model'],
   ['cluster,workload', 'cluster × workload'],
 ] as const;
-
-interface LatencyCostPoint {
-  group: string;
-  bucketStartUs: number;
-  requests: number;
-  ttftP99Us: number | null;
-  costUsd: number;
-  usdPer1kTokens: number | null;
-}
-
-interface Wasted {
-  failed: { bucketStartUs: number; costUsd: number }[];
-  idle: { bucketStartUs: number; idleCostUsd: number }[];
-}
 
 function LatencyCost({ from }: { from: string }) {
   const series = useApi<{ points: LatencyCostPoint[] }>('/cost/latency', {
@@ -77,7 +63,7 @@ function LatencyCost({ from }: { from: string }) {
 }
 
 function WastedSpend({ from }: { from: string }) {
-  const wasted = useApi<Wasted>('/cost/wasted', { from, step: stepFor(from) });
+  const wasted = useApi<WastedSpendSeries>('/cost/wasted', { from, step: stepFor(from) });
   return (
     <Async query={wasted} what="wasted spend">
       {(w) => {
@@ -112,7 +98,7 @@ export function CostPage() {
   const [by] = useUrlParam('by', 'team');
   const report = useApi<ChargebackReport>('/chargeback', { from, by, granularity: 'total' });
   const [downloadError, setDownloadError] = useState<unknown>(null);
-  const dims = by.split(',');
+  const dims = by.split(',') as ChargebackDimension[];
   return (
     <>
       <div className="page-head">

@@ -4,6 +4,7 @@ import { Card } from '../components/stat.tsx';
 import { RangePicker, useUrlParam } from '../components/filters.tsx';
 import { StackedShareChart } from '../components/charts.tsx';
 import { num, pct, usd } from '../format.ts';
+import type { GpuBreakdownReport, TpBalance } from '../types.ts';
 
 const PARTS = [
   ['prefill', 'prefill', '#2563eb'],
@@ -15,28 +16,9 @@ const PARTS = [
   ['unattributed', 'unattributed', '#e5e7eb'],
 ] as const;
 
-interface GpuRow {
-  group: string;
-  cluster: string;
-  model: string;
-  gpuType: string;
-  gpuCount: number;
-  heldGpuSeconds: number;
-  usdPerGpuSecond: number;
-  parts: Record<string, { gpuSeconds: number; usd: number; share: number }>;
-  attributedFrom: string;
-}
-
-interface GpuReport {
-  replicas: GpuRow[];
-  clusters: GpuRow[];
-  unpricedReplicas: string[];
-  tp: { replica: string; engineActive: number[]; spread: number }[];
-}
-
 export function GpuPage() {
   const [from] = useUrlParam('from', '1h');
-  const report = useApi<GpuReport>('/gpu', { from });
+  const report = useApi<GpuBreakdownReport & { tp: TpBalance[] }>('/gpu', { from });
   return (
     <>
       <div className="page-head">

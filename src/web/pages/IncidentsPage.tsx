@@ -6,7 +6,7 @@ import { Card } from '../components/stat.tsx';
 import { RangePicker, useUrlParam } from '../components/filters.tsx';
 import { AlertEvidence, EvidenceTable } from '../components/evidence.tsx';
 import { dateTime } from '../format.ts';
-import type { Incident, RecommendationRecord } from '../types.ts';
+import type { Incident, RecommendationDetail, RecommendationRecord } from '../types.ts';
 
 const WHO_KEY = 'kubeburner.who';
 
@@ -69,7 +69,7 @@ function Decision({ record }: { record: RecommendationRecord }) {
 }
 
 function RecommendationDetail({ id }: { id: string }) {
-  const detail = useApi<RecommendationRecord>(`/recommendations/${encodeURIComponent(id)}`);
+  const detail = useApi<RecommendationDetail>(`/recommendations/${encodeURIComponent(id)}`);
   return (
     <Async query={detail} what="the recommendation">
       {(r) => (

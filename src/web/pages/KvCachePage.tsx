@@ -3,29 +3,7 @@ import { Async, Empty } from '../components/states.tsx';
 import { Card, Meter, Stat } from '../components/stat.tsx';
 import { RangePicker, SelectFilter, useUrlParam } from '../components/filters.tsx';
 import { num, pct, usd } from '../format.ts';
-
-interface KvRow {
-  group: string;
-  requests: number;
-  promptTokens: number;
-  cachedTokens: number;
-  hitRate: number | null;
-  savingsUsd: number;
-  gpuHoursSaved: number | null;
-}
-
-interface KvReport {
-  rows: KvRow[];
-  totals: Omit<KvRow, 'group'>;
-  replicas: {
-    replica: string;
-    peakUsage: number | null;
-    meanUsage: number | null;
-    preemptions: number;
-    evictionRisk: string;
-    residency: { lifetimeS: number | null; idleBeforeEvictS: number | null; reuseGapS: number | null } | null;
-  }[];
-}
+import type { KvCacheReport } from '../types.ts';
 
 const BY = [
   ['tenant', 'tenant'],
@@ -40,7 +18,7 @@ const seconds = (s: number | null | undefined) => (s === null || s === undefined
 export function KvCachePage() {
   const [from] = useUrlParam('from', '1h');
   const [by] = useUrlParam('by', 'tenant');
-  const report = useApi<KvReport>('/kv-cache', { from, by });
+  const report = useApi<KvCacheReport>('/kv-cache', { from, by });
   return (
     <>
       <div className="page-head">

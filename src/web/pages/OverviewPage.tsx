@@ -5,12 +5,12 @@ import { Card, Meter, Stat } from '../components/stat.tsx';
 import { RangePicker, useUrlParam } from '../components/filters.tsx';
 import { DualAxisChart } from '../components/charts.tsx';
 import { ms, num, pct, usd } from '../format.ts';
-import type { Overview, SeriesPoint } from '../types.ts';
+import type { OverviewAnswer, TimeseriesPoint } from '../types.ts';
 
 export function OverviewPage() {
   const [from] = useUrlParam('from', '5m');
-  const overview = useApi<Overview>('/overview', { from });
-  const series = useApi<{ points: SeriesPoint[] }>('/timeseries', {
+  const overview = useApi<OverviewAnswer>('/overview', { from });
+  const series = useApi<{ points: TimeseriesPoint[] }>('/timeseries', {
     from: from === '5m' || from === '15m' ? '1h' : from,
     step: from === '5m' || from === '15m' ? '1m' : undefined,
   });

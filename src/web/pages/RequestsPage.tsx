@@ -4,7 +4,7 @@ import { Async, Empty } from '../components/states.tsx';
 import { Card } from '../components/stat.tsx';
 import { RangePicker, SelectFilter, TextFilter, useUrlParam } from '../components/filters.tsx';
 import { ms, num, pct, time, usd } from '../format.ts';
-import type { AggregateRow, RequestRow } from '../types.ts';
+import type { AggregateRow, RequestDimension, RequestRow } from '../types.ts';
 
 const SORTS = [
   ['e2e_us', 'slowest first'],
@@ -40,7 +40,8 @@ export function RequestsPage() {
   const [orderBy] = useUrlParam('sort', 'e2e_us');
   const [above] = useUrlParam('above');
   const [id] = useUrlParam('id');
-  const [by] = useUrlParam('by', 'model');
+  const [byParam] = useUrlParam('by', 'model');
+  const by = byParam as RequestDimension;
   const percentiles = useApi<{ rows: AggregateRow[] }>('/percentiles', { ...filters, by });
   const requests = useApi<{ requests: RequestRow[]; threshold?: { value: number | null } }>('/requests', {
     ...filters,

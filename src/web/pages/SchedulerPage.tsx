@@ -6,26 +6,7 @@ import { RangePicker, TextFilter, useUrlParam } from '../components/filters.tsx'
 import { DualAxisChart } from '../components/charts.tsx';
 import { ms, num, pct } from '../format.ts';
 import { stepFor } from '../step.ts';
-
-interface SchedulerReport {
-  series: {
-    startUs: number;
-    arrivals: number;
-    completions: number;
-    waiting: number | null;
-    running: number | null;
-    tokensPerStep: number | null;
-    batchUtilization: number | null;
-  }[];
-  saturatedSteps: number[];
-  starved: {
-    count: number;
-    thresholdUs: number;
-    examples: { requestId: string; tenant: string; replica: string; queueUs: number | null }[];
-  };
-  tenants: { tenant: string; demandShare: number; capacityShare: number; p95QueueUs: number | null }[];
-  fairnessIndex: number | null;
-}
+import type { SchedulerReport } from '../types.ts';
 
 export function SchedulerPage() {
   const [from] = useUrlParam('from', '1h');

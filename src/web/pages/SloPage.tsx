@@ -6,7 +6,7 @@ import { RangePicker, useUrlParam } from '../components/filters.tsx';
 import { DualAxisChart } from '../components/charts.tsx';
 import { AlertEvidence } from '../components/evidence.tsx';
 import { dateTime, num, pct } from '../format.ts';
-import type { OpsEvent, SloStatus } from '../types.ts';
+import type { AlertEvent, SloStatus } from '../types.ts';
 
 interface SloHistory {
   status: SloStatus;
@@ -14,7 +14,7 @@ interface SloHistory {
     burnRate: Record<string, { t: number; v: number }[]>;
     budgetRemaining: { t: number; v: number }[];
   };
-  alerts: OpsEvent[];
+  alerts: AlertEvent[];
 }
 
 function burnTone(burn: number): 'bad' | 'warn' | 'ok' {
