@@ -136,6 +136,35 @@ describe('gateway: streaming pass-through', () => {
     assert.equal(records[0]?.status, 'cancelled');
   });
 
+  it('stops reading from the upstream while a slow client catches up, and loses nothing', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const total = 1024; // chunks: 64 MiB, more than loopback socket buffers hold on the way
+    let handedOver = 0; // chunks the upstream's socket accepted
+    upstream.handler = async (_, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      for (let i = 0; i < total; i++) {
+        const ok = res.write(chunk);
+        handedOver++;
+        if (!ok) await new Promise((r) => res.once('drain', r));
+      }
+      res.end();
+    };
+    const response = await chat(base, {});
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await sleep(400); // the client reads nothing for a while
+    const progressWhilePaused = handedOver / total;
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.length;
+    }
+    assert.equal(received, total * chunk.length);
+    // Had the gateway kept reading into memory, the upstream would have finished in 400 ms.
+    assert.ok(progressWhilePaused < 0.5, `upstream got ${(progressWhilePaused * 100).toFixed(0)} % out`);
+    assert.equal(records[0]?.status, 'ok');
+  });
+
   it('propagates W3C traceparent: same trace, a new parent span', async () => {
     upstream.handler = (_, res) => res.end('{}');
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -384,6 +413,37 @@ describe('gateway: retries before the first byte', () => {
       for (let i = 0; i < 4; i++) assert.equal(await (await chat(base, {})).text(), '{"from":"b"}');
       assert.ok(gateway.stats.retried >= 1);
       assert.ok((gateway.upstreams[0]?.failures ?? 0) >= 1);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('gives up on a replica that does not answer within upstream_timeout, tries the next, then answers 502', async () => {
+    a.seen.length = 0;
+    b.seen.length = 0;
+    a.handler = () => undefined; // never answers
+    b.handler = () => undefined;
+    const records: GatewayRecord[] = [];
+    const config = gatewayConfig([
+      { name: 'a', url: a.url },
+      { name: 'b', url: b.url },
+    ]);
+    const gateway = new Gateway({
+      config: { ...config, upstream_timeout: '300ms' },
+      onRecord: (r) => records.push(r),
+    });
+    const base = await gateway.listen();
+    try {
+      const started = performance.now();
+      const response = await chat(base, {});
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(response.status, 502);
+      assert.equal(body.error.code, 'upstream_error');
+      assert.match(body.error.message, /HEADERS_TIMEOUT.*2 attempt/);
+      assert.ok(performance.now() - started >= 550, 'each replica had its 300 ms');
+      assert.equal(a.seen.length + b.seen.length, 2);
+      assert.equal(records[0]?.status, 'timeout');
+      assert.equal(records[0]?.attempts, 2);
     } finally {
       await gateway.close();
     }

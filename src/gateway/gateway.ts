@@ -1,7 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { Logger } from '../util/log.ts';
 import { parseDurationMs } from '../util/time.ts';
@@ -10,7 +8,8 @@ import { refusal, type Refusal } from './openai-error.ts';
 import { isRefusal, TenantPolicy, type Admission, type SpendSource } from './policy.ts';
 import { estimateTokens, prefixBlockHashes, promptText } from './prefix.ts';
 import { Router, type RouteDecision } from './router.ts';
-import { readUsage, SseTap, type Usage } from './sse-tap.ts';
+import { Exchange } from './exchange.ts';
+import type { Usage } from './sse-tap.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { Upstream, type EngineSignals } from './upstreams.ts';
 
@@ -255,8 +254,11 @@ export class Gateway {
     const traceId = incoming?.[1] ?? newTraceId();
     const upstreamSpanId = newSpanId();
     const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.headers))
-      if (!DROPPED_HEADERS.has(key) && typeof value === 'string') headers[key] = value;
+    const incomingHeaders = req.headers;
+    for (const key in incomingHeaders) {
+      const value = incomingHeaders[key];
+      if (typeof value === 'string' && !DROPPED_HEADERS.has(key)) headers[key] = value;
+    }
     headers['content-type'] = 'application/json';
     headers.traceparent = `00-${traceId}-${upstreamSpanId}-${incoming?.[3] ?? '01'}`;
     if (req.headers.tracestate) headers.tracestate = String(req.headers.tracestate);
@@ -265,13 +267,12 @@ export class Gateway {
       headers['x-kubeburner-priority'] = admission.tenant.priority;
     }
 
-    // undici takes an EventEmitter as the abort signal; it costs a fraction of an AbortController.
-    const abort = new EventEmitter();
     let clientGone = false;
+    let current: Exchange | null = null; // the attempt in flight
     res.on('close', () => {
       if (!res.writableFinished) {
         clientGone = true;
-        abort.emit('abort');
+        current?.cancel(new Error('the client disconnected'));
       }
     });
 
@@ -330,42 +331,51 @@ export class Gateway {
           admission && upstream.spec.priority_field && !('priority' in body)
             ? (withPriority ??= withEnginePriority(forwardedBody, admission.tenant.priority))
             : forwarded;
-        const response = await upstream.pool.request({
-          path: `${upstream.basePath}${path}`,
-          method: 'POST',
-          headers: { ...headers, 'content-length': String(payload.length) },
-          body: payload,
-          signal: abort,
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
+        headers['content-length'] = String(payload.length);
+        const exchange = new Exchange({
+          res,
+          record,
+          stream,
+          stripUsage: injectUsage,
+          // A server error before any byte reached the client: another replica may do better.
+          retryable: attempt < routing.retries,
+          nowMs: this.nowMs,
         });
-        // A server error before any byte reached the client: another replica may do better.
-        if (response.statusCode >= 500 && attempt < routing.retries && !clientGone) {
-          await response.body.dump();
+        current = exchange;
+        upstream.pool.dispatch(
+          {
+            path: `${upstream.basePath}${path}`,
+            method: 'POST',
+            headers,
+            body: payload,
+            headersTimeout: this.timeoutMs,
+            bodyTimeout: this.timeoutMs,
+          },
+          exchange,
+        );
+        const outcome = await exchange.done;
+        current = null;
+        if (outcome === 'retry') {
           upstream.recordFailure(this.nowMs(), health.eject_after_failures, this.ejectForMs);
           this.stats.upstreamErrors++;
           continue;
         }
-        record.httpStatus = response.statusCode;
-        const pass: Record<string, string | string[]> = {};
-        for (const [key, value] of Object.entries(response.headers))
-          if (value !== undefined && !HOP_BY_HOP.has(key)) pass[key] = value;
-        res.writeHead(response.statusCode, pass);
-        await this.relay(response.body, res, record, stream && response.statusCode < 400, injectUsage);
-        if (response.statusCode >= 500) {
+        record.httpStatus = outcome;
+        if (outcome >= 500) {
           record.status = 'error';
-          record.errorClass = `http_${response.statusCode}`;
+          record.errorClass = `http_${outcome}`;
           upstream.recordFailure(this.nowMs(), health.eject_after_failures, this.ejectForMs);
         } else {
           upstream.recordSuccess();
-          if (response.statusCode >= 400) {
-            record.status = response.statusCode === 429 ? 'rejected' : 'error';
-            record.errorClass = `http_${response.statusCode}`;
+          if (outcome >= 400) {
+            record.status = outcome === 429 ? 'rejected' : 'error';
+            record.errorClass = `http_${outcome}`;
           }
         }
         upstream.served++;
         break;
       } catch (err) {
+        current = null;
         if (clientGone) {
           record.status = 'cancelled';
           record.errorClass = 'client_disconnect';
@@ -416,51 +426,6 @@ export class Gateway {
         record.usage ? record.usage.promptTokens + record.usage.completionTokens : null,
       );
     this.emit(record);
-  }
-
-  /** Copies the upstream body to the client as it arrives, honouring the client's back-pressure. */
-  private async relay(
-    body: Readable,
-    res: ServerResponse,
-    record: GatewayRecord,
-    sse: boolean,
-    stripUsage: boolean,
-  ): Promise<void> {
-    const tap = sse ? new SseTap(stripUsage) : null;
-    const whole: Buffer[] = [];
-    // Event-driven rather than for-await: one less promise per chunk on the hot path.
-    await new Promise<void>((resolve, reject) => {
-      body.on('data', (chunk: Buffer) => {
-        const now = this.nowMs();
-        record.firstByteMs ??= now;
-        const out = tap ? tap.push(chunk, now) : chunk;
-        if (!tap) whole.push(chunk);
-        if (out.length > 0 && !res.write(out)) {
-          body.pause();
-          res.once('drain', () => body.resume());
-        }
-      });
-      body.once('end', resolve);
-      body.once('error', reject);
-    });
-    if (tap) {
-      const rest = tap.flush(this.nowMs());
-      if (rest.length > 0) res.write(rest);
-      record.firstTokenMs = tap.firstTokenMs >= 0 ? tap.firstTokenMs : null;
-      record.firstVisibleTokenMs = tap.firstVisibleTokenMs >= 0 ? tap.firstVisibleTokenMs : null;
-      record.usage = tap.usage;
-      record.events = tap.events;
-      record.maxGapMs = tap.maxGapMs;
-      record.meanGapMs = tap.events > 1 ? tap.gapSumMs / (tap.events - 1) : null;
-    } else {
-      record.firstTokenMs = record.firstByteMs;
-      try {
-        record.usage = readUsage(JSON.parse(Buffer.concat(whole).toString('utf8')));
-      } catch {
-        record.usage = null; // not JSON (an error page): no usage
-      }
-    }
-    res.end();
   }
 
   private listModels(res: ServerResponse): void {
@@ -577,8 +542,6 @@ const ENGINE_PRIORITY: Record<'high' | 'normal' | 'low', number> = { high: -1, n
 function withEnginePriority(body: Record<string, unknown>, priority: 'high' | 'normal' | 'low'): Buffer {
   return Buffer.from(JSON.stringify({ ...body, priority: ENGINE_PRIORITY[priority] }));
 }
-
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 
 /** The whole request body, or null when it is over the limit. */
 // Event-driven rather than for-await: an async iterator per request costs more than the body read.

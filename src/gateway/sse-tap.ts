@@ -5,11 +5,13 @@ export interface Usage {
   reasoningTokens: number | null;
 }
 
+// At module level: a named closure made per call costs a name-keeping wrapper per request under tsx.
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
 /** Reads OpenAI usage from a response object (stream chunk or whole body). */
 export function readUsage(payload: unknown): Usage | null {
   const usage = (payload as { usage?: Record<string, unknown> } | null)?.usage;
   if (!usage || typeof usage !== 'object') return null;
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const prompt = num(usage.prompt_tokens);
   if (prompt === null) return null;
   const promptDetails = usage.prompt_tokens_details as Record<string, unknown> | undefined;

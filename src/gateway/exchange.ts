@@ -1,0 +1,124 @@
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { GatewayRecord } from './gateway.ts';
+import { readUsage, SseTap } from './sse-tap.ts';
+
+/** Response headers not passed to the client (hop-by-hop). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+export interface ExchangeOptions {
+  res: ServerResponse;
+  record: GatewayRecord;
+  /** Parse the body as SSE (a 2xx/3xx answer to a streaming request). */
+  stream: boolean;
+  /** Take the usage chunk we asked for back out of the stream. */
+  stripUsage: boolean;
+  /** A 5xx may go to another replica: nothing of it reaches the client. */
+  retryable: boolean;
+  nowMs: () => number;
+}
+
+/** `retry`: a 5xx before any byte reached the client, to try elsewhere; otherwise the status relayed. */
+export type ExchangeOutcome = 'retry' | number;
+
+/**
+ * One attempt's exchange with a replica, driven by undici's dispatch callbacks: the answer is
+ * relayed to the client as it arrives, paused while the client's socket is full. Cheaper than
+ * `pool.request()` on the hot path (no body stream and no promise per response).
+ */
+export class Exchange implements Dispatcher.DispatchHandler {
+  readonly done: Promise<ExchangeOutcome>;
+  private resolve!: (outcome: ExchangeOutcome) => void;
+  private reject!: (err: Error) => void;
+  private controller: Dispatcher.DispatchController | null = null;
+  private cancelled: Error | null = null;
+  private status = 0;
+  private discard = false;
+  private tap: SseTap | null = null;
+  private whole: Buffer[] | null = null;
+
+  constructor(private readonly o: ExchangeOptions) {
+    this.done = new Promise<ExchangeOutcome>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** The client left: stop the upstream request, now or as soon as undici hands us its controller. */
+  cancel(reason: Error): void {
+    this.cancelled = reason;
+    this.controller?.abort(reason);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.cancelled) controller.abort(this.cancelled);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return; // 1xx: informational, the real answer follows
+    this.status = statusCode;
+    if (statusCode >= 500 && this.o.retryable) {
+      this.discard = true; // read and drop it: the connection stays reusable
+      return;
+    }
+    const pass: string[] = [];
+    for (const key in headers) {
+      const value = headers[key];
+      if (value === undefined || HOP_BY_HOP.has(key)) continue;
+      if (typeof value === 'string') pass.push(key, value);
+      else for (const v of value) pass.push(key, v);
+    }
+    this.o.res.writeHead(statusCode, pass);
+    if (this.o.stream && statusCode < 400) this.tap = new SseTap(this.o.stripUsage);
+    else this.whole = [];
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.discard) return;
+    const { res, record } = this.o;
+    const now = this.o.nowMs();
+    record.firstByteMs ??= now;
+    const out = this.tap ? this.tap.push(chunk, now) : chunk;
+    if (this.whole) this.whole.push(chunk);
+    if (out.length > 0 && !res.write(out)) {
+      controller.pause();
+      res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.discard) return this.resolve('retry');
+    const { res, record } = this.o;
+    const tap = this.tap;
+    if (tap) {
+      const rest = tap.flush(this.o.nowMs());
+      if (rest.length > 0) res.write(rest);
+      record.firstTokenMs = tap.firstTokenMs >= 0 ? tap.firstTokenMs : null;
+      record.firstVisibleTokenMs = tap.firstVisibleTokenMs >= 0 ? tap.firstVisibleTokenMs : null;
+      record.usage = tap.usage;
+      record.events = tap.events;
+      record.maxGapMs = tap.maxGapMs;
+      record.meanGapMs = tap.events > 1 ? tap.gapSumMs / (tap.events - 1) : null;
+    } else {
+      record.firstTokenMs = record.firstByteMs;
+      const whole = this.whole ?? [];
+      try {
+        const body = whole.length === 1 ? (whole[0] as Buffer) : Buffer.concat(whole);
+        record.usage = readUsage(JSON.parse(body.toString('utf8')));
+      } catch {
+        record.usage = null; // not JSON (an error page): no usage
+      }
+    }
+    res.end();
+    this.resolve(this.status);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.reject(err);
+  }
+}
