@@ -1,24 +1,26 @@
 /**
- * npm run bench:gateway [-- --rate 1000 --seconds 10 --streams 2000 --chunks 20 --gap-ms 100 --parts abcd]
+ * npm run bench:gateway [-- --rate 1000 --seconds 30 --rounds 5 --warmup-seconds 15 --streams 2000
+ *                          --chunks 20 --gap-ms 100 --affinity-seconds 40 --parts abcd --load wrk|node]
  *
- * (a) non-streaming at --rate req/s (open loop) for --seconds: latency direct to a minimal
- *     upstream, through the KubeBurner gateway, and through nginx (Debian's, one worker, keepalive
- *     upstream, no buffering); added p50/p99 = path − direct.
+ * (a) non-streaming at --rate req/s for --seconds per path, in --rounds rotating rounds after a
+ *     warm-up: latency direct to a minimal upstream, through the KubeBurner gateway, a bare Node
+ *     proxy and nginx (Debian's, one worker, keep-alive upstream, no buffering); added p50/p99 =
+ *     path − direct. Load comes from wrk (Debian's) when installed, else from this process.
  * (b) --streams concurrent SSE streams of --chunks events --gap-ms apart: per-chunk delay (client
  *     receipt − upstream write, µs wall clock on one machine), added over direct; chunks lost.
- * (c) nginx side by side, as a ratio of added latency.
- *     A bare Node proxy (node:http + undici, nothing else) runs beside them as the floor of what
- *     any Node proxy costs here.
+ * (c) KubeBurner ÷ nginx side by side: total and added latency ratios.
+ *     The bare Node proxy (node:http + undici dispatch, nothing else) is the floor of what any Node
+ *     proxy costs here.
  * (d) prefix-affinity routing vs round-robin on the simulator: 4 vLLM replicas with small KV caches,
  *     a workload of many shared system prompts; prefix-cache hit rate and TTFT p50/p99.
  * The upstream, the gateway and nginx each run in their own process; this process only generates load.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Pool } from 'undici';
 import { renderTable } from '../src/cli/table.ts';
 import { configSchema } from '../src/config/schema.ts';
@@ -32,13 +34,15 @@ import { freePort } from '../test/support/net.ts';
 const { values: args } = parseArgs({
   options: {
     rate: { type: 'string', default: '1000' },
-    seconds: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '30' },
     streams: { type: 'string', default: '2000' },
     chunks: { type: 'string', default: '20' },
     'gap-ms': { type: 'string', default: '100' },
     'affinity-seconds': { type: 'string', default: '40' },
-    rounds: { type: 'string', default: '3' },
+    'warmup-seconds': { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '5' },
     parts: { type: 'string', default: 'abcd' },
+    load: { type: 'string' },
   },
 });
 const RATE = Number(args.rate);
@@ -48,6 +52,11 @@ const CHUNKS = Number(args.chunks);
 const GAP_MS = Number(args['gap-ms']);
 const ROUNDS = Number(args.rounds);
 const PARTS = args.parts;
+const WRK = '/usr/bin/wrk';
+// (a)'s load generator: wrk (C, Debian's package) when installed. A Node generator costs ~2.5× wrk's
+// CPU per request (73 vs 29 µs here) and, on a small machine, adds its own tail to every path.
+const LOAD = args.load ?? (existsSync(WRK) ? 'wrk' : 'node');
+if (LOAD !== 'wrk' && LOAD !== 'node') throw new Error(`--load must be wrk or node, not "${LOAD}"`);
 const dir = mkdtempSync(join(tmpdir(), 'kb-bench-gateway-'));
 const children: ChildProcess[] = [];
 let lastPid = 0;
@@ -166,6 +175,88 @@ async function nonStreaming(target: string, rate: number, seconds: number): Prom
   await pool.close();
   return latencies.sort((a, b) => a - b);
 }
+
+/**
+ * wrk's script for (a): one connection per wrk thread, each sending its next request a fixed
+ * period after the last answer, threads staggered across the period, so requests arrive about
+ * evenly spaced at close to `rate` (slightly under: each period also holds one latency).
+ * wrk's delay() takes whole milliseconds. done() prints wrk's exact latency histogram (µs: count),
+ * so rounds pool into one distribution as the Node generator's raw latencies do.
+ */
+function wrkScript(threads: number, periodMs: number): string {
+  const file = join(dir, `paced-${threads}-${periodMs}.lua`);
+  writeFileSync(
+    file,
+    `wrk.method = "POST"
+wrk.body = ${JSON.stringify(BODY)}
+wrk.headers["content-type"] = "application/json"
+local next_id = 0
+function setup(thread)
+  thread:set("offset", math.floor(next_id * ${periodMs} / ${threads}))
+  next_id = next_id + 1
+end
+local first = true
+function delay()
+  if first then first = false; return offset end
+  return ${periodMs}
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  local buckets = {}
+  for i = 1, #latency do
+    local us, count = latency(i)
+    buckets[#buckets + 1] = string.format("%d:%d", us, count)
+  end
+  io.write(string.format("KB %d %d %d\\n", summary.requests, e.status + e.connect + e.read + e.write + e.timeout, summary.duration))
+  io.write("KBH ", table.concat(buckets, " "), "\\n")
+end
+`,
+  );
+  return file;
+}
+
+interface LoadResult {
+  /** Latency of each answered request, µs. */
+  latencies: number[];
+  /** Refused, failed or timed-out requests (must be 0). */
+  errors: number;
+  seconds: number;
+}
+
+/** (a) through wrk: about `rate` req/s for `seconds` (whole seconds; wrk takes no fraction). */
+async function wrkLoad(target: string, rate: number, seconds: number): Promise<LoadResult> {
+  const threads = Math.max(1, Math.round(rate / 250));
+  const periodMs = Math.max(1, Math.round((threads * 1000) / rate));
+  const { stdout, stderr } = await promisify(execFile)(WRK, [
+    `-t${threads}`,
+    `-c${threads}`,
+    `-d${Math.max(1, Math.round(seconds))}s`,
+    '-s',
+    wrkScript(threads, periodMs),
+    `${target}/v1/chat/completions`,
+  ]);
+  if (stderr.trim()) throw new Error(`wrk: ${stderr.trim()}`); // a script error still exits 0
+  const lines = stdout.split('\n');
+  const summary = lines.find((l) => l.startsWith('KB '));
+  const histogram = lines.find((l) => l.startsWith('KBH'));
+  if (!summary || histogram === undefined) throw new Error(`wrk printed no summary:\n${stdout}${stderr}`);
+  const [, errors, durationUs] = summary.slice(3).split(' ').map(Number) as [number, number, number];
+  const latencies: number[] = [];
+  for (const bucket of histogram.slice(4).split(' ').filter(Boolean)) {
+    const [us, count] = bucket.split(':').map(Number) as [number, number];
+    for (let i = 0; i < count; i++) latencies.push(us);
+  }
+  return { latencies, errors, seconds: durationUs / 1e6 };
+}
+
+async function nodeLoad(target: string, rate: number, seconds: number): Promise<LoadResult> {
+  const started = performance.now();
+  const latencies = await nonStreaming(target, rate, seconds);
+  return { latencies, errors: 0, seconds: (performance.now() - started) / 1000 };
+}
+
+const load = (target: string, rate: number, seconds: number): Promise<LoadResult> =>
+  LOAD === 'wrk' ? wrkLoad(target, rate, seconds) : nodeLoad(target, rate, seconds);
 
 /** `count` concurrent streams; per-chunk delay (µs) and chunks received. */
 async function streaming(target: string, count: number): Promise<{ delays: number[]; received: number }> {
@@ -313,12 +404,17 @@ async function main(): Promise<void> {
     ['nginx 1.22 (1 worker)', nginx],
   ];
 
-  // Warm up connections and JIT.
-  for (const [, target] of paths) if (target) await nonStreaming(target, 200, 2);
+  // Warm-up at the measured rate, not counted: a Node proxy costs ~4× its steady CPU per request over
+  // its first seconds at 1,000 req/s (V8 compiles the hot path in tiers) and settles after ~12 s.
+  // Flat-out load does not warm it for paced load: the first seconds after it cost ~1.6× again.
+  const live = paths.filter((p): p is [string, string] => p[1] !== null);
+  const warmup = Number(args['warmup-seconds']);
+  for (const [, target] of live) await load(target, RATE, warmup);
 
   // Rounds in rotating order, so drift on a shared machine (turbo, other processes) hits every path alike.
-  const live = paths.filter((p): p is [string, string] => p[1] !== null);
   const a: Record<string, number[]> = {};
+  const elapsed: Record<string, number> = {};
+  let errors = 0;
   const proxyPid: Record<string, number> = {
     'KubeBurner gateway': gatewayPid,
     'bare Node proxy (floor)': barePid,
@@ -330,7 +426,10 @@ async function main(): Promise<void> {
       const [name, target] = live[(round + k) % live.length] as [string, string];
       const pid = proxyPid[name];
       const before = pid ? cpuSeconds(pid) : NaN;
-      (a[name] ??= []).push(...(await nonStreaming(target, RATE, SECONDS / ROUNDS)));
+      const result = await load(target, RATE, SECONDS / ROUNDS);
+      errors += result.errors;
+      (a[name] ??= []).push(...result.latencies);
+      elapsed[name] = (elapsed[name] ?? 0) + result.seconds;
       if (pid) cpu[name] = (cpu[name] ?? 0) + cpuSeconds(pid) - before;
     }
   for (const l of Object.values(a)) l.sort((x, y) => x - y);
@@ -342,6 +441,7 @@ async function main(): Promise<void> {
       return [
         name,
         f(l.length),
+        f(l.length / (elapsed[name] as number)),
         f(quantile(l, 0.5) / 1000, 3),
         f(quantile(l, 0.99) / 1000, 3),
         name === 'direct' ? '—' : f((quantile(l, 0.5) - quantile(direct, 0.5)) / 1000, 3),
@@ -349,10 +449,25 @@ async function main(): Promise<void> {
         cpu[name] === undefined ? '—' : f(((cpu[name] as number) / l.length) * 1e6, 0),
       ];
     });
-  console.log(`\n(a) non-streaming, ${f(RATE)} req/s open loop, ${SECONDS} s per path in ${ROUNDS} rounds`);
+  console.log(
+    `\n(a) non-streaming at ${f(RATE)} req/s, ${SECONDS} s per path in ${ROUNDS} rounds after ${warmup} s of warm-up each; ` +
+      (LOAD === 'wrk'
+        ? 'load from wrk, requests paced evenly (each connection waits a fixed period after its answer)'
+        : 'load from this Node process, open loop, requests evenly spaced'),
+  );
+  if (errors > 0) console.log(`${f(errors)} requests failed`);
   console.log(
     renderTable(
-      ['path', 'requests', 'p50 ms', 'p99 ms', 'added p50 ms', 'added p99 ms', 'proxy CPU µs/request'],
+      [
+        'path',
+        'requests',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'added p50 ms',
+        'added p99 ms',
+        'proxy CPU µs/request',
+      ],
       rowsA,
     ),
   );
@@ -402,10 +517,11 @@ async function main(): Promise<void> {
       const KB = 'KubeBurner gateway';
       // Added latency below 50 µs is inside the noise of this measurement: no meaningful ratio.
       const ratio = (kb: number[], ng: number[], base: number[], q: number) => {
-        const added = quantile(ng, q) - quantile(base, q);
-        return added < 50
-          ? `— (nginx adds ${f(added / 1000, 3)} ms)`
-          : f((quantile(kb, q) - quantile(base, q)) / added, 2);
+        const ngAdded = quantile(ng, q) - quantile(base, q);
+        const kbAdded = quantile(kb, q) - quantile(base, q);
+        if (kbAdded < 50) return `— (KubeBurner adds ${f(kbAdded / 1000, 3)} ms: none measurable)`;
+        if (ngAdded < 50) return `— (nginx adds ${f(ngAdded / 1000, 3)} ms: none measurable)`;
+        return f(kbAdded / ngAdded, 2);
       };
       const kbA = a[KB] as number[];
       const ngA = a[NG] as number[];
@@ -475,7 +591,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `gain: hit rate ${f(roundRobin.hitRate * 100, 1)} % → ${f(affinity.hitRate * 100, 1)} %, ` +
-      `TTFT p50 ${f(roundRobin.p50 / affinity.p50, 2)}× and p99 ${f(roundRobin.p99 / affinity.p99, 2)}× lower`,
+      `TTFT p50 ${f(roundRobin.p50 / 1000, 1)} → ${f(affinity.p50 / 1000, 1)} ms (${f(roundRobin.p50 / affinity.p50, 2)}× lower), ` +
+      `p99 ${f(roundRobin.p99 / 1000, 1)} → ${f(affinity.p99 / 1000, 1)} ms`,
   );
 }
 

@@ -1,7 +1,8 @@
 /**
- * bench:gateway's floor: the least a Node proxy does (node:http server, undici pool, body piped
- * back) with none of the gateway's work. Its cost is what Node's HTTP stack costs here; the
- * gateway's cost above it is ours. Upstream URL in argv; prints its own URL.
+ * bench:gateway's floor: the least a Node proxy does (node:http server, undici pool driven by
+ * dispatch callbacks as the gateway drives it, body relayed as it arrives) with none of the
+ * gateway's work. Its cost is what Node's HTTP stack costs here; the gateway's cost above it is
+ * ours. Upstream URL in argv; prints its own URL.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,25 +13,34 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    pool
-      .request({
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    pool.dispatch(
+      {
         path: req.url ?? '/',
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
         body,
-      })
-      .then((r) => {
-        res.writeHead(r.statusCode, {
-          'content-type': String(r.headers['content-type'] ?? 'application/json'),
-        });
-        r.body.on('data', (c: Buffer) => res.write(c));
-        r.body.on('end', () => res.end());
-      })
-      .catch(() => {
-        res.writeHead(502);
-        res.end();
-      });
+      },
+      {
+        onRequestStart() {}, // undici requires it of a dispatch handler
+        onResponseStart(_controller, statusCode, headers) {
+          res.writeHead(statusCode, ['content-type', String(headers['content-type'] ?? 'application/json')]);
+        },
+        onResponseData(controller, chunk: Buffer) {
+          if (!res.write(chunk)) {
+            controller.pause();
+            res.once('drain', () => controller.resume());
+          }
+        },
+        onResponseEnd() {
+          res.end();
+        },
+        onResponseError() {
+          if (!res.headersSent) res.writeHead(502);
+          res.end();
+        },
+      },
+    );
   });
 });
 server.keepAliveTimeout = 65_000;
