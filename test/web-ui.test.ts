@@ -213,6 +213,32 @@ describe('web UI in a real browser against the demo', { timeout: 240_000 }, () =
     await shoot('slo');
   });
 
+  it('shows a latency SLO’s p50/p90/p99 per band as the API does', async () => {
+    const { slos } = await api<{ slos: { slo: string; bands: unknown[] }[] }>('/api/slo');
+    const latency = slos.find((s) => s.bands.length > 1);
+    assert.ok(latency, 'the demo has a banded latency SLO');
+    const detail = await api<{ bandLatency: { band: string; thresholdUs: number; p99Us: number | null }[] }>(
+      `/api/slo/${encodeURIComponent(latency.slo)}?from=15m`,
+    );
+    assert.ok(
+      detail.bandLatency.some((b) => b.p99Us !== null),
+      'some band has requests',
+    );
+    await open(`/slos/${encodeURIComponent(latency.slo)}?from=15m`);
+    const rows = page.getByTestId('slo-band-latency').locator('tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), detail.bandLatency.length);
+    const cells = await Promise.all(
+      detail.bandLatency.map(async (_, i) =>
+        (await rows.nth(i).locator('td').allTextContents()).map((t) => t.trim()),
+      ),
+    );
+    assert.deepEqual(
+      cells.map((c) => [c[1], c[5]]),
+      detail.bandLatency.map((b) => [ms(b.thresholdUs), ms(b.p99Us)]),
+    );
+  });
+
   it('charges back by team as the API does, and downloads the CSV', async () => {
     await open('/cost?from=1h');
     await page.getByTestId('chargeback').waitFor();

@@ -22,16 +22,29 @@ describe('SLO API over HTTP', () => {
     await store.writeBatch({
       requests: Array.from({ length: 600 }, (_, i) => {
         const arrivalUs = START + i * 6e6;
+        // Short prompts (100 tokens) answer their first token in 100–199 ms, long ones (5,000) in 1–1.99 s.
+        const long = i % 2 === 1;
         return makeRequest({
           requestId: `r${i}`,
           arrivalUs,
           finishedUs: arrivalUs + 1e6,
           status: i >= 400 ? 'error' : 'ok',
+          promptTokens: long ? 5000 : 100,
+          ttftUs: (long ? 1_000_000 : 100_000) + ((i >> 1) % 100) * (long ? 10_000 : 1_000),
         });
       }),
       spans: [],
     });
-    const config = configSchema.parse({ slos: [{ name: 'avail', objective: 0.99, availability: {} }] });
+    const config = configSchema.parse({
+      slos: [
+        { name: 'avail', objective: 0.99, availability: {} },
+        {
+          name: 'ttft',
+          objective: 0.9,
+          ttft: { bands: [{ max_prompt_tokens: 1000, threshold: '150ms' }, { threshold: '2s' }] },
+        },
+      ],
+    });
     const evaluator = new SloEvaluator({
       store,
       specs: config.slos.map(sloSpec),
@@ -79,6 +92,32 @@ describe('SLO API over HTTP', () => {
     assert.equal(fiveMinutes[0]?.v, 0);
     const alerts = body.alerts as { subject: string; state: string }[];
     assert.ok(alerts.some((a) => a.subject === 'avail/page-1h' && a.state === 'firing'));
+  });
+
+  it('gives a latency SLO’s p50/p90/p99 per prompt-length band beside each threshold', async () => {
+    const { status, body } = await get('/api/slo/ttft?from=1h');
+    assert.equal(status, 200);
+    const bands = body.bandLatency as {
+      band: string;
+      field: string;
+      thresholdUs: number;
+      requests: number;
+      p50Us: number;
+      p99Us: number;
+    }[];
+    assert.deepEqual(
+      bands.map((b) => [b.band, b.field, b.thresholdUs, b.requests]),
+      [
+        ['0-1000', 'ttft_us', 150_000, 200], // the 400 ok requests, half of them short
+        ['1001+', 'ttft_us', 2_000_000, 200],
+      ],
+    );
+    // Each band's TTFTs are 100 evenly spaced values, each twice: R7 p50 is the middle.
+    assert.equal(bands[0]?.p50Us, 149_500);
+    assert.equal(bands[1]?.p50Us, 1_495_000);
+    assert.ok((bands[1]?.p99Us ?? 0) > 1_980_000 && (bands[1]?.p99Us ?? 0) <= 1_990_000);
+    const avail = await get('/api/slo/avail?from=1h');
+    assert.deepEqual(avail.body.bandLatency, [], 'an availability SLO has no latency');
   });
 
   it('lists alert events, and says what is wrong with a bad request', async () => {

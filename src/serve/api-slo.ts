@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { bandLatencies } from '../analyze/slo/band-latency.ts';
 import type { SloStatus } from '../analyze/slo/evaluator.ts';
+import type { SloSpec } from '../analyze/slo/spec.ts';
 import type { AlertReport } from '../analyze/slo/alert-evidence.ts';
 import type { OpsEvent } from '../model/ops-event.ts';
 import type { Store } from '../store/store.ts';
@@ -8,8 +10,9 @@ import { autoStepUs, range } from './api-params.ts';
 import { canSeeTeam, type ApiEnv, type TeamScope } from './auth.ts';
 import { doc, query } from './openapi.ts';
 
-/** What the SLO routes read: the live evaluator's latest status. */
+/** What the SLO routes read: the live evaluator's SLOs and their latest status. */
 export interface SloApiSource {
+  readonly specs: readonly SloSpec[];
   status(): SloStatus[];
 }
 
@@ -94,7 +97,7 @@ export function sloRoutes(options: {
     '/slo/:name',
     doc(
       'slo',
-      'One SLO with its history: burn rate per window, budget and SLI over time, alert transitions',
+      'One SLO with its history: burn rate per window, budget and SLI over time, alert transitions, latency percentiles per band',
       {
         notFound: 'No evaluated SLO of that name (or not one of the token’s teams)',
       },
@@ -115,7 +118,8 @@ export function sloRoutes(options: {
           stepUs,
           aggregate: 'last',
         });
-      const [burn, budget, sli, alerts] = await Promise.all([
+      const spec = source?.specs.find((s) => s.name === name);
+      const [burn, budget, sli, alerts, bandLatency] = await Promise.all([
         series('kubeburner.slo.burn_rate', ['window']),
         series('kubeburner.slo.error_budget_remaining'),
         series('kubeburner.slo.sli'),
@@ -125,6 +129,7 @@ export function sloRoutes(options: {
           subjects: status.alerts.map((a) => `${name}/${a.alert}`),
           limit: 500,
         }),
+        spec ? bandLatencies(store, spec, r) : [],
       ]);
       const byWindow: Record<string, { t: number; v: number }[]> = {};
       for (const p of burn)
@@ -138,6 +143,8 @@ export function sloRoutes(options: {
           sli: sli.map((p) => ({ t: p.bucketStartUs, v: p.value })),
         },
         alerts,
+        /** Latency SLOs: p50/p90/p99 per band over the range, beside each band's threshold. */
+        bandLatency,
       });
     },
   );

@@ -167,6 +167,11 @@ export function requestWhere(dialect: SqlDialect, filter: RequestFilter): string
     if (min === undefined || !Number.isFinite(min)) throw new RangeError(`atLeast.${column} must be finite`);
     clauses.push(`${column} >= ${min}`);
   }
+  for (const [field, max] of Object.entries(filter.atMost ?? {})) {
+    const column = assertKnown(field, REQUEST_NUMERIC_FIELDS, 'numeric field');
+    if (max === undefined || !Number.isFinite(max)) throw new RangeError(`atMost.${column} must be finite`);
+    clauses.push(`${column} <= ${max}`);
+  }
   if (filter.idPrefix) clauses.push(dialect.startsWith('request_id', dialect.stringLiteral(filter.idPrefix)));
   return clauses.join(' AND ');
 }

@@ -63,6 +63,8 @@ export interface RequestFilter {
   where?: Partial<Record<RequestDimension, readonly string[]>>;
   /** Only requests whose field is at least this value (e.g. slow requests: e2e_us ≥ 5e6). */
   atLeast?: Partial<Record<RequestNumericField, number>>;
+  /** Only requests whose field is at most this value (inclusive, as a band's upper bound). */
+  atMost?: Partial<Record<RequestNumericField, number>>;
   /** Only requests whose id starts with this text (the UI's id search). */
   idPrefix?: string;
 }

@@ -17,6 +17,7 @@ export type { Attribution } from '../analyze/attribution.ts';
 export type { Evidence, RankedCause } from '../analyze/rca/compare-windows.ts';
 export type { AlertReport } from '../analyze/slo/alert-evidence.ts';
 export type { SloStatus } from '../analyze/slo/evaluator.ts';
+export type { BandLatency } from '../analyze/slo/band-latency.ts';
 export type { ChargebackDimension, ChargebackReport } from '../analyze/cost/chargeback.ts';
 export type { LatencyCostPoint, WastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 export type { KvCacheReport } from '../analyze/kv-cache.ts';

@@ -284,6 +284,37 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
     });
 
+    it('computes TTFT percentiles within a prompt-length band, both bounds inclusive', async () => {
+      const range = { fromUs: START_US, toUs: START_US + 3 * DAY_US };
+      const inBand = requests
+        .filter((r) => r.ttftUs !== null && r.promptTokens >= 500 && r.promptTokens <= 2000)
+        .map((r) => r.ttftUs as number);
+      assert.ok(inBand.length > 10 && inBand.length < requests.length / 2, `${inBand.length} in band`);
+      const [row] = await store.aggregateRequests({
+        range,
+        groupBy: [],
+        atLeast: { prompt_tokens: 500, ttft_us: 0 },
+        atMost: { prompt_tokens: 2000 },
+        measures: [
+          { fn: 'count' },
+          { fn: 'quantile', field: 'ttft_us', q: 0.5 },
+          { fn: 'quantile', field: 'ttft_us', q: 0.99 },
+        ],
+      });
+      assert.equal(row?.values.count, inBand.length);
+      assert.ok(close(row?.values.p50_ttft_us, quantileR7(inBand, 0.5)));
+      assert.ok(close(row?.values.p99_ttft_us, quantileR7(inBand, 0.99)));
+      const edge = requests[0] as (typeof requests)[number];
+      const exact = await store.searchRequests({
+        range,
+        atLeast: { prompt_tokens: edge.promptTokens },
+        atMost: { prompt_tokens: edge.promptTokens },
+        limit: 1000,
+      });
+      assert.ok(exact.some((r) => r.requestId === edge.requestId));
+      assert.ok(exact.every((r) => r.promptTokens === edge.promptTokens));
+    });
+
     it('rolls cost and tokens up by team and day', async () => {
       const range = { fromUs: START_US, toUs: START_US + 3 * DAY_US };
       const rows = await store.aggregateRequests({

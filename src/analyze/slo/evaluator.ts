@@ -97,6 +97,11 @@ export class SloEvaluator {
       );
   }
 
+  /** The SLOs evaluated, as configured. */
+  get specs(): readonly SloSpec[] {
+    return this.options.specs;
+  }
+
   /** The latest status of every SLO evaluated so far. */
   status(): SloStatus[] {
     return this.options.specs.flatMap((spec) => this.latest.get(spec.name) ?? []);

@@ -5,8 +5,8 @@ import { Card, Meter } from '../components/stat.tsx';
 import { RangePicker, useUrlParam } from '../components/filters.tsx';
 import { DualAxisChart } from '../components/charts.tsx';
 import { AlertEvidence } from '../components/evidence.tsx';
-import { dateTime, num, pct } from '../format.ts';
-import type { AlertEvent, SloStatus } from '../types.ts';
+import { dateTime, ms, num, pct } from '../format.ts';
+import type { AlertEvent, BandLatency, SloStatus } from '../types.ts';
 
 interface SloHistory {
   status: SloStatus;
@@ -15,6 +15,7 @@ interface SloHistory {
     budgetRemaining: { t: number; v: number }[];
   };
   alerts: AlertEvent[];
+  bandLatency: BandLatency[];
 }
 
 function burnTone(burn: number): 'bad' | 'warn' | 'ok' {
@@ -26,7 +27,7 @@ function SloDetail({ name }: { name: string }) {
   const detail = useApi<SloHistory>(`/slo/${encodeURIComponent(name)}`, { from });
   return (
     <Async query={detail} what={`SLO ${name}`}>
-      {({ status, history, alerts }) => {
+      {({ status, history, alerts, bandLatency }) => {
         const windows = Object.keys(history.burnRate).sort();
         const times = [
           ...new Set([
@@ -105,6 +106,40 @@ function SloDetail({ name }: { name: string }) {
                 </table>
               </div>
             </Card>
+            {bandLatency.length > 0 ? (
+              <Card title={`Latency per band over the last ${from}`}>
+                <table data-testid="slo-band-latency">
+                  <thead>
+                    <tr>
+                      <th>Band</th>
+                      <th className="num">Target</th>
+                      <th className="num">Requests</th>
+                      <th className="num">p50</th>
+                      <th className="num">p90</th>
+                      <th className="num">p99</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {bandLatency.map((b) => (
+                      <tr key={b.band}>
+                        <td>
+                          {b.band} <span className="muted">{b.field.replace(/_us$/, '')}</span>
+                        </td>
+                        <td className="num">{ms(b.thresholdUs)}</td>
+                        <td className="num">{num(b.requests)}</td>
+                        {[b.p50Us, b.p90Us, b.p99Us].map((v, i) => (
+                          <td key={i} className="num">
+                            <span className={v !== null && v > b.thresholdUs ? 'badge bad' : undefined}>
+                              {ms(v)}
+                            </span>
+                          </td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </Card>
+            ) : null}
             <Card title="Burn rate and budget over time" actions={<RangePicker fallback="24h" />}>
               {data.length === 0 ? (
                 <Empty>No evaluations stored in this range yet.</Empty>
