@@ -46,7 +46,7 @@ describe('kubeburner demo (the main job)', () => {
         // The real collection path: every engine and DCGM exporter scraped, traces received.
         const collector = (await (await fetch(`${api}/api/collector`)).json()) as {
           targets: { up: boolean; engine: string }[];
-          otlp: { acceptedRequests: number };
+          otlp: { acceptedRequests: number; callers: { joined: number } };
         };
         assert.equal(collector.targets.length, 18);
         assert.ok(
@@ -54,6 +54,21 @@ describe('kubeburner demo (the main job)', () => {
           JSON.stringify(collector.targets.filter((t) => !t.up)),
         );
         assert.ok(collector.otlp.acceptedRequests > 0, 'vLLM and SGLang request traces arrive over OTLP');
+        assert.ok(collector.otlp.callers.joined > 0, 'the apps’ client spans tell engines who called');
+        const byTeam = (await (
+          await fetch(`${api}/api/chargeback?from=1h&by=team&granularity=total`)
+        ).json()) as { rows: { kind: string; group: { team: string }; requests: number }[] };
+        const teams = byTeam.rows.filter((r) => r.kind === 'usage');
+        const unknown = teams.find((r) => r.group.team === 'unknown')?.requests ?? 0;
+        const total = teams.reduce((sum, r) => sum + r.requests, 0);
+        assert.ok(unknown <= total * 0.02, `${unknown} of ${total} requests without a team`);
+        assert.deepEqual(
+          teams
+            .map((r) => r.group.team)
+            .filter((t) => t !== 'unknown')
+            .sort(),
+          ['research', 'search', 'support'],
+        );
         const byReplica = (await (
           await fetch(`${api}/api/percentiles?by=replica&from=1h&to=now`)
         ).json()) as { rows: { group: { replica: string } }[] };

@@ -16,7 +16,7 @@ import { SimCluster } from '../sim/cluster.ts';
 import { Fleet } from '../sim/fleet.ts';
 import { GroundTruthSink } from '../sim/ground-truth-sink.ts';
 import { Pacer } from '../sim/pacer.ts';
-import { demoFleetOptions, demoReplicas, demoSloConfigs } from '../sim/scenarios.ts';
+import { demoFleetOptions, demoReplicas, demoSloConfigs, demoTenants } from '../sim/scenarios.ts';
 import { writeDemoManifests } from '../sim/demo-manifests.ts';
 import { RecommendationBook } from '../analyze/recommend/decisions.ts';
 import { FileTarget } from '../analyze/recommend/file-target.ts';
@@ -94,6 +94,11 @@ export function demoCommand(): Command {
           ...Object.fromEntries(Object.values(MODEL_CARDS).map((card) => [card.servedName, card.id])),
           ...loaded.model_aliases,
         },
+        // The demo's apps (tenants) and the teams that own them, as a user would configure theirs.
+        tenants: {
+          ...Object.fromEntries(demoTenants().map((t) => [t.tenant, { team: t.team }])),
+          ...loaded.tenants,
+        },
       };
       const store = await openStore(config);
       const startUs = Date.now() * 1000;
@@ -121,6 +126,8 @@ export function demoCommand(): Command {
         tenantTeams: tenantTeams(config),
         modelAliases: config.model_aliases,
         joinGatewayTraces: true,
+        // The demo's apps send their GenAI client spans (who called) beside the engines' traces.
+        awaitCallerSpans: true,
         // Scrapes are stamped with the simulated clock, like the requests (the demo runs faster than real time).
         clockMs: () => fleet.nowUs / 1000,
         otlp: { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 * 1024 },

@@ -3,6 +3,7 @@ import type { DecomposedRequest, TraceContext } from '../normalize/decompose.ts'
 import type { MetricSample } from '../model/metric-sample.ts';
 import type { Logger } from '../util/log.ts';
 import { IngestBuffer } from './ingest-buffer.ts';
+import { CallerJoiner } from './caller-joiner.ts';
 import { RequestJoiner } from './request-joiner.ts';
 import type { PriceBook } from '../analyze/cost/price-book.ts';
 import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/time-share-estimate.ts';
@@ -43,12 +44,19 @@ export interface CollectorOptions {
   manualScrape?: boolean;
   /** A gateway runs beside the collector: join its records with the engines' (request-joiner.ts). */
   joinGatewayTraces?: boolean;
+  /**
+   * Hold engine records for their caller's span from the start, not only once one has been seen
+   * (the demo's apps always send theirs; caller-joiner.ts).
+   */
+  awaitCallerSpans?: boolean;
 }
 
 /** The collection pipeline: scraper and OTLP receiver → normalize → ingest buffer → store. */
 export class Collector {
   readonly buffer: IngestBuffer;
   readonly joiner: RequestJoiner | null;
+  /** Engine records meet the spans of the apps that called them (tenant and team). */
+  readonly callers: CallerJoiner;
   readonly scraper: Scraper;
   readonly receiver: OtlpHttpReceiver | null;
   readonly grpcReceiver: OtlpGrpcReceiver | null;
@@ -87,11 +95,16 @@ export class Collector {
       },
     );
     const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };
-    this.joiner = options.joinGatewayTraces ? new RequestJoiner(this.buffer) : null;
+    this.callers = new CallerJoiner(this.buffer, { awaitCallers: options.awaitCallerSpans ?? false });
+    this.joiner = options.joinGatewayTraces ? new RequestJoiner(this.callers) : null;
     const ingest = new OtlpIngest({
       context,
       buffer: this.buffer,
-      ...(this.joiner ? { requestSink: this.joiner } : {}),
+      requestSink: this.joiner ?? this.callers,
+      callerSink: this.callers,
+      enrichCaller: (caller) => {
+        caller.team = options.tenantTeams?.[caller.tenant] ?? caller.team;
+      },
       log: options.log,
       onRequests: (requests) => options.onRequests?.(requests),
       enrichRequest: (request) => {
@@ -124,6 +137,7 @@ export class Collector {
   async startReceiving(): Promise<void> {
     this.buffer.start();
     this.joiner?.start();
+    this.callers.start();
     await this.receiver?.listen();
     await this.grpcReceiver?.listen();
   }
@@ -174,6 +188,8 @@ export class Collector {
       receivedSpans: number;
       acceptedRequests: number;
       rejected: Record<string, number>;
+      /** Calling apps' GenAI client spans; engine records told their tenant by one, or not in time. */
+      callers: { received: number; joined: number; unjoined: number; waiting: number };
     } | null;
     buffer: {
       pendingRequests: number;
@@ -192,6 +208,12 @@ export class Collector {
             receivedSpans: this.receiver.receivedSpans,
             acceptedRequests: this.receiver.acceptedRequests,
             rejected: Object.fromEntries(this.receiver.rejections.byReason),
+            callers: {
+              received: this.callers.callersSeen,
+              joined: this.callers.joined,
+              unjoined: this.callers.unjoined,
+              waiting: this.callers.held,
+            },
           }
         : null,
       buffer: {
@@ -209,6 +231,7 @@ export class Collector {
     await this.receiver?.close();
     await this.grpcReceiver?.close();
     this.joiner?.stop(); // whatever still waits for its partner is stored alone
+    this.callers.stop();
     await this.buffer.stop();
   }
 }

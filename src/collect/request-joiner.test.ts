@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeRequest } from '../model/request.ts';
 import type { RequestRecord } from '../normalize/merge-gateway.ts';
-import { RequestJoiner, type RequestSink } from './request-joiner.ts';
+import { RequestJoiner } from './request-joiner.ts';
+import { RecordSink } from '../../test/support/record-sink.ts';
 
 const T = 'a'.repeat(32);
 const record = (id: string, traceId: string | null, source: string): RequestRecord => ({
@@ -16,19 +17,9 @@ const record = (id: string, traceId: string | null, source: string): RequestReco
   spans: [],
 });
 
-class Sink implements RequestSink {
-  stored: RequestRecord[] = [];
-  full = false;
-  offerRequests(records: readonly RequestRecord[]): boolean {
-    if (this.full) return false;
-    this.stored.push(...records);
-    return true;
-  }
-}
-
 describe('request joiner', () => {
   it('passes engine records of traces the gateway never forwarded straight through', () => {
-    const sink = new Sink();
+    const sink = new RecordSink();
     const joiner = new RequestJoiner(sink);
     assert.ok(joiner.offerRequests([record('e1', T, 'engine'), record('e2', null, 'engine')]));
     assert.equal(sink.stored.length, 2);
@@ -37,7 +28,7 @@ describe('request joiner', () => {
 
   it('joins in either order', () => {
     for (const gatewayFirst of [true, false]) {
-      const sink = new Sink();
+      const sink = new RecordSink();
       const joiner = new RequestJoiner(sink);
       joiner.expect(T);
       if (gatewayFirst) joiner.offerGateway(record('gw-1', T, 'gateway'));
@@ -55,7 +46,7 @@ describe('request joiner', () => {
 
   it('stores a record alone when its partner does not come in time, and never loses one to a full sink', () => {
     let now = 0;
-    const sink = new Sink();
+    const sink = new RecordSink();
     const joiner = new RequestJoiner(sink, { holdMs: 1000, nowMs: () => now });
     joiner.expect(T);
     joiner.offerGateway(record('gw-1', T, 'gateway'));
@@ -76,7 +67,7 @@ describe('request joiner', () => {
   });
 
   it('refuses engine records all or nothing when the sink is full', () => {
-    const sink = new Sink();
+    const sink = new RecordSink();
     const joiner = new RequestJoiner(sink);
     sink.full = true;
     assert.equal(joiner.offerRequests([record('e1', null, 'engine')]), false);

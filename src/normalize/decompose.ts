@@ -1,5 +1,6 @@
 import type { InferenceRequest } from '../model/request.ts';
 import { makeRequest } from '../model/request.ts';
+import { callerFromSpan, type CallerSpan } from './caller-span.ts';
 import type { Span, SpanKind } from '../model/span.ts';
 import { attributeMap, nanosToMicros, type OtlpResourceSpansData, type OtlpSpanData } from './otlp-types.ts';
 
@@ -323,14 +324,15 @@ function spanProblem(span: OtlpSpanData): string | null {
 }
 
 /**
- * Every request found in a batch of OTLP resource spans, by engine convention. Spans of other
- * kinds are ignored; engine request spans that lack what a request needs are reported invalid.
+ * Every request found in a batch of OTLP resource spans, by engine convention, and the calling
+ * applications' GenAI client spans (caller-span.ts). Spans of other kinds are ignored; engine request spans that lack what a request needs are reported invalid.
  */
 export function decomposeResourceSpans(
   resourceSpans: readonly OtlpResourceSpansData[],
   context: TraceContext,
-): { decomposed: DecomposedRequest[]; invalid: string[] } {
+): { decomposed: DecomposedRequest[]; callers: CallerSpan[]; invalid: string[] } {
   const out: DecomposedRequest[] = [];
+  const callers: CallerSpan[] = [];
   const invalid: string[] = [];
   const sglangSlices = new Map<string, OtlpSpanData[]>();
   const sglangRoots: { span: OtlpSpanData; resource: Map<string, string | number | boolean> }[] = [];
@@ -348,9 +350,14 @@ export function decomposeResourceSpans(
         } else if (/^ ?(prefill |decode )?Req [0-9a-f]+$/.test(span.name) || span.name.startsWith(' Req ')) {
           sglangRoots.push({ span, resource });
         } else {
-          const list = sglangSlices.get(span.traceId) ?? [];
-          list.push(span);
-          sglangSlices.set(span.traceId, list);
+          const caller = callerFromSpan(span, resource);
+          if (caller) {
+            callers.push(caller);
+          } else {
+            const list = sglangSlices.get(span.traceId) ?? [];
+            list.push(span);
+            sglangSlices.set(span.traceId, list);
+          }
         }
       }
     }
@@ -360,5 +367,5 @@ export function decomposeResourceSpans(
     if (decomposed) out.push(decomposed);
     else invalid.push('SGLang request span without rid or gen_ai.latency.e2e');
   }
-  return { decomposed: out, invalid };
+  return { decomposed: out, callers, invalid };
 }

@@ -3,7 +3,8 @@ import { metricsPath } from './exposition/index.ts';
 import type { Fleet } from './fleet.ts';
 import { DcgmServer, ReplicaServer } from './http-server.ts';
 import { OtlpJsonExporter } from '../serve/otlp-exporter.ts';
-import { sglangRequestTrace, vllmRequestTrace } from './traces.ts';
+import { clientCallTrace, sglangRequestTrace, vllmRequestTrace } from './traces.ts';
+import { MODEL_CARDS } from './model-cards.ts';
 
 export interface Endpoint {
   kind: 'engine' | 'dcgm';
@@ -41,20 +42,20 @@ export class SimCluster {
     const exporter = this.traceExporter;
     if (exporter) {
       fleet.onFinish((done, replica) => {
+        const pod = { name: replica.spec.replica, namespace: replica.spec.namespace };
         if (replica.spec.engine === 'vllm') {
-          const trace = vllmRequestTrace(done, `vllm-${replica.spec.model}`, {
-            name: replica.spec.replica,
-            namespace: replica.spec.namespace,
-          });
+          const trace = vllmRequestTrace(done, `vllm-${replica.spec.model}`, pod);
           if (trace) exporter.enqueue([trace]);
         } else if (replica.spec.engine === 'sglang') {
-          exporter.enqueue(
-            sglangRequestTrace(done, fleet.random, {
-              name: replica.spec.replica,
-              namespace: replica.spec.namespace,
-            }),
-          );
+          exporter.enqueue(sglangRequestTrace(done, fleet.random, pod));
+        } else {
+          return;
         }
+        // The tenants' apps trace their calls too (who called is on their span, not the engine's);
+        // theirs ends after the engine's.
+        const servedModel = MODEL_CARDS[replica.spec.model]?.servedName ?? replica.spec.model;
+        const client = clientCallTrace(done, servedModel);
+        if (client) exporter.enqueue([client]);
       });
     }
   }

@@ -72,6 +72,8 @@ export interface SimRequestSpec {
   promptFamily: string | null;
   traceId: string;
   parentSpanId: string | null;
+  /** The calling app traces its calls: `parentSpanId` is its GenAI client span (traces.ts). */
+  callerTraced?: boolean;
   /** Frontend arrival (before tokenization). */
   arrivalUs: number;
   listener?: SequenceListener;

@@ -79,6 +79,49 @@ export function vllmRequestTrace(
   };
 }
 
+const SPAN_KIND_CLIENT = 3;
+/** The calling app's side of the hop to the engine: client overhead and network, each way. */
+const CLIENT_HOP_US = 600;
+
+/**
+ * The span of the application that sent the request, as an OpenTelemetry GenAI instrumentation of
+ * its OpenAI client exports it: `chat {model}`, CLIENT, from the app's own service (the tenant) and
+ * namespace (its team), the parent of the engine's span. Null for requests no traced app sent
+ * (those that came over HTTP, e.g. through the gateway).
+ */
+export function clientCallTrace(done: FinishedSequence, servedModel: string): OtlpResourceSpans | null {
+  const spec = done.spec;
+  if (!spec.callerTraced || !spec.parentSpanId) return null;
+  const failed = done.finishReason === 'error' || done.finishReason === 'abort';
+  const span: OtlpSpan = {
+    traceId: spec.traceId,
+    spanId: spec.parentSpanId,
+    name: `chat ${servedModel}`,
+    kind: SPAN_KIND_CLIENT,
+    startTimeUnixNano: ns(spec.arrivalUs - CLIENT_HOP_US),
+    endTimeUnixNano: ns(done.finishedUs + CLIENT_HOP_US),
+    attributes: [
+      str('gen_ai.operation.name', 'chat'),
+      str('gen_ai.provider.name', 'openai'),
+      str('gen_ai.request.model', servedModel),
+      int('gen_ai.request.max_tokens', spec.maxTokens),
+      int('gen_ai.usage.input_tokens', spec.promptTokens),
+      int('gen_ai.usage.output_tokens', done.generated),
+    ],
+    status: failed ? { code: 2 } : {},
+  };
+  return {
+    resource: {
+      attributes: [
+        str('service.name', spec.tenant),
+        str('k8s.namespace.name', spec.team),
+        str('telemetry.sdk.language', 'python'),
+      ],
+    },
+    scopeSpans: [{ scope: { name: 'opentelemetry.instrumentation.openai_v2' }, spans: [span] }],
+  };
+}
+
 /**
  * SGLang's trace of a request (engines.md §3.4): a root `" Req <rid>"` span whose
  * `time_in_model_prefill` includes the scheduler queue, a thread span per process, and stage

@@ -136,6 +136,7 @@ export class WorkloadGenerator {
       promptFamily: family?.id ?? null,
       traceId: r.hex(32),
       parentSpanId: r.hex(16),
+      callerTraced: true,
       arrivalUs,
     };
   }

@@ -4,6 +4,7 @@ import {
   type DecomposedRequest,
   type TraceContext,
 } from '../../normalize/decompose.ts';
+import type { CallerSpan } from '../../normalize/caller-span.ts';
 import type { Logger } from '../../util/log.ts';
 import type { IngestBuffer } from '../ingest-buffer.ts';
 import type { RequestSink } from '../request-joiner.ts';
@@ -20,6 +21,10 @@ export interface OtlpIngestOptions {
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
   /** Fills in what the source cannot know (team, placement) and the cost (time-share estimate). */
   enrichRequest?: (request: DecomposedRequest['request']) => void;
+  /** Where calling applications' GenAI client spans go (the caller joiner); ignored without. */
+  callerSink?: { offerCallers(callers: readonly CallerSpan[]): void };
+  /** Fills in a caller's team (config `tenants`). */
+  enrichCaller?: (caller: CallerSpan) => void;
 }
 
 /** What to answer: accepted (with how many items were rejected and why), or pushed back. */
@@ -34,6 +39,7 @@ export class OtlpIngest {
   readonly rejections: RejectionCounter;
   receivedSpans = 0;
   acceptedRequests = 0;
+  receivedCallers = 0;
 
   constructor(private readonly options: OtlpIngestOptions) {
     this.rejections = new RejectionCounter('otlp', options.log);
@@ -45,7 +51,11 @@ export class OtlpIngest {
       for (const scope of Array.isArray(rs?.scopeSpans) ? rs.scopeSpans : [])
         this.receivedSpans += Array.isArray(scope?.spans) ? scope.spans.length : 0;
     }
-    const { decomposed, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
+    const { decomposed, callers, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
+    if (this.options.enrichCaller) for (const c of callers) this.options.enrichCaller(c);
+    // Callers first: an engine record in the same batch joins at once instead of waiting.
+    this.options.callerSink?.offerCallers(callers);
+    this.receivedCallers += callers.length;
     if (this.options.enrichRequest) for (const d of decomposed) this.options.enrichRequest(d.request);
     // Phases derivable from the request row are not stored (rebuilt on read: withDerivedPhases).
     const toStore = decomposed.map((d) =>
