@@ -299,6 +299,8 @@ export function demoCommand(): Command {
       printStatus();
       await gateway.stop();
       await sink.stop();
+      // The engines' last spans reach the receiver before it closes.
+      await cluster.traceExporter?.stop();
       await collector.stop();
       await sloRuntime?.stop();
       await retention.stop();
@@ -310,7 +312,9 @@ export function demoCommand(): Command {
         `done: ${status.total} requests simulated, ${collector.buffer.writtenRequests + sink.written} stored ` +
           `(${collector.buffer.writtenRequests} from OTLP traces, ${sink.written} from the simulator for engines without traces), ` +
           `${collector.buffer.writtenSamples} metric samples from ${targets.filter((t) => t.up).length}/${targets.length} scrape targets` +
-          `${sink.dropped ? `, ${sink.dropped} dropped` : ''}.\n`,
+          `${sink.dropped ? `, ${sink.dropped} dropped` : ''}` +
+          `${cluster.untracedRequests ? `; ${cluster.untracedRequests} traced-engine requests produced no token and so no trace` : ''}` +
+          `${cluster.traceExporter?.dropped ? `; ${cluster.traceExporter.dropped} spans dropped by the engines' exporters` : ''}.\n`,
       );
       process.exit(0);
     });

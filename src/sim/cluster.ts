@@ -3,7 +3,7 @@ import { metricsPath } from './exposition/index.ts';
 import type { Fleet } from './fleet.ts';
 import { DcgmServer, ReplicaServer } from './http-server.ts';
 import { OtlpJsonExporter } from '../serve/otlp-exporter.ts';
-import { clientCallTrace, sglangRequestTrace, vllmRequestTrace } from './traces.ts';
+import { clientCallTrace, sglangRequestTrace, vllmRequestTrace, type OtlpResourceSpans } from './traces.ts';
 import { MODEL_CARDS } from './model-cards.ts';
 
 export interface Endpoint {
@@ -32,6 +32,8 @@ export class SimCluster {
   readonly dcgmServers: DcgmServer[] = [];
   readonly endpoints: Endpoint[] = [];
   readonly traceExporter: OtlpJsonExporter | null;
+  /** Requests of tracing engines that exported no trace (no token came out). */
+  untracedRequests = 0;
 
   /** With `otlpTracesUrl`, vLLM and SGLang replicas export request traces there, as the engines do. */
   constructor(
@@ -43,14 +45,18 @@ export class SimCluster {
     if (exporter) {
       fleet.onFinish((done, replica) => {
         const pod = { name: replica.spec.replica, namespace: replica.spec.namespace };
+        let spans: OtlpResourceSpans[];
         if (replica.spec.engine === 'vllm') {
           const trace = vllmRequestTrace(done, `vllm-${replica.spec.model}`, pod);
-          if (trace) exporter.enqueue([trace]);
+          spans = trace ? [trace] : [];
         } else if (replica.spec.engine === 'sglang') {
-          exporter.enqueue(sglangRequestTrace(done, fleet.random, pod));
+          spans = sglangRequestTrace(done, fleet.random, pod);
         } else {
           return;
         }
+        // Like the engines, no trace for a request that never produced a token.
+        if (spans.length === 0) this.untracedRequests++;
+        exporter.enqueue(spans);
         // The tenants' apps trace their calls too (who called is on their span, not the engine's);
         // theirs ends after the engine's.
         const servedModel = MODEL_CARDS[replica.spec.model]?.servedName ?? replica.spec.model;

@@ -15,6 +15,13 @@ export function usd(value: number | null | undefined, digits?: number): string {
   return `$${value.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })}`;
 }
 
+/** Money on a chart axis: about three significant digits, no trailing zeros ($0.0125, $0.02, $3). */
+export function usdTick(value: number): string {
+  if (!Number.isFinite(value) || value === 0) return '$0';
+  const digits = Math.min(8, Math.max(0, 2 - Math.floor(Math.log10(Math.abs(value)))));
+  return `$${value.toLocaleString('en-US', { maximumFractionDigits: digits })}`;
+}
+
 export function pct(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   return `${(value * 100).toFixed(digits)} %`;

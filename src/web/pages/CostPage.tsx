@@ -4,7 +4,7 @@ import { Async, Empty, ErrorState } from '../components/states.tsx';
 import { Card, Stat } from '../components/stat.tsx';
 import { RangePicker, SelectFilter, useUrlParam } from '../components/filters.tsx';
 import { DualAxisChart } from '../components/charts.tsx';
-import { ms, num, usd } from '../format.ts';
+import { ms, num, usd, usdTick } from '../format.ts';
 import { stepFor } from '../step.ts';
 import type { ChargebackDimension, ChargebackReport, LatencyCostPoint, WastedSpendSeries } from '../types.ts';
 
@@ -52,7 +52,7 @@ function LatencyCost({ from }: { from: string }) {
                   { key: 'per1k', name: '$ per 1k tokens', axis: 'right', color: '#f97316' },
                 ]}
                 left={{ label: 'TTFT p99', format: ms }}
-                right={{ label: '$/1k tokens', format: (v) => usd(v, 4) }}
+                right={{ label: '$/1k tokens', format: usdTick }}
               />
             </div>
           </>
@@ -84,8 +84,8 @@ function WastedSpend({ from }: { from: string }) {
               { key: 'idle', name: 'idle GPUs', axis: 'left', kind: 'bar', color: '#94a3b8' },
               { key: 'failed', name: 'failed / cancelled requests', axis: 'right', color: '#dc2626' },
             ]}
-            left={{ label: 'idle $', format: (v) => usd(v, 2) }}
-            right={{ label: 'failed $', format: (v) => usd(v, 3) }}
+            left={{ label: 'idle $', format: usdTick }}
+            right={{ label: 'failed $', format: usdTick }}
           />
         );
       }}
