@@ -119,6 +119,18 @@ describe('collected requests: price from node labels, placement, team and model 
     assert.equal(request.model, 'qwen3-8b', 'the served name stored under its configured alias');
   });
 
+  it('stores scraped series under the model alias too, so metrics and requests share one model name', async () => {
+    await collector.buffer.flush();
+    const points = await store.queryMetric({
+      name: 'llm.requests.running',
+      range: { fromUs: 0, toUs: Date.now() * 1000 + 60e6 },
+      groupBy: ['model'],
+      stepUs: 3600e6,
+      aggregate: 'last',
+    });
+    assert.deepEqual([...new Set(points?.map((p) => p.group.model))], ['qwen3-8b']);
+  });
+
   it('bills a request to the team configured for the tenant in its user.id', async () => {
     assert.equal((await post(spanFromTenant('acme'))).status, 200);
     await collector.buffer.flush();

@@ -79,6 +79,8 @@ export class Collector {
       options.log,
       {
         observe: (samples) => {
+          // One name per model everywhere: scraped series under the same alias as requests.
+          for (const s of samples) s.model = this.alias(s.model);
           const idle = estimator?.observeSamples(samples) ?? [];
           // Derived idle cost; when the buffer is full it is dropped like the scrape it came from.
           if (idle.length > 0 && this.buffer.offerSamples(idle)) options.onSamples?.(idle);
@@ -162,7 +164,14 @@ export class Collector {
       const nodePool = t.node_pool ?? facts.nodePool;
       if (nodePool) placement.nodePool = nodePool;
       this.placements.set(replicaOf(t), placement);
+      // A target that names its model joins traces to it before its first scrape.
+      if (t.model && !this.replicas.has(replicaOf(t)))
+        this.replicas.set(replicaOf(t), { model: this.alias(t.model), cluster: t.cluster });
     }
+  }
+
+  private alias(model: string): string {
+    return this.options.modelAliases?.[model] ?? model;
   }
 
   /**
@@ -170,7 +179,7 @@ export class Collector {
    * and where its replica runs (the scrape target's namespace, workload and node).
    */
   private enrich(request: InferenceRequest): void {
-    request.model = this.options.modelAliases?.[request.model] ?? request.model;
+    request.model = this.alias(request.model);
     const team = this.options.tenantTeams?.[request.tenant];
     if (team && request.team === 'unknown') request.team = team;
     const placement = this.placements.get(request.replica);

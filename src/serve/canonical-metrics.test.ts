@@ -50,6 +50,7 @@ describe('canonical /metrics', () => {
         e2eUs: 2e6,
         outputTokens: 10,
         cachedPromptTokens: 512,
+        costUsd: 0.0025,
       }),
     );
     metrics.observeRequest(
@@ -78,6 +79,12 @@ describe('canonical /metrics', () => {
     assert.equal(tokens?.samples.find((s) => s.labels.type === 'cached_input')?.value, 512);
     const requests = families.find((f) => f.name === 'kubeburner_requests_total');
     assert.equal(requests?.samples.find((s) => s.labels.status === 'error')?.value, 1);
+    const cost = families.find((f) => f.name === 'kubeburner_request_cost_usd_total');
+    assert.deepEqual(
+      cost?.samples.map((s) => [s.labels.model, s.value]),
+      [['m', 0.0025]],
+      'priced requests only: the unpriced one adds nothing',
+    );
   });
 
   it('counts good and bad events of each SLO from zero, for the generated Prometheus rules', async () => {

@@ -84,6 +84,12 @@ export class CanonicalMetrics {
     labelNames: ['cluster', 'model', 'type'] as const,
     registers: [this.registry],
   });
+  private readonly cost = new Counter({
+    name: 'kubeburner_request_cost_usd_total',
+    help: 'GPU cost of finished requests in US dollars (priced requests; idle GPU time is not in it)',
+    labelNames: ['cluster', 'model'] as const,
+    registers: [this.registry],
+  });
 
   /** Good and bad events of every configured SLO: what the generated Prometheus rules read. */
   private readonly sloEvents = new Counter({
@@ -168,6 +174,7 @@ export class CanonicalMetrics {
     this.tokens.inc({ ...tokenLabels, type: 'input' }, request.promptTokens);
     this.tokens.inc({ ...tokenLabels, type: 'cached_input' }, request.cachedPromptTokens);
     this.tokens.inc({ ...tokenLabels, type: 'output' }, request.outputTokens);
+    if (request.costUsd !== null && request.costUsd >= 0) this.cost.inc(tokenLabels, request.costUsd);
     for (const spec of this.slos) {
       const event = classifyRequest(spec, request);
       if (!event) continue;
