@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { parseExposition } from '../src/collect/scrape/exposition.ts';
@@ -15,7 +16,7 @@ describe('kubeburner collect', () => {
     const engine = createHttpServer((_req, res) => res.end(fixture));
     await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
     const engineUrl = `http://127.0.0.1:${(engine.address() as { port: number }).port}/metrics`;
-    const [apiPort, otlpPort] = [await freePort(), await freePort()];
+    const [apiPort, otlpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
     const dir = mkdtempSync(join(tmpdir(), 'kb-collect-'));
     writeFileSync(
       join(dir, 'kubeburner.yaml'),
@@ -25,7 +26,7 @@ describe('kubeburner collect', () => {
         `server: { host: 127.0.0.1, port: ${apiPort} }`,
         'collect:',
         '  cluster: us-east-1',
-        `  otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: null }`,
+        `  otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: ${grpcPort} }`,
         '  scrape:',
         '    targets:',
         `      - { url: '${engineUrl}', replica: vllm-qwen3-8b, gpu_type: H100, gpu_count: 1, interval_s: 0.5 }`,
@@ -46,7 +47,14 @@ describe('kubeburner collect', () => {
       );
       assert.match(
         firstLine ?? '',
-        /collecting: 1 scrape targets, OTLP\/HTTP on http:\/\/127\.0\.0\.1:\d+\/v1\/traces/,
+        /collecting: 1 scrape targets, OTLP\/HTTP on http:\/\/127\.0\.0\.1:\d+\/v1\/traces, OTLP\/gRPC on 127\.0\.0\.1:\d+/,
+      );
+      // The configured gRPC port listens (the OTLP/gRPC path itself: otlp-grpc.test.ts).
+      await new Promise<void>((resolve, reject) =>
+        connect(grpcPort, '127.0.0.1', function (this: Socket) {
+          this.end();
+          resolve();
+        }).once('error', reject),
       );
       await new Promise((resolve) => setTimeout(resolve, 700)); // a scrape first: it gives the batch size
       const otlp = await fetch(`http://127.0.0.1:${otlpPort}/v1/traces`, {

@@ -51,7 +51,12 @@ export function collectCommand(): Command {
         tenantTeams: tenantTeams(config),
         modelAliases: config.model_aliases,
         otlp: collect.otlp.enabled
-          ? { host: collect.otlp.host, port: collect.otlp.port, maxBodyBytes: collect.otlp.max_body_bytes }
+          ? {
+              host: collect.otlp.host,
+              port: collect.otlp.port,
+              grpcPort: collect.otlp.grpc_port,
+              maxBodyBytes: collect.otlp.max_body_bytes,
+            }
           : null,
         targets: collect.scrape.targets,
         maxPendingRequests: collect.max_pending_requests,
@@ -117,7 +122,7 @@ export function collectCommand(): Command {
         'collector running',
       );
       process.stdout.write(
-        `collecting: ${collect.scrape.targets.length} scrape targets${collector.receiver ? `, OTLP/HTTP on ${collector.receiver.url}/v1/traces` : ''}; API on http://${config.server.host}:${config.server.port}/api/collector\n`,
+        `collecting: ${collect.scrape.targets.length} scrape targets${collector.receiver ? `, OTLP/HTTP on ${collector.receiver.url}/v1/traces` : ''}${collector.grpcReceiver ? `, OTLP/gRPC on ${collector.grpcReceiver.address}` : ''}; API on http://${config.server.host}:${config.server.port}/api/collector\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
