@@ -8,6 +8,7 @@ import { Collector } from '../src/collect/collector.ts';
 import { scrapeTargetSchema } from '../src/collect/scrape/targets.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { createLogger } from '../src/util/log.ts';
+import { storedSeriesBy } from './support/samples.ts';
 
 const FIXTURES = '../shared/fixtures/engines/vllm';
 const METRICS = readFileSync(`${FIXTURES}/vllm-v1-metrics-synthetic.prom`, 'utf8');
@@ -121,14 +122,7 @@ describe('collected requests: price from node labels, placement, team and model 
 
   it('stores scraped series under the model alias too, so metrics and requests share one model name', async () => {
     await collector.buffer.flush();
-    const points = await store.queryMetric({
-      name: 'llm.requests.running',
-      range: { fromUs: 0, toUs: Date.now() * 1000 + 60e6 },
-      groupBy: ['model'],
-      stepUs: 3600e6,
-      aggregate: 'last',
-    });
-    assert.deepEqual([...new Set(points?.map((p) => p.group.model))], ['qwen3-8b']);
+    assert.deepEqual(await storedSeriesBy(store, 'llm.requests.running', 'model'), ['qwen3-8b']);
   });
 
   it('bills a request to the team configured for the tenant in its user.id', async () => {

@@ -4,6 +4,9 @@ import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command } from 'commander';
 import { Collector } from '../collect/collector.ts';
 import { tenantTeams } from '../config/schema.ts';
+import { kubernetesApi } from '../collect/scrape/kubernetes-api.ts';
+import { KubernetesDiscovery } from '../collect/scrape/kubernetes-discovery.ts';
+import { CombinedDiscovery, StaticDiscovery } from '../collect/scrape/targets.ts';
 import { createApi } from '../serve/api.ts';
 import { CanonicalMetrics } from '../serve/canonical-metrics.ts';
 import { OtlpJsonExporter } from '../serve/otlp-exporter.ts';
@@ -59,6 +62,20 @@ export function collectCommand(): Command {
             }
           : null,
         targets: collect.scrape.targets,
+        ...(collect.scrape.kubernetes.length > 0
+          ? {
+              discovery: new CombinedDiscovery(
+                new StaticDiscovery(collect.scrape.targets),
+                new KubernetesDiscovery(
+                  collect.scrape.kubernetes,
+                  await kubernetesApi(),
+                  collect.cluster,
+                  log,
+                ),
+              ),
+              discoveryRefreshMs: collect.scrape.refresh_s * 1000,
+            }
+          : {}),
         maxPendingRequests: collect.max_pending_requests,
         joinGatewayTraces: config.gateway.upstreams.length > 0,
       });
@@ -122,7 +139,7 @@ export function collectCommand(): Command {
         'collector running',
       );
       process.stdout.write(
-        `collecting: ${collect.scrape.targets.length} scrape targets${collector.receiver ? `, OTLP/HTTP on ${collector.receiver.url}/v1/traces` : ''}${collector.grpcReceiver ? `, OTLP/gRPC on ${collector.grpcReceiver.address}` : ''}; API on http://${config.server.host}:${config.server.port}/api/collector\n`,
+        `collecting: ${collect.scrape.targets.length} scrape targets${collect.scrape.kubernetes.length > 0 ? ` + pods matching ${collect.scrape.kubernetes.map((k) => `'${k.label_selector}'`).join(', ')}` : ''}${collector.receiver ? `, OTLP/HTTP on ${collector.receiver.url}/v1/traces` : ''}${collector.grpcReceiver ? `, OTLP/gRPC on ${collector.grpcReceiver.address}` : ''}; API on http://${config.server.host}:${config.server.port}/api/collector\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

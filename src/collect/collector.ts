@@ -27,6 +27,8 @@ export interface CollectorOptions {
   otlp?: { host: string; port: number; grpcPort?: number | null; maxBodyBytes: number } | null;
   targets?: ScrapeTargetConfig[];
   discovery?: TargetDiscovery;
+  /** Ask the discovery again this often (Kubernetes pods come and go); once when omitted. */
+  discoveryRefreshMs?: number;
   maxPendingRequests?: number;
   /** Scraped samples as stored (counters as increases), for exporters such as the canonical /metrics. */
   onSamples?: (samples: readonly MetricSample[]) => void;
@@ -64,6 +66,7 @@ export class Collector {
   private readonly replicas = new Map<string, { model: string; cluster: string }>();
   /** Replica → GPUs, price and placement from the scrape targets (and node labels). */
   private readonly placements = new Map<string, ReplicaPlacement>();
+  private refreshTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: CollectorOptions) {
     this.learnPlacements(options.targets ?? []);
@@ -145,8 +148,24 @@ export class Collector {
   }
 
   async startScraping(): Promise<void> {
-    if (this.options.discovery) this.learnPlacements(await this.options.discovery.targets());
-    await this.scraper.sync();
+    await this.refreshTargets();
+    const every = this.options.discoveryRefreshMs;
+    if (this.options.discovery && every) {
+      this.refreshTimer = setInterval(() => {
+        this.refreshTargets().catch((err: Error) =>
+          this.options.log.warn({ err: err.message }, 'scrape target refresh failed'),
+        );
+      }, every);
+      this.refreshTimer.unref();
+    }
+  }
+
+  /** Targets as discovery sees them now: their placements learned, their scrape loops started or stopped. */
+  private async refreshTargets(): Promise<void> {
+    if (!this.options.discovery) return this.scraper.sync();
+    const targets = await this.options.discovery.targets();
+    this.learnPlacements(targets);
+    await this.scraper.sync(targets);
   }
 
   /** What the config says about each target's replica; explicit fields win over node labels. */
@@ -236,6 +255,7 @@ export class Collector {
   }
 
   async stop(): Promise<void> {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.scraper.stop();
     await this.receiver?.close();
     await this.grpcReceiver?.close();

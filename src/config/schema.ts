@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kubernetesScrapeSchema } from '../collect/scrape/kubernetes-discovery.ts';
 import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
 import { PRICING_KINDS } from '../analyze/cost/price-book.ts';
 import { REQUEST_STATUSES } from '../model/request.ts';
@@ -181,6 +182,9 @@ const collectSchema = z
     scrape: z
       .strictObject({
         targets: z.array(scrapeTargetSchema).default([]),
+        /** Pods found through the Kubernetes API, listed again every `refresh_s`. */
+        kubernetes: z.array(kubernetesScrapeSchema).default([]),
+        refresh_s: z.number().positive().default(30),
       })
       .prefault({}),
     /** Send decomposed requests (request + phase spans) as OTLP/HTTP JSON to this traces endpoint. */

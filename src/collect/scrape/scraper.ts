@@ -164,8 +164,8 @@ export class Scraper {
   }
 
   /** Starts loops for new targets and stops loops of targets that went away. */
-  async sync(): Promise<void> {
-    const targets = await this.discovery.targets();
+  async sync(targets?: readonly ScrapeTargetConfig[]): Promise<void> {
+    targets ??= await this.discovery.targets();
     const wanted = new Set(targets.map(targetId));
     for (const [id, loop] of this.loops) {
       if (!wanted.has(id)) {

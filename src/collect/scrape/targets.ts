@@ -43,7 +43,7 @@ export const scrapeTargetSchema = z
 
 export type ScrapeTargetConfig = z.output<typeof scrapeTargetSchema>;
 
-/** Where targets come from: config (static) now; Kubernetes discovery plugs in here later. */
+/** Where targets come from: the config (static) or the Kubernetes API (kubernetes-discovery.ts). */
 export interface TargetDiscovery {
   targets(): Promise<ScrapeTargetConfig[]>;
 }
@@ -56,8 +56,25 @@ export class StaticDiscovery implements TargetDiscovery {
   }
 }
 
+/** A target's identity: its URL and replica (a new pod may come up on a departed pod's IP). */
+/** Targets from several sources (the config's and the Kubernetes API's), first one per URL. */
+export class CombinedDiscovery implements TargetDiscovery {
+  private readonly sources: readonly TargetDiscovery[];
+
+  constructor(...sources: TargetDiscovery[]) {
+    this.sources = sources;
+  }
+
+  async targets(): Promise<ScrapeTargetConfig[]> {
+    const lists = await Promise.all(this.sources.map((s) => s.targets()));
+    const byUrl = new Map<string, ScrapeTargetConfig>();
+    for (const t of lists.flat()) if (!byUrl.has(t.url)) byUrl.set(t.url, t);
+    return [...byUrl.values()];
+  }
+}
+
 export function targetId(target: ScrapeTargetConfig): string {
-  return target.url;
+  return `${replicaOf(target)} ${target.url}`;
 }
 
 export function replicaOf(target: ScrapeTargetConfig): string {
