@@ -11,7 +11,14 @@ const NODE_LABELS_TTL_MS = 5 * 60_000;
 export async function kubernetesApi(): Promise<PodSource> {
   const { CoreV1Api, KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();
-  config.loadFromDefault();
+  try {
+    config.loadFromDefault();
+  } catch (err) {
+    throw new Error(
+      `collect.scrape.kubernetes: cannot load Kubernetes credentials (in-cluster service account, $KUBECONFIG or ~/.kube/config): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
   const core = config.makeApiClient(CoreV1Api);
   const nodes = new Map<string, { labels: Record<string, string> | null; atMs: number }>();
   return {
