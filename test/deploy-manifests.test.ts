@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,7 @@ import { configSchema } from '../src/config/schema.ts';
 import { freePort } from './support/net.ts';
 
 const DIR = 'deploy/kubernetes';
+const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
 
 /** Each kind the manifests use, validated against its published schema (kubernetes-models). */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -96,6 +97,27 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     };
     assert.deepEqual([...kustomization.resources].sort(), [...new Set(base.map((m) => m.file))].sort());
   });
+
+  it(
+    'render with kustomize into valid objects in the kubeburner namespace, with the image set',
+    // kubectl is not in Debian's archive (only a 1.20 client): used where the machine has it.
+    { skip: KUBECTL ? false : 'kubectl not installed' },
+    () => {
+      const rendered = parseAllDocuments(
+        execFileSync(KUBECTL as string, ['kustomize', DIR], { encoding: 'utf8' }),
+      ).map((d) => d.toJS() as Manifest & { metadata: { namespace?: string } });
+      assert.equal(rendered.length, base.length);
+      for (const doc of rendered) {
+        new (MODELS[`${doc.apiVersion}/${doc.kind}`] as (typeof MODELS)[string])(doc as never).validate();
+        if (!['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(doc.kind))
+          assert.equal(doc.metadata.namespace, 'kubeburner', `${doc.kind} ${doc.metadata.name}`);
+      }
+      const image = JSON.stringify(rendered.find((d) => d.kind === 'Deployment')).match(
+        /"image":"([^"]+)"/,
+      )?.[1];
+      assert.equal(image, 'registry.example.com/kubeburner:0.1.0');
+    },
+  );
 
   it('wire the pod to its config: ports, probe, mounts, service account and its permissions', () => {
     const cfg = config();
