@@ -9,7 +9,13 @@ import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { chargebackCsv } from '../src/analyze/cost/chargeback-csv.ts';
 import { chargebackReport } from '../src/analyze/cost/chargeback.ts';
 import { REQUEST_DIMENSIONS, type RequestAggregation, type Store } from '../src/store/store.ts';
-import { CONTRACT_DATA, CONTRACT_METRICS, DAY_US, START_US } from './support/store-contract.ts';
+import {
+  CONTRACT_DATA,
+  CONTRACT_METRICS,
+  DAY_US,
+  KEEP_TEST_DATA,
+  START_US,
+} from './support/store-contract.ts';
 
 const range = { fromUs: START_US, toUs: START_US + 3 * DAY_US };
 
@@ -47,9 +53,7 @@ describe('DuckDB and ClickHouse agree', () => {
   before(async () => {
     duck = await DuckDbStore.open({ path: ':memory:' });
     const executor = await ChdbClickHouseExecutor.open(mkdtempSync(join(tmpdir(), 'kb-agree-')));
-    click = new ClickHouseStore(executor, {
-      retention: { requestsDays: 30, spansDays: 30, metricsDays: 15 },
-    });
+    click = new ClickHouseStore(executor, { retention: KEEP_TEST_DATA });
     await click.init();
     for (const store of [duck, click]) {
       await store.writeBatch(CONTRACT_DATA);
