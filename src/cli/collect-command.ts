@@ -4,6 +4,7 @@ import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command } from 'commander';
 import { Collector } from '../collect/collector.ts';
 import { tenantTeams } from '../config/schema.ts';
+import type { RequestRecord } from '../normalize/merge-gateway.ts';
 import { kubernetesApi } from '../collect/scrape/kubernetes-api.ts';
 import { KubernetesDiscovery } from '../collect/scrape/kubernetes-discovery.ts';
 import { CombinedDiscovery, StaticDiscovery } from '../collect/scrape/targets.ts';
@@ -35,18 +36,22 @@ export function collectCommand(): Command {
       const traceExporter = exportUrl ? new OtlpJsonExporter({ url: exportUrl }) : null;
       traceExporter?.start();
       const signals = new EngineSignals();
+      /** Request metrics, SLO counters and the OTLP export see each finished request once. */
+      const observe = (records: readonly RequestRecord[]) => {
+        for (const { request, spans } of records) {
+          canonical.observeRequest(request);
+          const trace = traceExporter ? requestToOtlp(request, [...spans]) : null;
+          if (trace) traceExporter?.enqueue([trace]);
+        }
+      };
       const collector = new Collector({
         onSamples: (samples) => {
           canonical.observeSamples(samples);
           signals.observe(samples);
         },
-        onRequests: (requests) => {
-          for (const { request, spans } of requests) {
-            canonical.observeRequest(request);
-            const trace = traceExporter ? requestToOtlp(request, spans) : null;
-            if (trace) traceExporter?.enqueue([trace]);
-          }
-        },
+        onRequests: (requests) => observe(requests),
+        // Requests through the gateway to engines that export no traces: counted from its record.
+        onGatewayAlone: (records) => observe(records),
         store,
         log,
         context: { cluster: collect.cluster },

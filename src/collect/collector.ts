@@ -5,6 +5,7 @@ import type { Logger } from '../util/log.ts';
 import { IngestBuffer } from './ingest-buffer.ts';
 import { CallerJoiner } from './caller-joiner.ts';
 import { RequestJoiner } from './request-joiner.ts';
+import type { RequestRecord } from '../normalize/merge-gateway.ts';
 import type { PriceBook } from '../analyze/cost/price-book.ts';
 import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/time-share-estimate.ts';
 import { nodeFacts } from '../analyze/cost/node-labels.ts';
@@ -46,6 +47,8 @@ export interface CollectorOptions {
   manualScrape?: boolean;
   /** A gateway runs beside the collector: join its records with the engines' (request-joiner.ts). */
   joinGatewayTraces?: boolean;
+  /** Gateway records stored with no engine trace to join (engines that export none). */
+  onGatewayAlone?: (records: readonly RequestRecord[]) => void;
   /**
    * Hold engine records for their caller's span from the start, not only once one has been seen
    * (the demo's apps always send theirs; caller-joiner.ts).
@@ -101,7 +104,12 @@ export class Collector {
     );
     const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };
     this.callers = new CallerJoiner(this.buffer, { awaitCallers: options.awaitCallerSpans ?? false });
-    this.joiner = options.joinGatewayTraces ? new RequestJoiner(this.callers) : null;
+    this.joiner = options.joinGatewayTraces
+      ? new RequestJoiner(
+          this.callers,
+          options.onGatewayAlone ? { onGatewayAlone: options.onGatewayAlone } : {},
+        )
+      : null;
     const ingest = new OtlpIngest({
       context,
       buffer: this.buffer,

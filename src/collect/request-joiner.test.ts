@@ -66,6 +66,27 @@ describe('request joiner', () => {
     assert.equal(joiner.unjoined, 1);
   });
 
+  it('reports the gateway records stored without an engine partner, once each, and no joined one', () => {
+    let now = 0;
+    const alone: string[] = [];
+    const joiner = new RequestJoiner(new RecordSink(), {
+      holdMs: 1000,
+      nowMs: () => now,
+      onGatewayAlone: (records) => alone.push(...records.map((r) => r.request.requestId)),
+    });
+    const U = 'b'.repeat(32);
+    joiner.expect(T);
+    joiner.offerGateway(record('joined', T, 'gateway'));
+    joiner.offerRequests([record('e1', T, 'engine')]);
+    joiner.expect(U);
+    joiner.offerGateway(record('traceless-engine', U, 'gateway'));
+    joiner.offerGateway(record('no-trace-id', null, 'gateway'));
+    now = 2000;
+    joiner.sweep();
+    joiner.sweep();
+    assert.deepEqual(alone.sort(), ['no-trace-id', 'traceless-engine']);
+  });
+
   it('refuses engine records all or nothing when the sink is full', () => {
     const sink = new RecordSink();
     const joiner = new RequestJoiner(sink);

@@ -27,7 +27,16 @@ export class RequestJoiner implements RequestSink {
 
   constructor(
     private readonly sink: RequestSink,
-    private readonly options: { holdMs?: number; maxHeld?: number; nowMs?: () => number } = {},
+    private readonly options: {
+      holdMs?: number;
+      maxHeld?: number;
+      nowMs?: () => number;
+      /**
+       * Gateway records stored without an engine partner (an engine that exports no traces):
+       * seen nowhere else, so request metrics and SLO counters take them from here.
+       */
+      onGatewayAlone?: (records: readonly RequestRecord[]) => void;
+    } = {},
   ) {}
 
   private get nowMs(): number {
@@ -46,7 +55,11 @@ export class RequestJoiner implements RequestSink {
   offerGateway(record: RequestRecord): boolean {
     const traceId = record.request.traceId;
     const entry = traceId ? this.held.get(traceId) : undefined;
-    if (!traceId || !entry) return this.sink.offerRequests([record]);
+    if (!traceId || !entry) {
+      if (!this.sink.offerRequests([record])) return false;
+      this.options.onGatewayAlone?.([record]);
+      return true;
+    }
     if (entry.engine) return this.emit(traceId, mergeGatewayAndEngine(record, entry.engine));
     entry.gateway = record;
     return true;
@@ -102,6 +115,7 @@ export class RequestJoiner implements RequestSink {
     // A full sink keeps them waiting for the next sweep rather than losing them.
     if (alone.length > 0 && !this.sink.offerRequests(alone)) return;
     this.unjoined += alone.length;
+    if (entry.gateway && !entry.engine) this.options.onGatewayAlone?.([entry.gateway]);
     this.held.delete(traceId);
   }
 
