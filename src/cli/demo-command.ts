@@ -13,7 +13,7 @@ import { CanonicalMetrics } from '../serve/canonical-metrics.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
 import { SimCluster } from '../sim/cluster.ts';
-import { Fleet } from '../sim/fleet.ts';
+import { Fleet, type FleetRecord } from '../sim/fleet.ts';
 import { GroundTruthSink } from '../sim/ground-truth-sink.ts';
 import { Pacer } from '../sim/pacer.ts';
 import { demoFleetOptions, demoReplicas, demoSloConfigs, demoTenants } from '../sim/scenarios.ts';
@@ -126,6 +126,9 @@ export function demoCommand(): Command {
         tenantTeams: tenantTeams(config),
         modelAliases: config.model_aliases,
         joinGatewayTraces: true,
+        onGatewayAlone: (records) => {
+          for (const { request } of records) canonical.observeRequest(request);
+        },
         // The demo's apps send their GenAI client spans (who called) beside the engines' traces.
         awaitCallerSpans: true,
         // Scrapes are stamped with the simulated clock, like the requests (the demo runs faster than real time).
@@ -142,12 +145,13 @@ export function demoCommand(): Command {
       await cluster.start();
       await collector.startScraping();
       const traced = new Set(['vllm', 'sglang']);
-      const sink = new GroundTruthSink(fleet, store, log, {
-        include: (request) => !traced.has(request.engine),
-      });
-      // Requests of engines without traces would reach /metrics through the gateway; here, from the simulator.
-      fleet.onRecord(({ request }) => {
-        if (!traced.has(request.engine)) canonical.observeRequest(request);
+      // Requests the simulated tenants send to engines without traces: a deployment sees them
+      // through the gateway; here, from the simulator. Those sent over HTTP (through the demo's
+      // gateway) are stored and counted from the gateway's record.
+      const untraced = (r: FleetRecord) => !r.overHttp && !traced.has(r.request.engine);
+      const sink = new GroundTruthSink(fleet, store, log, { include: untraced });
+      fleet.onRecord((record) => {
+        if (untraced(record)) canonical.observeRequest(record.request);
       });
       const retention = new RetentionJob(store, retentionPolicy(config), log);
       retention.start();

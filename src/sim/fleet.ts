@@ -70,6 +70,13 @@ export function coldStartUs(model: string, tensorParallel: number): number {
  * A simulated fleet: replicas, the workload that drives them, faults, and a discrete-event clock.
  * Time advances only through runUntil(), as fast as the host can go or paced by a caller.
  */
+/** A finished request's ground truth, and whether it came over HTTP (the OpenAI API) rather than from the simulated tenants. */
+export interface FleetRecord {
+  request: InferenceRequest;
+  spans: Span[];
+  overHttp: boolean;
+}
+
 export class Fleet {
   readonly random: Random;
   readonly replicas: SimReplica[];
@@ -82,7 +89,7 @@ export class Fleet {
   private readonly faults: FaultSpec[];
   /** Tenants a fault added (cache-unfriendly, fragmentation), by fault index. */
   private readonly faultTenants = new Map<number, number>();
-  private readonly recordListeners: ((record: { request: InferenceRequest; spans: Span[] }) => void)[] = [];
+  private readonly recordListeners: ((record: FleetRecord) => void)[] = [];
   private readonly finishListeners: ((done: FinishedSequence, replica: SimReplica) => void)[] = [];
   routed = 0;
   rejected = 0;
@@ -129,7 +136,7 @@ export class Fleet {
     );
   }
 
-  onRecord(listener: (record: { request: InferenceRequest; spans: Span[] }) => void): void {
+  onRecord(listener: (record: FleetRecord) => void): void {
     this.recordListeners.push(listener);
   }
 
@@ -210,7 +217,10 @@ export class Fleet {
     for (const d of done) {
       for (const listener of this.finishListeners) listener(d, replica);
       if (this.recordListeners.length > 0) {
-        const record = groundTruthRecord(d, replica.placement, this.random);
+        const record = {
+          ...groundTruthRecord(d, replica.placement, this.random),
+          overHttp: !d.spec.callerTraced,
+        };
         for (const listener of this.recordListeners) listener(record);
       }
     }

@@ -1,8 +1,7 @@
 import { IngestBuffer } from '../collect/ingest-buffer.ts';
-import type { InferenceRequest } from '../model/request.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../util/log.ts';
-import type { Fleet } from './fleet.ts';
+import type { Fleet, FleetRecord } from './fleet.ts';
 
 /**
  * Writes the simulator's ground truth (finished requests with their spans, and optionally engine
@@ -21,14 +20,15 @@ export class GroundTruthSink {
     private readonly fleet: Fleet,
     store: Store,
     log: Logger,
-    options: { maxBuffered?: number; include?: (request: InferenceRequest) => boolean } = {},
+    options: { maxBuffered?: number; include?: (record: FleetRecord) => boolean } = {},
   ) {
     this.buffer = new IngestBuffer(store, log, {
       maxPendingRequests: options.maxBuffered ?? 200_000,
       flushIntervalMs: 1000,
     });
-    fleet.onRecord(({ request, spans }) => {
-      if (options.include && !options.include(request)) return;
+    fleet.onRecord((record) => {
+      if (options.include && !options.include(record)) return;
+      const { request, spans } = record;
       request.attributes.source = 'simulator';
       // The store cannot keep up: drop and count rather than grow without bound.
       if (!this.buffer.offerRequests([{ request, spans }])) this.dropped++;

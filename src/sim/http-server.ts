@@ -173,6 +173,8 @@ export class ReplicaServer {
     const spec: SimRequestSpec = this.fleet.makeRequest(tenant, {
       requestId: `${prefix}-${(++this.requestCounter).toString(16).padStart(8, '0')}${this.fleet.random.hex(16)}`,
       ...(trace ? { traceId: trace.traceId, parentSpanId: trace.parentSpanId } : {}),
+      // Whoever called over HTTP (the gateway, curl) traces on its own, not as a simulated app.
+      callerTraced: false,
     });
     const created = Math.floor(this.fleet.nowUs / 1e6);
     const stream = body.stream === true;
