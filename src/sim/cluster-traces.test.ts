@@ -62,21 +62,7 @@ describe('simulated engines export traces over OTLP/HTTP', () => {
         },
       ],
       workload: {
-        tenants: [
-          appA,
-          {
-            tenant: 'b',
-            team: 'b',
-            model: 'qwen2.5-32b',
-            requestsPerSecond: 2,
-            families: [],
-            userPromptMedian: 100,
-            userPromptSigma: 0.3,
-            outputMedian: 20,
-            outputSigma: 0.3,
-            maxTokens: 64,
-          },
-        ],
+        tenants: [appA, { ...appA, tenant: 'b', team: 'b', model: 'qwen2.5-32b', requestsPerSecond: 2 }],
         diurnalAmplitude: 0,
         dayUs: 86_400e6,
       },
