@@ -126,13 +126,18 @@ describe('web UI in a real browser against the demo', { timeout: 240_000 }, () =
     const overview = await api<{
       traffic: { requestsPerSecond: number; ttftP99Us: number };
       spend: { totalPerHourUsd: number };
-      slos: unknown[];
+      slos: { firing: string[] }[];
     }>('/api/overview?from=5m');
     assert.equal(await text('ov-rps'), num(overview.traffic.requestsPerSecond, 1));
     assert.equal(await text('ov-ttft'), ms(overview.traffic.ttftP99Us));
     assert.equal(await text('ov-spend'), `${usd(overview.spend.totalPerHourUsd, 2)}/h`);
     assert.ok(overview.traffic.requestsPerSecond > 1);
     assert.equal(await page.getByTestId('ov-slos').locator('tbody tr').count(), overview.slos.length);
+    assert.equal(
+      await page.getByTestId('ov-slos').locator('.badge.bad').count(),
+      overview.slos.reduce((n, s) => n + s.firing.length, 0),
+      'one badge per firing alert',
+    );
     await shoot('overview');
   });
 

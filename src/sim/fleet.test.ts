@@ -5,6 +5,7 @@ import { DcgmExporter, type SimGpu } from './exposition/dcgm.ts';
 import { renderEngineMetrics } from './exposition/index.ts';
 import type { FaultSpec } from './faults.ts';
 import { Fleet, type FleetReplicaSpec } from './fleet.ts';
+import { demoFleetOptions } from './scenarios.ts';
 import type { TenantProfile } from './workload.ts';
 
 const S = 1_000_000;
@@ -246,5 +247,19 @@ describe('fleet simulator faults show their signature in the emitted metrics', (
     const rateDuring = (n1 - n0) / 30;
     assert.ok(rateDuring > rateBefore * 10, `requests/s ${rateBefore} → ${rateDuring}`);
     assert.ok((p1 - p0) / (n1 - n0) < p0 / n0 / 5, 'prompt tokens per request collapse');
+  });
+});
+
+describe('demo fleet', () => {
+  it('sends the same traffic for the same seed, whatever the wall-clock time it starts at', () => {
+    const run = (startUs: number) => {
+      const f = new Fleet(demoFleetOptions(42, startUs, false));
+      f.runUntil(startUs + 120 * S);
+      return { routed: f.routed, finished: f.groundTruth.length };
+    };
+    const onTheHour = Date.UTC(2026, 11, 5, 2, 0) * 1000;
+    const a = run(onTheHour);
+    assert.ok(a.routed > 1000, `${a.routed} requests in 2 minutes`);
+    assert.deepEqual(run(onTheHour + 23 * 60 * S + 17 * S), a);
   });
 });

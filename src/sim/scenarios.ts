@@ -153,7 +153,14 @@ export function demoFleetOptions(
     seed,
     startUs,
     replicas: demoReplicas(),
-    workload: { tenants: demoTenants(), diurnalAmplitude: 0.3, dayUs: 3600 * S },
+    workload: {
+      tenants: demoTenants(),
+      diurnalAmplitude: 0.3,
+      dayUs: 3600 * S,
+      // The demo starts at the day's mean rate, rising (a quarter day in): same seed, same run,
+      // whenever it starts.
+      dayStartUs: startUs - 900 * S,
+    },
     faults: withFaults ? demoFaults() : [],
   };
 }

@@ -31,6 +31,11 @@ export interface Workload {
   diurnalAmplitude: number;
   /** Length of a simulated "day" (µs): shorten it to see the diurnal shape in a short demo. */
   dayUs: number;
+  /**
+   * When the simulated day begins (µs; default the epoch). A run that sets it from its own start
+   * sees the same traffic whatever the wall-clock time it starts at.
+   */
+  dayStartUs?: number;
 }
 
 /** Multipliers faults put on a tenant's traffic (sim/faults.ts). */
@@ -71,7 +76,9 @@ export class WorkloadGenerator {
     nowUs: number,
     modifier: TrafficModifier = NO_MODIFIER,
   ): number {
-    const phase = (2 * Math.PI * (nowUs % workload.dayUs)) / workload.dayUs;
+    const intoDay =
+      (((nowUs - (workload.dayStartUs ?? 0)) % workload.dayUs) + workload.dayUs) % workload.dayUs;
+    const phase = (2 * Math.PI * intoDay) / workload.dayUs;
     // Peak in the afternoon of the simulated day, trough at night.
     const diurnal = 1 + workload.diurnalAmplitude * Math.sin(phase - Math.PI / 2);
     return tenant.requestsPerSecond * Math.max(0.05, diurnal) * modifier.rate;

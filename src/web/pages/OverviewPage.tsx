@@ -88,7 +88,12 @@ export function OverviewPage() {
                           </td>
                           <td>
                             {s.firing.length > 0 ? (
-                              <span className="badge bad">firing: {s.firing.join(', ')}</span>
+                              // One badge per alert: they wrap between badges, never out of the cell.
+                              s.firing.map((alert) => (
+                                <span key={alert} className="badge bad">
+                                  firing: {alert}
+                                </span>
+                              ))
                             ) : (
                               <span className="badge ok">ok</span>
                             )}
