@@ -131,3 +131,40 @@ describe('recommendations: preview → apply → rollback against a manifest dir
     }
   });
 });
+
+describe('recommendations only use flags the workload’s engine has', () => {
+  it('proposes vLLM flags for a vLLM manifest, and none for SGLang or an unrecognised engine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-recommend-engines-'));
+    writeFileSync(join(dir, 'llama-3-70b.yaml'), MANIFEST);
+    writeFileSync(
+      join(dir, 'qwen-sglang.yaml'),
+      MANIFEST.replace(/image: \S+/, 'image: lmsysorg/sglang:v0.5.2-cu126').replace(/vllm/g, 'sglang'),
+    );
+    writeFileSync(
+      join(dir, 'custom.yaml'),
+      MANIFEST.replace(/image: \S+/, 'image: example.com/in-house-server:1'),
+    );
+    const target = new FileTarget(dir);
+    assert.equal(target.facts('llama-3-70b').engine, 'vllm');
+    assert.equal(target.facts('qwen-sglang').engine, 'sglang');
+    const run = await runFaultScenario('kv_pressure', 1);
+    try {
+      const comparison = await compareWindows(
+        run.store,
+        { where: { model: [run.model] } },
+        run.window,
+        run.baseline,
+      );
+      const flags = (workload: string) =>
+        recommend(comparison, target.facts(workload), Date.UTC(2026, 10, 25) * 1000).filter(
+          (r) => r.change.kind === 'set_engine_arg',
+        ).length;
+      assert.ok(flags('llama-3-70b') > 0, 'vLLM: --gpu-memory-utilization');
+      assert.equal(flags('qwen-sglang'), 0, 'a vLLM flag would stop SGLang from starting');
+      assert.equal(target.facts('custom').engine, null);
+      assert.equal(flags('custom'), 0, 'an engine not recognised gets no engine flags');
+    } finally {
+      await run.store.close();
+    }
+  });
+});

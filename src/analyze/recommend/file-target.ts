@@ -44,6 +44,7 @@ export class FileTarget {
       workload,
       replicas: Number(doc.getIn(['spec', 'replicas'])) || 1,
       engineArgs,
+      engine: engineOf(doc),
     };
   }
 
@@ -86,6 +87,32 @@ export class FileTarget {
     writeFileSync(`${file}.kubeburner-tmp`, content);
     renameSync(`${file}.kubeburner-tmp`, file);
   }
+}
+
+/** Engines told apart by what the first container runs: its image, command and arguments. */
+const ENGINE_PATTERNS: [string, RegExp][] = [
+  ['vllm', /vllm/i],
+  ['sglang', /sglang/i],
+  ['trtllm', /trtllm|tensorrt[-_]?llm|tritonserver/i],
+  ['tgi', /text-generation-(inference|launcher)/i],
+  ['llamacpp', /llama[.-]?cpp|llama-server/i],
+];
+
+/** The engine a Deployment's first container runs, or null when none is recognised. */
+export function engineOf(doc: Document): string | null {
+  const container = ['spec', 'template', 'spec', 'containers', 0];
+  const words = [
+    doc.getIn([...container, 'image']),
+    doc.getIn([...container, 'command']),
+    doc.getIn([...container, 'args']),
+  ]
+    .map((v) =>
+      isSeq(v)
+        ? v.items.map((i) => String((i as { value?: unknown }).value ?? i)).join(' ')
+        : String(v ?? ''),
+    )
+    .join(' ');
+  return ENGINE_PATTERNS.find(([, pattern]) => pattern.test(words))?.[0] ?? null;
 }
 
 function containerArgs(doc: Document): string[] {

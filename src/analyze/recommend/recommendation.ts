@@ -24,6 +24,12 @@ export interface WorkloadFacts {
   workload: string;
   replicas: number;
   engineArgs: Record<string, string>;
+  /**
+   * The engine the manifest runs, from its image and command (file-target.ts); engine flags are
+   * proposed only for an engine whose flags are known here (vLLM). Undefined: the caller says it
+   * is vLLM; null: not recognised, so no engine flags.
+   */
+  engine?: string | null;
 }
 
 function id(change: Change, windowStartUs: number): string {
@@ -47,7 +53,8 @@ const num = (v: string | undefined, fallback: number) => {
  *  - batch fragmentation: cap the sequences per step so tiny requests queue briefly and batch
  *    together (--max-num-seqs −50 %) — and a rate limit for the tenant at the gateway.
  * Other causes (a straggler GPU, a crashed replica, cache-unfriendly tenants) need a person at
- * the node or the routing and are reported, not patched.
+ * the node or the routing and are reported, not patched. Engine flags are vLLM's: on a workload
+ * that runs another engine only the scaling change is proposed.
  */
 export function recommend(
   comparison: WindowComparison,
@@ -66,7 +73,10 @@ export function recommend(
       expectedEffect,
       createdAtUs: nowUs,
     });
+  // vLLM's flags on another engine would stop its pods from starting: those get scaling only.
+  const vllm = facts.engine === undefined || facts.engine === 'vllm';
   const fewerSeqs = (cause: RankedCause, factor: number, verb: string, effect: string) => {
+    if (!vllm) return;
     const seqs = num(facts.engineArgs['--max-num-seqs'], 256);
     const value = String(Math.max(8, Math.floor(seqs * factor)));
     add(
@@ -90,7 +100,7 @@ export function recommend(
         `arrivals rose ${rate.toFixed(1)}×; ${replicas} replicas bring the load per replica back near the baseline`,
       );
     }
-    if (cause.cause === 'kv_pressure') {
+    if (cause.cause === 'kv_pressure' && vllm) {
       const current = num(facts.engineArgs['--gpu-memory-utilization'], 0.9);
       if (current < 0.95) {
         const value = Math.min(0.95, Math.round((current + 0.05) * 100) / 100).toFixed(2);
