@@ -11,6 +11,10 @@ import type { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { runFaultScenario } from './support/fault-scenario.ts';
 import { LLAMA_70B_MANIFEST as MANIFEST } from './support/manifests.ts';
 
+/** The root-cause comparison of a fault run's window against its baseline, for its model. */
+const diagnose = (run: Awaited<ReturnType<typeof runFaultScenario>>) =>
+  compareWindows(run.store, { where: { model: [run.model] } }, run.window, run.baseline);
+
 /**
  * The recommendation flow end to end on a file target: a simulated fault is diagnosed, a change
  * is proposed with its evidence, previewed as a diff, applied by a named person, and rolled back —
@@ -29,12 +33,7 @@ describe('recommendations: preview → apply → rollback against a manifest dir
     const run = await runFaultScenario('kv_pressure', 1);
     store = run.store;
     const target = new FileTarget(dir);
-    const comparison = await compareWindows(
-      store,
-      { where: { model: [run.model] } },
-      run.window,
-      run.baseline,
-    );
+    const comparison = await diagnose(run);
     const proposals = recommend(comparison, target.facts('llama-3-70b'), now);
     book = new RecommendationBook(store, target, () => (now += 1000));
     await book.propose(proposals);
@@ -106,12 +105,7 @@ describe('recommendations: preview → apply → rollback against a manifest dir
   it('proposes more replicas for a load spike', async () => {
     const run = await runFaultScenario('queue_saturation', 1);
     try {
-      const comparison = await compareWindows(
-        run.store,
-        { where: { model: [run.model] } },
-        run.window,
-        run.baseline,
-      );
+      const comparison = await diagnose(run);
       const [scale] = recommend(
         comparison,
         { workload: 'llama-3-70b', replicas: 2, engineArgs: {} },
@@ -149,12 +143,7 @@ describe('recommendations only use flags the workload’s engine has', () => {
     assert.equal(target.facts('qwen-sglang').engine, 'sglang');
     const run = await runFaultScenario('kv_pressure', 1);
     try {
-      const comparison = await compareWindows(
-        run.store,
-        { where: { model: [run.model] } },
-        run.window,
-        run.baseline,
-      );
+      const comparison = await diagnose(run);
       const flags = (workload: string) =>
         recommend(comparison, target.facts(workload), Date.UTC(2026, 10, 25) * 1000).filter(
           (r) => r.change.kind === 'set_engine_arg',
