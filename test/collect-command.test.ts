@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { parseExposition } from '../src/collect/scrape/exposition.ts';
+import { configFile } from './support/config-file.ts';
 import { freePort } from './support/net.ts';
 
 describe('kubeburner collect', () => {
@@ -17,24 +16,17 @@ describe('kubeburner collect', () => {
     await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
     const engineUrl = `http://127.0.0.1:${(engine.address() as { port: number }).port}/metrics`;
     const [apiPort, otlpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
-    const dir = mkdtempSync(join(tmpdir(), 'kb-collect-'));
-    writeFileSync(
-      join(dir, 'kubeburner.yaml'),
-      [
-        `data_dir: ${dir}`,
-        'log: { level: warn }',
-        `server: { host: 127.0.0.1, port: ${apiPort} }`,
-        'collect:',
-        '  cluster: us-east-1',
-        `  otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: ${grpcPort} }`,
-        '  scrape:',
-        '    targets:',
-        `      - { url: '${engineUrl}', replica: vllm-qwen3-8b, gpu_type: H100, gpu_count: 1, interval_s: 0.5 }`,
-      ].join('\n'),
-    );
+    const { path } = configFile('kb-collect-', apiPort, [
+      'collect:',
+      '  cluster: us-east-1',
+      `  otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: ${grpcPort} }`,
+      '  scrape:',
+      '    targets:',
+      `      - { url: '${engineUrl}', replica: vllm-qwen3-8b, gpu_type: H100, gpu_count: 1, interval_s: 0.5 }`,
+    ]);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', '--config', join(dir, 'kubeburner.yaml'), 'collect'],
+      ['--import', 'tsx', 'src/cli/main.ts', '--config', path, 'collect'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -542,3 +542,49 @@ describe('gateway: retries before the first byte', () => {
     }
   });
 });
+
+describe('gateway: upstreams that come and go (discovery)', () => {
+  const a = new ScriptedUpstream();
+  const b = new ScriptedUpstream();
+  before(async () => {
+    await a.start();
+    await b.start();
+    a.handler = (_, res) => res.end('{"from":"a"}');
+    b.handler = (_, res) => res.end('{"from":"b"}');
+  });
+  after(async () => {
+    await a.stop();
+    await b.stop();
+  });
+
+  it('routes to a replica once added, stops once removed, and keeps the state of those that stay', async () => {
+    const gateway = new Gateway({ config: gatewayConfig([{ name: 'a', url: a.url }]) });
+    const base = await gateway.listen();
+    const from = async () => ((await (await chat(base, {})).json()) as { from: string }).from;
+    try {
+      assert.equal(await from(), 'a');
+      const [first] = gateway.upstreams;
+      const spec = (name: string, url: string) => ({ name, url, models: ['m'] });
+      assert.deepEqual(gateway.setUpstreams([spec('a', a.url), spec('b', b.url)]), {
+        added: ['b'],
+        removed: [],
+      });
+      assert.equal(gateway.upstreams[0], first, 'the same upstream, with its counters');
+      const seen = new Set<string>();
+      for (let i = 0; i < 6; i++) seen.add(await from());
+      assert.deepEqual([...seen].sort(), ['a', 'b']);
+      assert.deepEqual(gateway.setUpstreams([spec('b', b.url)]), { added: [], removed: ['a'] });
+      for (let i = 0; i < 4; i++) assert.equal(await from(), 'b');
+      const models = (await (await fetch(`${base}/v1/models`)).json()) as { data: { id: string }[] };
+      assert.deepEqual(
+        models.data.map((m) => m.id),
+        ['m'],
+      );
+      gateway.setUpstreams([]);
+      const none = await chat(base, {});
+      assert.equal(none.status, 503, 'no replica serves the model');
+    } finally {
+      await gateway.close();
+    }
+  });
+});

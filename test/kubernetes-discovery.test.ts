@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,8 @@ import { KubernetesDiscovery, kubernetesScrapeSchema } from '../src/collect/scra
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { createLogger } from '../src/util/log.ts';
 import { enginePod } from './support/kubernetes-objects.ts';
+import { configFile } from './support/config-file.ts';
+import { freePort } from './support/net.ts';
 import { storedSeriesBy } from './support/samples.ts';
 
 const METRICS = readFileSync('../shared/fixtures/engines/vllm/vllm-v1-metrics-synthetic.prom', 'utf8');
@@ -36,9 +38,24 @@ describe('Kubernetes discovery through the Kubernetes client', () => {
   let engines: Server[];
   let ports: number[];
   let store: DuckDbStore;
+  let kubeconfig: string;
+  const bothPods = () =>
+    ports.map((port, i) =>
+      enginePod({ name: `llama-3-70b-vllm-7d9f8c6b5-p${i}`, ip: '127.0.0.1', port, gpus: 2 }),
+    );
 
   before(async () => {
-    engines = [createServer((_req, res) => res.end(METRICS)), createServer((_req, res) => res.end(METRICS))];
+    // Engines that answer metrics and, for the gateway, health and chat completions (naming themselves).
+    const engine = (name: string) =>
+      createServer((req, res) => {
+        if (req.url === '/metrics') return res.end(METRICS);
+        if (req.url === '/health') return res.end();
+        req.resume().once('end', () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ from: name, usage: { prompt_tokens: 3, completion_tokens: 1 } }));
+        });
+      });
+    engines = [engine('p0'), engine('p1')];
     ports = [await listen(engines[0]!), await listen(engines[1]!)];
     // The API over TLS with its own CA, as in a cluster (the client refuses plain HTTP).
     const dir = mkdtempSync(join(tmpdir(), 'kb-kube-'));
@@ -111,10 +128,9 @@ describe('Kubernetes discovery through the Kubernetes client', () => {
         '',
       ].join('\n'),
     );
-    process.env.KUBECONFIG = join(dir, 'kubeconfig');
-    pods = ports.map((port, i) =>
-      enginePod({ name: `llama-3-70b-vllm-7d9f8c6b5-p${i}`, ip: '127.0.0.1', port, gpus: 2 }),
-    );
+    kubeconfig = join(dir, 'kubeconfig');
+    process.env.KUBECONFIG = kubeconfig;
+    pods = bothPods();
     store = await DuckDbStore.open({ path: ':memory:' });
   });
 
@@ -171,6 +187,46 @@ describe('Kubernetes discovery through the Kubernetes client', () => {
       assert.equal(targets()[0]?.url, `http://127.0.0.1:${ports[0]}/metrics`);
     } finally {
       await collector.stop();
+    }
+  });
+
+  it('kubeburner collect routes its gateway to the pods it discovers (gateway.discover_upstreams)', async () => {
+    pods = bothPods();
+    const [apiPort, gatewayPort] = [await freePort(), await freePort()];
+    const config = configFile('kb-kube-collect-', apiPort, [
+      'collect:',
+      '  otlp: { enabled: false }',
+      '  scrape:',
+      '    refresh_s: 0.5',
+      '    kubernetes:',
+      '      - { namespaces: [llm-serving], label_selector: app.kubernetes.io/component=llm-engine, interval_s: 0.2 }',
+      `gateway: { host: 127.0.0.1, port: ${gatewayPort}, discover_upstreams: true, health: { interval: 1h } }`,
+    ]);
+    const child = spawn(process.execPath, ['bin/kubeburner.mjs', 'collect', '--config', config.path], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+    });
+    try {
+      const ask = async () => {
+        const res = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'Qwen/Qwen3-8B', messages: [{ role: 'user', content: 'hi' }] }),
+        }).catch(() => null);
+        return res?.status === 200 ? ((await res.json()) as { from: string }).from : null;
+      };
+      let first: string | null = null;
+      for (let i = 0; i < 100 && first === null; i++) {
+        first = await ask();
+        if (first === null) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.ok(first, 'the gateway found a replica for the model the pods serve');
+      const seen = new Set<string>([first]);
+      for (let i = 0; i < 10; i++) seen.add((await ask()) ?? 'none');
+      assert.deepEqual([...seen].sort(), ['p0', 'p1'], 'both discovered pods take requests');
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
     }
   });
 });

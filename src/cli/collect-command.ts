@@ -21,6 +21,7 @@ import { resolveDataPath } from '../config/index.ts';
 import { startSloRuntime } from './slo-runtime.ts';
 import { startGateway } from './gateway-command.ts';
 import { EngineSignals } from '../gateway/upstreams.ts';
+import { upstreamsFromTargets } from '../gateway/discovered-upstreams.ts';
 
 export function collectCommand(): Command {
   return new Command('collect')
@@ -82,7 +83,7 @@ export function collectCommand(): Command {
             }
           : {}),
         maxPendingRequests: collect.max_pending_requests,
-        joinGatewayTraces: config.gateway.upstreams.length > 0,
+        joinGatewayTraces: config.gateway.upstreams.length > 0 || config.gateway.discover_upstreams,
       });
       await collector.start();
       const retention = new RetentionJob(store, retentionPolicy(config), log);
@@ -103,7 +104,7 @@ export function collectCommand(): Command {
       // The gateway, when configured, shares the collector: engine queue and KV signals from the
       // scrapes for routing, and the collector's buffer for its request records.
       const gateway =
-        config.gateway.upstreams.length > 0
+        config.gateway.upstreams.length > 0 || config.gateway.discover_upstreams
           ? await startGateway({
               config,
               store,
@@ -113,6 +114,27 @@ export function collectCommand(): Command {
               joiner: collector.joiner,
             })
           : null;
+      // Discovered engine replicas join the gateway's configured upstreams as their models become known.
+      let upstreamTimer: NodeJS.Timeout | null = null;
+      if (gateway && config.gateway.discover_upstreams) {
+        const configured = new Set(config.gateway.upstreams.map((u) => u.name));
+        const sync = () => {
+          const discovered = upstreamsFromTargets(
+            collector.targets,
+            (replica) => collector.modelOf(replica),
+            config.model_aliases,
+          ).filter((u) => !configured.has(u.name));
+          const { added, removed } = gateway.gateway.setUpstreams([
+            ...config.gateway.upstreams,
+            ...discovered,
+          ]);
+          if (added.length > 0 || removed.length > 0)
+            log.info({ added, removed }, 'gateway upstreams changed');
+        };
+        sync();
+        upstreamTimer = setInterval(sync, Math.min(5000, config.collect.scrape.refresh_s * 1000));
+        upstreamTimer.unref();
+      }
       const app = createApi({
         store,
         nowUs: () => Date.now() * 1000,
@@ -150,6 +172,7 @@ export function collectCommand(): Command {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      if (upstreamTimer) clearInterval(upstreamTimer);
       await gateway?.stop();
       await collector.stop();
       await sloRuntime?.stop();

@@ -92,7 +92,11 @@ export function gatewayCommand(): Command {
     .action(async (_options, command: Command) => {
       const { config, log } = commandContext(command);
       if (config.gateway.upstreams.length === 0)
-        throw new RangeError('no upstreams: add the engine servers under gateway.upstreams');
+        throw new RangeError(
+          config.gateway.discover_upstreams
+            ? 'no upstreams: gateway.discover_upstreams routes to what the collector scrapes, so run `kubeburner collect` (it runs the gateway beside), or list the engine servers under gateway.upstreams'
+            : 'no upstreams: add the engine servers under gateway.upstreams',
+        );
       const store = await openStore(config);
       const running = await startGateway({ config, store, log });
       process.stdout.write(

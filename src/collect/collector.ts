@@ -70,8 +70,10 @@ export class Collector {
   /** Replica → GPUs, price and placement from the scrape targets (and node labels). */
   private readonly placements = new Map<string, ReplicaPlacement>();
   private refreshTimer: NodeJS.Timeout | null = null;
+  private currentTargets: readonly ScrapeTargetConfig[];
 
   constructor(private readonly options: CollectorOptions) {
+    this.currentTargets = options.targets ?? [];
     this.learnPlacements(options.targets ?? []);
     const estimator = options.prices
       ? new TimeShareCostEstimator(options.prices, (replica) => this.placements.get(replica))
@@ -172,6 +174,7 @@ export class Collector {
   private async refreshTargets(): Promise<void> {
     if (!this.options.discovery) return this.scraper.sync();
     const targets = await this.options.discovery.targets();
+    this.currentTargets = targets;
     this.learnPlacements(targets);
     await this.scraper.sync(targets);
   }
@@ -195,6 +198,16 @@ export class Collector {
       if (t.model && !this.replicas.has(replicaOf(t)))
         this.replicas.set(replicaOf(t), { model: this.alias(t.model), cluster: t.cluster });
     }
+  }
+
+  /** The scrape targets as last discovered (the config's, without discovery). */
+  get targets(): readonly ScrapeTargetConfig[] {
+    return this.currentTargets;
+  }
+
+  /** The model a replica serves (stored name), as its target or its scrapes say; undefined before. */
+  modelOf(replica: string): string | undefined {
+    return this.replicas.get(replica)?.model;
   }
 
   private alias(model: string): string {

@@ -247,6 +247,11 @@ const gatewaySchema = z
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8000),
     upstreams: z.array(gatewayUpstreamSchema).default([]),
+    /**
+     * Also route to every engine replica the collector scrapes (`collect.scrape`, Kubernetes pods
+     * included) once its model is known; in `kubeburner collect`, which runs the gateway beside.
+     */
+    discover_upstreams: z.boolean().default(false),
     tenants: z.array(gatewayTenantSchema).default([]),
     routing: z
       .strictObject({

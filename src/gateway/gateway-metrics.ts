@@ -39,7 +39,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  private readonly servedModels: ReadonlySet<string>;
+  private servedModels: ReadonlySet<string>;
 
   constructor(upstreams: readonly Upstream[]) {
     this.servedModels = new Set(upstreams.flatMap((u) => u.spec.models));
@@ -62,6 +62,11 @@ export class GatewayMetrics {
         for (const u of upstreams) this.set({ upstream: u.name }, u.healthy(now) ? 1 : 0);
       },
     });
+  }
+
+  /** The upstreams changed (discovery): models they serve are labelled by name, others `(unserved)`. */
+  upstreamsChanged(upstreams: readonly Upstream[]): void {
+    this.servedModels = new Set(upstreams.flatMap((u) => u.spec.models));
   }
 
   // Label children looked up by one string key: prom-client would hash the label object per call.

@@ -11,7 +11,7 @@ import { Router, type RouteDecision } from './router.ts';
 import { Exchange } from './exchange.ts';
 import type { Usage } from './sse-tap.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
-import { Upstream, type EngineSignals } from './upstreams.ts';
+import { Upstream, type EngineSignals, type UpstreamSpec } from './upstreams.ts';
 
 const PROXIED = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -137,6 +137,27 @@ export class Gateway {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all(this.upstreams.map((u) => u.close()));
+  }
+
+  /**
+   * Replaces the upstream set (engine pods found by discovery come and go). Upstreams that stay
+   * keep their load, health and connections; new ones start healthy; gone ones stop taking
+   * requests at once and close once their requests in flight have finished.
+   */
+  setUpstreams(specs: readonly UpstreamSpec[]): { added: string[]; removed: string[] } {
+    const key = (s: UpstreamSpec) =>
+      `${s.name} ${s.url} ${[...s.models].sort().join(',')} ${s.replica ?? ''}`;
+    const wanted = new Map(specs.map((s) => [key(s), s]));
+    const current = new Map(this.upstreams.map((u) => [key(u.spec), u]));
+    const removed = this.upstreams.filter((u) => !wanted.has(key(u.spec)));
+    const added = [...wanted].filter(([k]) => !current.has(k)).map(([, s]) => new Upstream(s));
+    if (removed.length === 0 && added.length === 0) return { added: [], removed: [] };
+    const next = [...this.upstreams.filter((u) => wanted.has(key(u.spec))), ...added];
+    // In place: the router, the metrics and the health checks hold this same array.
+    this.upstreams.splice(0, this.upstreams.length, ...next);
+    this.metrics.upstreamsChanged(this.upstreams);
+    for (const u of removed) void u.close(); // undici lets requests in flight finish first
+    return { added: added.map((u) => u.name), removed: removed.map((u) => u.name) };
   }
 
   private startHealthChecks(): void {

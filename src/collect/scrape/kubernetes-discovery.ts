@@ -15,6 +15,8 @@ export const kubernetesScrapeSchema = z.strictObject({
    * container port named `metrics`, then one named `http`.
    */
   port: z.number().int().min(1).max(65535).optional(),
+  /** The OpenAI API port, when not the metrics port (Triton: 8000 beside metrics on 8002). */
+  api_port: z.number().int().min(1).max(65535).optional(),
   /** The metrics path; the pod's `prometheus.io/path` annotation wins. */
   path: z.string().startsWith('/').default('/metrics'),
   /** Engine of every matched pod; detected from each exposition when omitted. */
@@ -90,6 +92,7 @@ export function podTarget(
   const host = ip.includes(':') ? `[${ip}]` : ip;
   return scrapeTargetSchema.parse({
     url: `http://${host}:${port}${path}`,
+    ...(spec.api_port ? { api_url: `http://${host}:${spec.api_port}` } : {}),
     ...(spec.engine ? { engine: spec.engine } : {}),
     cluster,
     replica: pod.metadata?.name,

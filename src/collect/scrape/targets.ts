@@ -29,6 +29,11 @@ export const scrapeTargetSchema = z
     node_labels: z.record(z.string(), z.string()).optional(),
     interval_s: z.number().positive().default(15),
     timeout_s: z.number().positive().default(5),
+    /**
+     * Base URL of the replica's OpenAI-compatible API, when it is not the metrics URL's origin
+     * (Triton serves metrics on another port); the gateway routes to it with discovery.
+     */
+    api_url: z.url().optional(),
     /** llama.cpp: also read /slots for KV occupancy (2026 builds have no KV gauge). */
     slots: z.boolean().default(false),
   })
