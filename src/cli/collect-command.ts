@@ -166,7 +166,7 @@ export function collectCommand(): Command {
         'collector running',
       );
       process.stdout.write(
-        `collecting: ${collect.scrape.targets.length} scrape targets${collect.scrape.kubernetes.length > 0 ? ` + pods matching ${collect.scrape.kubernetes.map((k) => `'${k.label_selector}'`).join(', ')}` : ''}${collector.receiver ? `, OTLP/HTTP on ${collector.receiver.url}/v1/traces` : ''}${collector.grpcReceiver ? `, OTLP/gRPC on ${collector.grpcReceiver.address}` : ''}; API on http://${config.server.host}:${config.server.port}/api/collector\n`,
+        `collecting: ${collect.scrape.targets.length} scrape targets${collect.scrape.kubernetes.length > 0 ? ` + pods matching ${collect.scrape.kubernetes.map((k) => `'${k.label_selector}'`).join(', ')}` : ''}${collector.receiver ? `, OTLP/HTTP on ${collector.receiver.url}/v1/traces` : ''}${collector.grpcReceiver ? `, OTLP/gRPC on ${collector.grpcReceiver.address}` : ''}; API on http://${config.server.host}:${config.server.port}/api/collector${gateway ? `; gateway on ${gateway.url}/v1` : ''}\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
