@@ -127,31 +127,43 @@ describe('recommendations: preview → apply → rollback against a manifest dir
 });
 
 describe('recommendations only use flags the workload’s engine has', () => {
-  it('proposes vLLM flags for a vLLM manifest, and none for SGLang or an unrecognised engine', async () => {
+  it('proposes each engine its own flags, and none to an engine without known flags', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kb-recommend-engines-'));
+    const write = (name: string, image: string, args: string[]) =>
+      writeFileSync(
+        join(dir, `${name}.yaml`),
+        MANIFEST.replace(/image: \S+/, `image: ${image}`).replace(
+          /args:\n(\s+- .*\n)+/,
+          `args:\n${args.map((a) => `            - ${a}\n`).join('')}`,
+        ),
+      );
     writeFileSync(join(dir, 'llama-3-70b.yaml'), MANIFEST);
-    writeFileSync(
-      join(dir, 'qwen-sglang.yaml'),
-      MANIFEST.replace(/image: \S+/, 'image: lmsysorg/sglang:v0.5.2-cu126').replace(/vllm/g, 'sglang'),
-    );
-    writeFileSync(
-      join(dir, 'custom.yaml'),
-      MANIFEST.replace(/image: \S+/, 'image: example.com/in-house-server:1'),
-    );
+    write('sglang-set', 'lmsysorg/sglang:v0.5.2-cu126', [
+      '--mem-fraction-static=0.8',
+      '--max-running-requests=128',
+    ]);
+    write('sglang-auto', 'lmsysorg/sglang:v0.5.2-cu126', ['--tp=2']);
+    write('trtllm', 'nvcr.io/nvidia/tensorrt-llm/release:1.0.0', ['--max_batch_size=512']);
+    write('triton', 'nvcr.io/nvidia/tritonserver:25.01-trtllm-python-py3', ['--model-repository=/models']);
+    write('custom', 'example.com/in-house-server:1', ['--port=8000']);
     const target = new FileTarget(dir);
-    assert.equal(target.facts('llama-3-70b').engine, 'vllm');
-    assert.equal(target.facts('qwen-sglang').engine, 'sglang');
+    assert.deepEqual(
+      ['llama-3-70b', 'sglang-set', 'trtllm', 'triton', 'custom'].map((w) => target.facts(w).engine),
+      ['vllm', 'sglang', 'trtllm', 'triton', null],
+    );
     const run = await runFaultScenario('kv_pressure', 1);
     try {
       const comparison = await diagnose(run);
       const flags = (workload: string) =>
-        recommend(comparison, target.facts(workload), Date.UTC(2026, 10, 25) * 1000).filter(
-          (r) => r.change.kind === 'set_engine_arg',
-        ).length;
-      assert.ok(flags('llama-3-70b') > 0, 'vLLM: --gpu-memory-utilization');
-      assert.equal(flags('qwen-sglang'), 0, 'a vLLM flag would stop SGLang from starting');
-      assert.equal(target.facts('custom').engine, null);
-      assert.equal(flags('custom'), 0, 'an engine not recognised gets no engine flags');
+        recommend(comparison, target.facts(workload), Date.UTC(2026, 10, 25) * 1000)
+          .map((r) => r.change)
+          .flatMap((c) => (c.kind === 'set_engine_arg' ? [`${c.flag}=${c.value}`] : []));
+      assert.deepEqual(flags('llama-3-70b'), ['--gpu-memory-utilization=0.90']);
+      assert.deepEqual(flags('sglang-set'), ['--mem-fraction-static=0.85']);
+      assert.deepEqual(flags('sglang-auto'), [], 'SGLang sizes it itself: unknown current value, no change');
+      assert.deepEqual(flags('trtllm'), ['--kv_cache_free_gpu_memory_fraction=0.95']);
+      assert.deepEqual(flags('triton'), [], 'configured in config.pbtxt, not by flags');
+      assert.deepEqual(flags('custom'), [], 'an engine not recognised gets no engine flags');
     } finally {
       await run.store.close();
     }

@@ -93,7 +93,9 @@ export class FileTarget {
 const ENGINE_PATTERNS: [string, RegExp][] = [
   ['vllm', /vllm/i],
   ['sglang', /sglang/i],
-  ['trtllm', /trtllm|tensorrt[-_]?llm|tritonserver/i],
+  // Triton first: its TensorRT-LLM backend is configured in config.pbtxt, not by trtllm-serve flags.
+  ['triton', /tritonserver|triton-?inference-?server/i],
+  ['trtllm', /trtllm|tensorrt[-_]?llm/i],
   ['tgi', /text-generation-(inference|launcher)/i],
   ['llamacpp', /llama[.-]?cpp|llama-server/i],
 ];

@@ -26,8 +26,8 @@ export interface WorkloadFacts {
   engineArgs: Record<string, string>;
   /**
    * The engine the manifest runs, from its image and command (file-target.ts); engine flags are
-   * proposed only for an engine whose flags are known here (vLLM). Undefined: the caller says it
-   * is vLLM; null: not recognised, so no engine flags.
+   * proposed only for an engine in ENGINE_KNOBS. Undefined: the caller says it is vLLM; null: not
+   * recognised, so no engine flags.
    */
   engine?: string | null;
 }
@@ -39,22 +39,53 @@ function id(change: Change, windowStartUs: number): string {
     .slice(0, 12)}`;
 }
 
-const num = (v: string | undefined, fallback: number) => {
+/**
+ * The engine flags a recommendation may change, per engine. A `default` is the engine's documented
+ * value when the manifest does not set the flag; without one (the engine sizes it itself), the
+ * flag is changed only where the manifest sets it. Engines not here (Triton's config.pbtxt, TGI,
+ * llama.cpp) get the scaling change only: a flag an engine lacks stops its pods from starting.
+ */
+export const ENGINE_KNOBS: Record<
+  string,
+  {
+    /** Memory for the KV cache, as a fraction; raised by 0.05 up to `max`. */
+    kvMemory: { flag: string; default?: number; max: number };
+    /** Sequences (requests) running at once. */
+    maxRunning: { flag: string; default?: number };
+  }
+> = {
+  vllm: {
+    kvMemory: { flag: '--gpu-memory-utilization', default: 0.9, max: 0.95 },
+    maxRunning: { flag: '--max-num-seqs', default: 256 },
+  },
+  // SGLang's fraction covers weights and the KV pool together: kept below the point where
+  // activations run out of memory.
+  sglang: {
+    kvMemory: { flag: '--mem-fraction-static', max: 0.9 },
+    maxRunning: { flag: '--max-running-requests' },
+  },
+  // trtllm-serve: a fraction of the memory left after weights and buffers (default 0.9).
+  trtllm: {
+    kvMemory: { flag: '--kv_cache_free_gpu_memory_fraction', default: 0.9, max: 0.95 },
+    maxRunning: { flag: '--max_batch_size' },
+  },
+};
+
+const num = (v: string | undefined): number | null => {
   const n = Number(v);
-  return Number.isFinite(n) ? n : fallback;
+  return v !== undefined && v !== '' && Number.isFinite(n) ? n : null;
 };
 
 /**
  * Turns ranked causes into proposed changes for one workload. Nothing here changes anything: a
  * person previews, applies and can roll back each one (file-target.ts).
  *  - queue saturation: add replicas in proportion to the load rise (at most doubling);
- *  - KV-cache pressure: give the KV cache more memory (vLLM --gpu-memory-utilization, up to 0.95),
- *    or, when already there, admit fewer sequences (--max-num-seqs −25 %);
+ *  - KV-cache pressure: give the KV cache more memory (+0.05 up to the engine's cap), or, when
+ *    already there, admit fewer sequences (−25 %);
  *  - batch fragmentation: cap the sequences per step so tiny requests queue briefly and batch
- *    together (--max-num-seqs −50 %) — and a rate limit for the tenant at the gateway.
+ *    together (−50 %) — and a rate limit for the tenant at the gateway.
  * Other causes (a straggler GPU, a crashed replica, cache-unfriendly tenants) need a person at
- * the node or the routing and are reported, not patched. Engine flags are vLLM's: on a workload
- * that runs another engine only the scaling change is proposed.
+ * the node or the routing and are reported, not patched. Engine flags follow ENGINE_KNOBS.
  */
 export function recommend(
   comparison: WindowComparison,
@@ -73,16 +104,20 @@ export function recommend(
       expectedEffect,
       createdAtUs: nowUs,
     });
-  // vLLM's flags on another engine would stop its pods from starting: those get scaling only.
-  const vllm = facts.engine === undefined || facts.engine === 'vllm';
-  const fewerSeqs = (cause: RankedCause, factor: number, verb: string, effect: string) => {
-    if (!vllm) return;
-    const seqs = num(facts.engineArgs['--max-num-seqs'], 256);
-    const value = String(Math.max(8, Math.floor(seqs * factor)));
+  // Undefined: the caller knows the workload runs vLLM; null: not recognised.
+  const knobs = ENGINE_KNOBS[facts.engine === undefined ? 'vllm' : (facts.engine ?? '')];
+  const setting = (knob: { flag: string; default?: number }) =>
+    num(facts.engineArgs[knob.flag]) ?? knob.default ?? null;
+  const fewerRunning = (cause: RankedCause, factor: number, verb: string, effect: string) => {
+    if (!knobs) return;
+    const current = setting(knobs.maxRunning);
+    if (current === null) return;
+    const value = String(Math.max(8, Math.floor(current * factor)));
+    const flag = knobs.maxRunning.flag;
     add(
       cause,
-      `${verb} ${facts.workload}: --max-num-seqs ${seqs} → ${value}`,
-      { kind: 'set_engine_arg', workload: facts.workload, flag: '--max-num-seqs', value },
+      `${verb} ${facts.workload}: ${flag} ${current} → ${value}`,
+      { kind: 'set_engine_arg', workload: facts.workload, flag, value },
       effect,
     );
   };
@@ -100,18 +135,19 @@ export function recommend(
         `arrivals rose ${rate.toFixed(1)}×; ${replicas} replicas bring the load per replica back near the baseline`,
       );
     }
-    if (cause.cause === 'kv_pressure' && vllm) {
-      const current = num(facts.engineArgs['--gpu-memory-utilization'], 0.9);
-      if (current < 0.95) {
-        const value = Math.min(0.95, Math.round((current + 0.05) * 100) / 100).toFixed(2);
+    if (cause.cause === 'kv_pressure' && knobs) {
+      const { flag, max } = knobs.kvMemory;
+      const current = setting(knobs.kvMemory);
+      if (current !== null && current < max) {
+        const value = Math.min(max, Math.round((current + 0.05) * 100) / 100).toFixed(2);
         add(
           cause,
-          `Give ${facts.workload}'s KV cache more memory: --gpu-memory-utilization ${current} → ${value}`,
-          { kind: 'set_engine_arg', workload: facts.workload, flag: '--gpu-memory-utilization', value },
+          `Give ${facts.workload}'s KV cache more memory: ${flag} ${current} → ${value}`,
+          { kind: 'set_engine_arg', workload: facts.workload, flag, value },
           'more KV blocks per replica: fewer preemptions under long contexts (restarts the pods)',
         );
       } else
-        fewerSeqs(
+        fewerRunning(
           cause,
           0.75,
           'Admit fewer sequences on',
@@ -119,7 +155,7 @@ export function recommend(
         );
     }
     if (cause.cause === 'batch_fragmentation')
-      fewerSeqs(
+      fewerRunning(
         cause,
         0.5,
         'Batch tiny requests on',
