@@ -146,6 +146,11 @@ describe('recommendations only use flags the workload’s engine has', () => {
     write('trtllm', 'nvcr.io/nvidia/tensorrt-llm/release:1.0.0', ['--max_batch_size=512']);
     write('triton', 'nvcr.io/nvidia/tritonserver:25.01-trtllm-python-py3', ['--model-repository=/models']);
     write('custom', 'example.com/in-house-server:1', ['--port=8000']);
+    write('vllm-at-cap', 'vllm/vllm-openai:v0.11.0', ['--gpu-memory-utilization=0.95']);
+    write('vllm-at-cap-set', 'vllm/vllm-openai:v0.11.0', [
+      '--gpu-memory-utilization=0.95',
+      '--max-num-seqs=512',
+    ]);
     const target = new FileTarget(dir);
     assert.deepEqual(
       ['llama-3-70b', 'sglang-set', 'trtllm', 'triton', 'custom'].map((w) => target.facts(w).engine),
@@ -164,6 +169,10 @@ describe('recommendations only use flags the workload’s engine has', () => {
       assert.deepEqual(flags('trtllm'), ['--kv_cache_free_gpu_memory_fraction=0.95']);
       assert.deepEqual(flags('triton'), [], 'configured in config.pbtxt, not by flags');
       assert.deepEqual(flags('custom'), [], 'an engine not recognised gets no engine flags');
+      // At the memory cap: fewer sequences, but only from a value the manifest states (vLLM's
+      // default is 1024 or 256 depending on the GPU).
+      assert.deepEqual(flags('vllm-at-cap'), []);
+      assert.deepEqual(flags('vllm-at-cap-set'), ['--max-num-seqs=384']);
     } finally {
       await run.store.close();
     }

@@ -54,9 +54,11 @@ export const ENGINE_KNOBS: Record<
     maxRunning: { flag: string; default?: number };
   }
 > = {
+  // vLLM's --max-num-seqs default depends on the GPU (1024 on ≥ 70 GiB GPUs other than A100,
+  // 256 on others, less on CPU): changed only where the manifest sets it.
   vllm: {
     kvMemory: { flag: '--gpu-memory-utilization', default: 0.9, max: 0.95 },
-    maxRunning: { flag: '--max-num-seqs', default: 256 },
+    maxRunning: { flag: '--max-num-seqs' },
   },
   // SGLang's fraction covers weights and the KV pool together: kept below the point where
   // activations run out of memory.
