@@ -36,10 +36,14 @@ export class FileTarget {
     const doc = parseDocument(this.read(workload));
     const args = containerArgs(doc);
     const engineArgs: Record<string, string> = {};
-    for (const arg of args) {
+    args.forEach((arg, i) => {
       const [flag, ...value] = arg.split('=');
-      if (flag?.startsWith('--')) engineArgs[flag] = value.join('=');
-    }
+      if (!flag?.startsWith('--')) return;
+      const next = args[i + 1];
+      // `--flag=value`, or `--flag` `value` as two items.
+      engineArgs[flag] =
+        value.length > 0 ? value.join('=') : next !== undefined && !next.startsWith('-') ? next : '';
+    });
     return {
       workload,
       replicas: Number(doc.getIn(['spec', 'replicas'])) || 1,
@@ -56,12 +60,14 @@ export class FileTarget {
       const path = ['spec', 'template', 'spec', 'containers', 0, 'args'];
       const args = doc.getIn(path);
       if (!isSeq(args)) throw new RangeError(`${change.workload}: the first container has no args list`);
-      const at = args.items.findIndex((item) =>
-        String((item as { value?: unknown }).value ?? item).startsWith(`${change.flag}=`),
-      );
-      const arg = `${change.flag}=${change.value}`;
-      if (at >= 0) args.set(at, arg);
-      else args.add(arg);
+      const text = (i: number) =>
+        String((args.items[i] as { value?: unknown } | undefined)?.value ?? args.items[i]);
+      const joined = args.items.findIndex((_, i) => text(i).startsWith(`${change.flag}=`));
+      const split = args.items.findIndex((_, i) => text(i) === change.flag && i + 1 < args.items.length);
+      if (joined >= 0) args.set(joined, `${change.flag}=${change.value}`);
+      else if (split >= 0)
+        args.set(split + 1, change.value); // `--flag` `value`: the value item
+      else args.add(`${change.flag}=${change.value}`);
     }
     return doc.toString();
   }
