@@ -15,6 +15,7 @@ import { requestToOtlp } from '../serve/request-traces.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
 import { commandContext } from './context.ts';
+import { stopSignal } from './stop-signal.ts';
 import { RecommendationBook } from '../analyze/recommend/decisions.ts';
 import { FileTarget } from '../analyze/recommend/file-target.ts';
 import { resolveDataPath } from '../config/index.ts';
@@ -168,10 +169,7 @@ export function collectCommand(): Command {
       process.stdout.write(
         `collecting: ${collect.scrape.targets.length} scrape targets${collect.scrape.kubernetes.length > 0 ? ` + pods matching ${collect.scrape.kubernetes.map((k) => `'${k.label_selector}'`).join(', ')}` : ''}${collector.receiver ? `, OTLP/HTTP on ${collector.receiver.url}/v1/traces` : ''}${collector.grpcReceiver ? `, OTLP/gRPC on ${collector.grpcReceiver.address}` : ''}; API on http://${config.server.host}:${config.server.port}/api/collector${gateway ? `; gateway on ${gateway.url}/v1` : ''}\n`,
       );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopSignal();
       if (upstreamTimer) clearInterval(upstreamTimer);
       await gateway?.stop();
       await collector.stop();

@@ -25,6 +25,7 @@ import { simScrapeTargets } from '../sim/scrape-targets.ts';
 import { FleetStatus } from '../sim/status.ts';
 import { parseDurationMs } from '../util/time.ts';
 import { commandContext } from './context.ts';
+import { stopSignal } from './stop-signal.ts';
 import { renderTable } from './table.ts';
 
 interface DemoOptions {
@@ -293,8 +294,7 @@ export function demoCommand(): Command {
               });
           }
         }, 50);
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        void stopSignal().then(() => resolve());
       });
       clearInterval(durationTimer);
 

@@ -11,6 +11,7 @@ import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../util/log.ts';
 import { commandContext } from './context.ts';
+import { stopSignal } from './stop-signal.ts';
 
 /**
  * The gateway with its telemetry path: records go to an ingest buffer in front of the store;
@@ -103,10 +104,7 @@ export function gatewayCommand(): Command {
         `gateway on ${running.url}/v1 → ${config.gateway.upstreams.map((u) => u.name).join(', ')}; ` +
           `${config.gateway.tenants.length === 0 ? 'open (no tenants: no API key needed)' : `${config.gateway.tenants.length} tenants`}\n`,
       );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopSignal();
       await running.stop();
       await store.close();
     });

@@ -7,6 +7,7 @@ import { resolveDataPath } from '../config/index.ts';
 import { createApi } from '../serve/api.ts';
 import { openStore } from '../store/open.ts';
 import { commandContext } from './context.ts';
+import { stopSignal } from './stop-signal.ts';
 import { startSloRuntime } from './slo-runtime.ts';
 
 /**
@@ -54,10 +55,7 @@ export function serveCommand(): Command {
       process.stdout.write(
         `KubeBurner UI and API on http://${config.server.host}:${port}/ (store: ${store.backend})\n`,
       );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopSignal();
       await sloRuntime?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
