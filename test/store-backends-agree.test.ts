@@ -9,13 +9,8 @@ import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { chargebackCsv } from '../src/analyze/cost/chargeback-csv.ts';
 import { chargebackReport } from '../src/analyze/cost/chargeback.ts';
 import { REQUEST_DIMENSIONS, type RequestAggregation, type Store } from '../src/store/store.ts';
-import {
-  CONTRACT_DATA,
-  CONTRACT_METRICS,
-  DAY_US,
-  KEEP_TEST_DATA,
-  START_US,
-} from './support/store-contract.ts';
+import { CONTRACT_DATA, CONTRACT_METRICS, DAY_US, START_US } from './support/store-contract.ts';
+import { KEEP_TEST_DATA } from './support/synthetic.ts';
 
 const range = { fromUs: START_US, toUs: START_US + 3 * DAY_US };
 

@@ -9,6 +9,7 @@ import { ChdbClickHouseExecutor } from '../src/store/clickhouse/chdb-executor.ts
 import { ClickHouseStore } from '../src/store/clickhouse/clickhouse-store.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import type { Store } from '../src/store/store.ts';
+import { KEEP_TEST_DATA } from './support/synthetic.ts';
 
 const ACKS_BEFORE_KILL = 6;
 
@@ -68,7 +69,7 @@ describe('acknowledged writes survive SIGKILL', () => {
     const path = mkdtempSync(join(tmpdir(), 'kb-kill-ch-'));
     const acknowledged = await writeThenKill('clickhouse', path);
     const store = new ClickHouseStore(await ChdbClickHouseExecutor.open(path), {
-      retention: { requestsDays: 3650, spansDays: 3650, metricsDays: 3650 },
+      retention: KEEP_TEST_DATA,
     });
     await store.init();
     await assertAllPresent(store, acknowledged);

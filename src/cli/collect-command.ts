@@ -42,7 +42,7 @@ export function collectCommand(): Command {
       const observe = (records: readonly RequestRecord[]) => {
         for (const { request, spans } of records) {
           canonical.observeRequest(request);
-          const trace = traceExporter ? requestToOtlp(request, [...spans]) : null;
+          const trace = traceExporter ? requestToOtlp(request, spans) : null;
           if (trace) traceExporter?.enqueue([trace]);
         }
       };

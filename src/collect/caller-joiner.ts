@@ -84,8 +84,8 @@ export class CallerJoiner implements RequestSink {
     }
     for (const traceId of new Set(callers.map((c) => c.traceId))) {
       const entry = this.waiting.get(traceId);
-      const known = this.seen.get(traceId)?.callers ?? [];
       if (!entry) continue;
+      const known = this.seen.get(traceId)?.callers ?? [];
       const joined = entry.records.map((r) => withCaller(r, callerOf(known, r.request) as CallerSpan));
       // A full sink keeps them waiting; the caller stays known, so the next try joins them.
       if (!this.sink.offerRequests(joined)) continue;

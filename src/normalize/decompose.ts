@@ -325,7 +325,8 @@ function spanProblem(span: OtlpSpanData): string | null {
 
 /**
  * Every request found in a batch of OTLP resource spans, by engine convention, and the calling
- * applications' GenAI client spans (caller-span.ts). Spans of other kinds are ignored; engine request spans that lack what a request needs are reported invalid.
+ * applications' GenAI client spans (caller-span.ts). Spans of other kinds are ignored; engine
+ * request spans that lack what a request needs are reported invalid.
  */
 export function decomposeResourceSpans(
   resourceSpans: readonly OtlpResourceSpansData[],

@@ -21,8 +21,8 @@ interface RowSpec {
 const S = 'cluster=~"$cluster", model=~"$model"';
 const RATE = '[$__rate_interval]';
 
-const quantile = (q: number, metric: string, by: string, selector = S) =>
-  `histogram_quantile(${q}, sum by (le, ${by}) (rate(${metric}_bucket{${selector}}${RATE})))`;
+const quantile = (q: number, metric: string, by: string) =>
+  `histogram_quantile(${q}, sum by (le, ${by}) (rate(${metric}_bucket{${S}}${RATE})))`;
 
 export const DASHBOARD_ROWS: readonly RowSpec[] = [
   {

@@ -4,7 +4,7 @@ import { ChdbClickHouseExecutor } from '../../src/store/clickhouse/chdb-executor
 import { ClickHouseStore } from '../../src/store/clickhouse/clickhouse-store.ts';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { syntheticBatches } from './synthetic.ts';
+import { KEEP_TEST_DATA, syntheticBatches } from './synthetic.ts';
 
 const [backend, path] = process.argv.slice(2) as ['duckdb' | 'clickhouse', string];
 let store: Store;
@@ -12,7 +12,7 @@ if (backend === 'duckdb') {
   store = await DuckDbStore.open({ path });
 } else {
   store = new ClickHouseStore(await ChdbClickHouseExecutor.open(path), {
-    retention: { requestsDays: 3650, spansDays: 3650, metricsDays: 3650 },
+    retention: KEEP_TEST_DATA,
   });
   await store.init();
 }

@@ -13,13 +13,6 @@ export const DAY_US = 86_400_000_000;
 /** 2026-11-20T00:00:00Z */
 export const START_US = Date.UTC(2026, 10, 20) * 1000;
 
-/**
- * Retention for stores that hold the contract data: ClickHouse's TTL expires rows by their own
- * time, and the data sits at fixed past dates, so the usual 15–30 days would drop it as the
- * calendar moves on.
- */
-export const KEEP_TEST_DATA = { requestsDays: 3650, spansDays: 3650, metricsDays: 3650 } as const;
-
 export const CONTRACT_DATA = syntheticData({ seed: 7, count: 3000, startUs: START_US, spanUs: 3 * DAY_US });
 
 export const CONTRACT_METRICS: MetricSample[] = Array.from({ length: 240 }, (_, i) => ({

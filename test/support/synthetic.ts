@@ -158,3 +158,9 @@ export function syntheticData(options: SyntheticOptions): { requests: InferenceR
   }
   return all;
 }
+
+/**
+ * Retention for stores that hold synthetic data at fixed dates: ClickHouse's TTL expires rows by
+ * their own time, so the usual 15–30 days would drop the data as the calendar moves on.
+ */
+export const KEEP_TEST_DATA = { requestsDays: 3650, spansDays: 3650, metricsDays: 3650 } as const;

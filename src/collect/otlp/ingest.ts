@@ -39,7 +39,6 @@ export class OtlpIngest {
   readonly rejections: RejectionCounter;
   receivedSpans = 0;
   acceptedRequests = 0;
-  receivedCallers = 0;
 
   constructor(private readonly options: OtlpIngestOptions) {
     this.rejections = new RejectionCounter('otlp', options.log);
@@ -55,7 +54,6 @@ export class OtlpIngest {
     if (this.options.enrichCaller) for (const c of callers) this.options.enrichCaller(c);
     // Callers first: an engine record in the same batch joins at once instead of waiting.
     this.options.callerSink?.offerCallers(callers);
-    this.receivedCallers += callers.length;
     if (this.options.enrichRequest) for (const d of decomposed) this.options.enrichRequest(d.request);
     // Phases derivable from the request row are not stored (rebuilt on read: withDerivedPhases).
     const toStore = decomposed.map((d) =>
