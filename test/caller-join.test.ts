@@ -4,15 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import { Collector } from '../src/collect/collector.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { createLogger } from '../src/util/log.ts';
+import { ENGINE_FIXTURES } from './support/fixtures.ts';
 
-const VLLM = readFileSync(
-  '../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json',
-  'utf8',
-);
-const SGLANG = readFileSync(
-  '../shared/fixtures/engines/sglang/sglang-request-trace-otlp-synthetic.json',
-  'utf8',
-);
+const VLLM = readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8');
+const SGLANG = readFileSync(`${ENGINE_FIXTURES}/sglang/sglang-request-trace-otlp-synthetic.json`, 'utf8');
 const VLLM_TRACE = '5b8efff798038103d269b633813fc60c'; // its llm_request's parent is c0ffee0000000001
 const OTHER_VLLM_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const SGLANG_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -8,10 +8,11 @@ import { describe, it } from 'node:test';
 import { parseExposition } from '../src/collect/scrape/exposition.ts';
 import { configFile } from './support/config-file.ts';
 import { freePort } from './support/net.ts';
+import { ENGINE_FIXTURES } from './support/fixtures.ts';
 
 describe('kubeburner collect', () => {
   it('scrapes the configured targets, receives OTLP, serves /metrics and /api/collector, and stops on SIGINT', async () => {
-    const fixture = readFileSync('../shared/fixtures/engines/vllm/vllm-v1-metrics-synthetic.prom', 'utf8');
+    const fixture = readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-v1-metrics-synthetic.prom`, 'utf8');
     const engine = createHttpServer((_req, res) => res.end(fixture));
     await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
     const engineUrl = `http://127.0.0.1:${(engine.address() as { port: number }).port}/metrics`;
@@ -52,7 +53,7 @@ describe('kubeburner collect', () => {
       const otlp = await fetch(`http://127.0.0.1:${otlpPort}/v1/traces`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: readFileSync('../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json'),
+        body: readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`),
       });
       assert.equal(otlp.status, 200);
       await new Promise((resolve) => setTimeout(resolve, 1500));

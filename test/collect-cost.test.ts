@@ -9,8 +9,9 @@ import { scrapeTargetSchema } from '../src/collect/scrape/targets.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { createLogger } from '../src/util/log.ts';
 import { storedSeriesBy } from './support/samples.ts';
+import { ENGINE_FIXTURES } from './support/fixtures.ts';
 
-const FIXTURES = '../shared/fixtures/engines/vllm';
+const FIXTURES = `${ENGINE_FIXTURES}/vllm`;
 const METRICS = readFileSync(`${FIXTURES}/vllm-v1-metrics-synthetic.prom`, 'utf8');
 const TRACE = readFileSync(`${FIXTURES}/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8');
 

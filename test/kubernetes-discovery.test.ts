@@ -17,8 +17,9 @@ import { enginePod } from './support/kubernetes-objects.ts';
 import { configFile } from './support/config-file.ts';
 import { freePort } from './support/net.ts';
 import { storedSeriesBy } from './support/samples.ts';
+import { ENGINE_FIXTURES } from './support/fixtures.ts';
 
-const METRICS = readFileSync('../shared/fixtures/engines/vllm/vllm-v1-metrics-synthetic.prom', 'utf8');
+const METRICS = readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-v1-metrics-synthetic.prom`, 'utf8');
 const TOKEN = 'kb-test-service-account-token';
 
 const listen = async (server: Server) => {

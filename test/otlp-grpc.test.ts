@@ -8,6 +8,7 @@ import { OtlpGrpcReceiver } from '../src/collect/otlp/grpc-receiver.ts';
 import { OtlpIngest } from '../src/collect/otlp/ingest.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { createLogger } from '../src/util/log.ts';
+import { ENGINE_FIXTURES } from './support/fixtures.ts';
 
 const require = createRequire(import.meta.url);
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
@@ -16,10 +17,10 @@ const TraceResponse = root.opentelemetry.proto.collector.trace.v1.ExportTraceSer
 
 function fixtureAsProtobuf(rename = ''): Buffer {
   const value = JSON.parse(
-    readFileSync(
-      '../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json',
-      'utf8',
-    ).replaceAll('chatcmpl-7f1c', `chatcmpl-${rename || '7f1c'}`),
+    readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8').replaceAll(
+      'chatcmpl-7f1c',
+      `chatcmpl-${rename || '7f1c'}`,
+    ),
   );
   for (const rs of value.resourceSpans)
     for (const ss of rs.scopeSpans)

@@ -9,6 +9,7 @@ import { OtlpHttpReceiver } from '../src/collect/otlp/receiver.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { withDerivedPhases } from '../src/normalize/decompose.ts';
 import { createLogger } from '../src/util/log.ts';
+import { ENGINE_FIXTURES } from './support/fixtures.ts';
 
 const require = createRequire(import.meta.url);
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
@@ -18,10 +19,7 @@ const Status = new protobuf.Type('Status')
   .add(new protobuf.Field('code', 1, 'int32'))
   .add(new protobuf.Field('message', 2, 'string'));
 
-const VLLM = readFileSync(
-  '../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json',
-  'utf8',
-);
+const VLLM = readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8');
 
 /** The JSON fixture as OTLP protobuf bytes (hex ids → bytes, as the JSON mapping defines). */
 function toProtobuf(json: string): Buffer {

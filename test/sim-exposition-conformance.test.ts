@@ -6,8 +6,9 @@ import { EngineReplica, replicaConfig, type ImitatedEngine } from '../src/sim/en
 import { renderEngineMetrics } from '../src/sim/exposition/index.ts';
 import { MODEL_CARDS } from '../src/sim/model-cards.ts';
 import { TRITON_GPU_FAMILIES } from '../src/sim/exposition/triton.ts';
+import { ENGINE_FIXTURES } from './support/fixtures.ts';
 
-const FIXTURES = '../shared/fixtures/engines';
+const FIXTURES = ENGINE_FIXTURES;
 
 /** A replica that has served a few requests, so every histogram has observations. */
 function busyReplica(

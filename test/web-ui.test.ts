@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hashApiKey } from '../src/gateway/tenants.ts';
 import { ms, num, pct, usd } from '../src/web/format.ts';
+import { skipOutsideCi } from './support/ci.ts';
 import { freePort } from './support/net.ts';
 
 /**
@@ -28,7 +29,11 @@ type BrowserGlobals = {
   localStorage: { setItem(key: string, value: string): void; removeItem(key: string): void };
 };
 
-describe('web UI in a real browser against the demo', { timeout: 240_000 }, () => {
+const browserMissing = existsSync(CHROMIUM)
+  ? false
+  : skipOutsideCi(`no Chromium at ${CHROMIUM} (Debian's chromium package, or set CHROMIUM_PATH)`);
+
+describe('web UI in a real browser against the demo', { timeout: 240_000, skip: browserMissing }, () => {
   let demo: ChildProcess;
   let browser: Browser;
   let page: Page;

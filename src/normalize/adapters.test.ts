@@ -12,8 +12,9 @@ import { tgiAdapter } from './tgi.ts';
 import { tritonAdapter } from './triton.ts';
 import { trtllmAdapter } from './trtllm.ts';
 import { sampleValue } from '../../test/support/samples.ts';
+import { ENGINE_FIXTURES } from '../../test/support/fixtures.ts';
 
-const FIXTURES = '../shared/fixtures/engines';
+const FIXTURES = ENGINE_FIXTURES;
 const context = {
   timeMs: 1_767_225_660_000,
   target: { cluster: 'eu-west-4', replica: 'pod-0', model: 'configured-model' },

@@ -8,8 +8,9 @@ import { groundTruthRecord } from '../sim/records.ts';
 import { sglangRequestTrace, vllmRequestTrace } from '../sim/traces.ts';
 import { decomposeResourceSpans, vllmPhaseSpans, withDerivedPhases } from './decompose.ts';
 import type { OtlpResourceSpansData } from './otlp-types.ts';
+import { ENGINE_FIXTURES } from '../../test/support/fixtures.ts';
 
-const FIXTURES = '../shared/fixtures/engines';
+const FIXTURES = ENGINE_FIXTURES;
 const context = { cluster: 'us-east-1', model: 'Qwen/Qwen3-8B' };
 
 function fixture(path: string): OtlpResourceSpansData[] {

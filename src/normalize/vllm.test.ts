@@ -5,8 +5,9 @@ import { parseExposition } from '../collect/scrape/exposition.ts';
 import type { MetricSample } from '../model/metric-sample.ts';
 import { vllmAdapter } from './vllm.ts';
 import { sampleValue } from '../../test/support/samples.ts';
+import { ENGINE_FIXTURES } from '../../test/support/fixtures.ts';
 
-const FIXTURES = '../shared/fixtures/engines/vllm';
+const FIXTURES = `${ENGINE_FIXTURES}/vllm`;
 const context = { timeMs: 1_767_225_660_000, target: { cluster: 'us-east-1', replica: 'vllm-qwen3-8b-0' } };
 
 function normalize(file: string): MetricSample[] {
@@ -112,9 +113,7 @@ describe('vLLM adapter', () => {
     );
     assert.equal(
       vllmAdapter.detect(
-        families(
-          readFileSync('../shared/fixtures/engines/sglang/sglang-current-metrics-synthetic.prom', 'utf8'),
-        ),
+        families(readFileSync(`${ENGINE_FIXTURES}/sglang/sglang-current-metrics-synthetic.prom`, 'utf8')),
       ),
       0,
     );

@@ -4,11 +4,12 @@ import { describe, it } from 'node:test';
 import { decomposeResourceSpans } from '../normalize/decompose.ts';
 import type { OtlpResourceSpansData } from '../normalize/otlp-types.ts';
 import { requestToOtlp } from './request-traces.ts';
+import { ENGINE_FIXTURES } from '../../test/support/fixtures.ts';
 
 describe('decomposed requests as OTLP traces', () => {
   it('exports the request as a SERVER span and each phase as a child with its kind', () => {
     const input = JSON.parse(
-      readFileSync('../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json', 'utf8'),
+      readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8'),
     ) as { resourceSpans: OtlpResourceSpansData[] };
     const [first] = decomposeResourceSpans(input.resourceSpans, {
       cluster: 'c',
@@ -44,7 +45,7 @@ describe('decomposed requests as OTLP traces', () => {
     const [first] = decomposeResourceSpans(
       (
         JSON.parse(
-          readFileSync('../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json', 'utf8'),
+          readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8'),
         ) as { resourceSpans: OtlpResourceSpansData[] }
       ).resourceSpans,
       { cluster: 'c' },

@@ -5,8 +5,9 @@ import { EngineReplica, replicaConfig, type FinishedSequence } from './engine.ts
 import { MODEL_CARDS } from './model-cards.ts';
 import { Random } from './random.ts';
 import { sglangRequestTrace, vllmRequestTrace, type OtlpResourceSpans, type OtlpSpan } from './traces.ts';
+import { ENGINE_FIXTURES } from '../../test/support/fixtures.ts';
 
-const FIXTURES = '../shared/fixtures/engines';
+const FIXTURES = ENGINE_FIXTURES;
 
 function finished(): FinishedSequence {
   const replica = new EngineReplica(

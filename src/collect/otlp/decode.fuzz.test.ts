@@ -6,19 +6,14 @@ import fc from 'fast-check';
 import { decomposeResourceSpans } from '../../normalize/decompose.ts';
 import { OtlpDecodeError, decodeMetrics, decodeTraces } from './decode.ts';
 import { otlpMetricsToSamples } from './metrics.ts';
+import { ENGINE_FIXTURES } from '../../../test/support/fixtures.ts';
 
 const require = createRequire(import.meta.url);
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
 const TraceRequest = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
-const vllmJson = readFileSync(
-  '../shared/fixtures/engines/vllm/vllm-llm_request-trace-otlp-synthetic.json',
-  'utf8',
-);
-const sglangJson = readFileSync(
-  '../shared/fixtures/engines/sglang/sglang-request-trace-otlp-synthetic.json',
-  'utf8',
-);
+const vllmJson = readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8');
+const sglangJson = readFileSync(`${ENGINE_FIXTURES}/sglang/sglang-request-trace-otlp-synthetic.json`, 'utf8');
 
 function toProtobuf(json: string): Uint8Array {
   const value = JSON.parse(json);

@@ -3,8 +3,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseExposition } from './exposition.ts';
+import { ENGINE_FIXTURES } from '../../../test/support/fixtures.ts';
 
-const FIXTURES = '../shared/fixtures/engines';
+const FIXTURES = ENGINE_FIXTURES;
 const fixtures = readdirSync(FIXTURES).flatMap((engine) =>
   readdirSync(`${FIXTURES}/${engine}`)
     .filter((f) => f.endsWith('.prom'))

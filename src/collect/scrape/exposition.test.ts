@@ -3,8 +3,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseExposition } from './exposition.ts';
+import { ENGINE_FIXTURES } from '../../../test/support/fixtures.ts';
 
-const FIXTURES = '../shared/fixtures/engines';
+const FIXTURES = ENGINE_FIXTURES;
 
 function fixture(path: string): string {
   return readFileSync(join(FIXTURES, path), 'utf8');
