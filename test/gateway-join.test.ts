@@ -53,8 +53,7 @@ describe('gateway and engine records of one request are stored as one', () => {
       config,
       store,
       log,
-      buffer: collector.buffer,
-      joiner: collector.joiner,
+      collector,
     });
     try {
       for (const stream of [true, false, true]) {

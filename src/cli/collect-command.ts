@@ -111,8 +111,7 @@ export function collectCommand(): Command {
               store,
               log,
               signals,
-              buffer: collector.buffer,
-              joiner: collector.joiner,
+              collector,
             })
           : null;
       // Discovered engine replicas join the gateway's configured upstreams as their models become known.

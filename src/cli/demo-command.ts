@@ -197,8 +197,7 @@ export function demoCommand(): Command {
         store,
         log,
         signals,
-        buffer: collector.buffer,
-        joiner: collector.joiner,
+        collector,
       });
       const status = new FleetStatus(fleet);
       const app = createApi({

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { IngestBuffer } from '../collect/ingest-buffer.ts';
-import type { RequestJoiner } from '../collect/request-joiner.ts';
+import type { GatewayRecordSink } from '../collect/collector.ts';
 import type { KubeBurnerConfig } from '../config/schema.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { StoreSpendSource } from '../gateway/spend.ts';
@@ -23,16 +23,17 @@ export async function startGateway(options: {
   store: Store;
   log: Logger;
   signals?: EngineSignals | null;
-  buffer?: IngestBuffer;
-  /** Joins records with the engines' of the same trace (the collector's, when it runs beside). */
-  joiner?: RequestJoiner | null;
+  /**
+   * The collector running beside: enriches, prices and joins records with the engines' of the
+   * same trace. Without one, records go to a buffer of the gateway's own in front of the store.
+   */
+  collector?: GatewayRecordSink;
 }): Promise<{ gateway: Gateway; url: string; dropped: () => number; stop: () => Promise<void> }> {
   const { config, store, log } = options;
-  const buffer =
-    options.buffer ??
-    new IngestBuffer(store, log, { maxPendingRequests: config.gateway.max_buffered_records });
-  const ownBuffer = options.buffer === undefined;
-  if (ownBuffer) buffer.start();
+  const buffer = options.collector
+    ? null
+    : new IngestBuffer(store, log, { maxPendingRequests: config.gateway.max_buffered_records });
+  buffer?.start();
   let dropped = 0;
   const spend = config.gateway.tenants.some((t) => t.monthly_budget_usd || t.monthly_budget_tokens)
     ? new StoreSpendSource(store, log)
@@ -48,12 +49,12 @@ export async function startGateway(options: {
         cluster: config.collect.cluster,
         modelAliases: config.model_aliases,
       });
-      if (!(options.joiner ? options.joiner.offerGateway(stored) : buffer.offerRequests([stored]))) {
+      if (!(options.collector ? options.collector.offerGateway(stored) : buffer?.offerRequests([stored]))) {
         dropped++;
         gateway.metrics.telemetryDropped.inc();
       }
     },
-    ...(options.joiner ? { onForward: (traceId: string) => options.joiner?.expect(traceId) } : {}),
+    ...(options.collector ? { onForward: (traceId: string) => options.collector?.expect(traceId) } : {}),
   });
   const url = await gateway.listen();
   return {
@@ -63,7 +64,7 @@ export async function startGateway(options: {
     async stop() {
       await gateway.close();
       spend?.stop();
-      if (ownBuffer) await buffer.stop();
+      await buffer?.stop();
     },
   };
 }

@@ -10,6 +10,7 @@ import type { PriceBook } from '../analyze/cost/price-book.ts';
 import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/time-share-estimate.ts';
 import { nodeFacts } from '../analyze/cost/node-labels.ts';
 import type { InferenceRequest } from '../model/request.ts';
+import { isEngine, type Engine } from '../model/engine.ts';
 import { OtlpGrpcReceiver } from './otlp/grpc-receiver.ts';
 import { OtlpIngest } from './otlp/ingest.ts';
 import { OtlpHttpReceiver } from './otlp/receiver.ts';
@@ -56,8 +57,17 @@ export interface CollectorOptions {
   awaitCallerSpans?: boolean;
 }
 
+/**
+ * Where a gateway beside the collector hands its request records: announced as they are forwarded
+ * (so the engine's trace can wait for them), offered when they end. False: refused (full).
+ */
+export interface GatewayRecordSink {
+  expect(traceId: string): void;
+  offerGateway(record: RequestRecord): boolean;
+}
+
 /** The collection pipeline: scraper and OTLP receiver → normalize → ingest buffer → store. */
-export class Collector {
+export class Collector implements GatewayRecordSink {
   readonly buffer: IngestBuffer;
   readonly joiner: RequestJoiner | null;
   /** Engine records meet the spans of the apps that called them (tenant and team). */
@@ -69,6 +79,9 @@ export class Collector {
   private readonly replicas = new Map<string, { model: string; cluster: string }>();
   /** Replica → GPUs, price and placement from the scrape targets (and node labels). */
   private readonly placements = new Map<string, ReplicaPlacement>();
+  /** Replica → engine, from its target or what its scrapes were detected as. */
+  private readonly engines = new Map<string, Engine>();
+  private readonly estimator: TimeShareCostEstimator | null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private currentTargets: readonly ScrapeTargetConfig[];
 
@@ -78,6 +91,7 @@ export class Collector {
     const estimator = options.prices
       ? new TimeShareCostEstimator(options.prices, (replica) => this.placements.get(replica))
       : null;
+    this.estimator = estimator;
     this.buffer = new IngestBuffer(options.store, options.log, {
       maxPendingRequests: options.maxPendingRequests,
     });
@@ -95,6 +109,7 @@ export class Collector {
           for (const s of samples) {
             if (s.engine !== 'dcgm' && s.model !== 'unknown')
               this.replicas.set(s.replica, { model: s.model, cluster: s.cluster });
+            if (isEngine(s.engine) && !this.engines.has(s.replica)) this.engines.set(s.replica, s.engine);
           }
         },
         delivered: (samples) => options.onSamples?.(samples),
@@ -194,10 +209,29 @@ export class Collector {
       const nodePool = t.node_pool ?? facts.nodePool;
       if (nodePool) placement.nodePool = nodePool;
       this.placements.set(replicaOf(t), placement);
+      if (t.engine && isEngine(t.engine)) this.engines.set(replicaOf(t), t.engine);
       // A target that names its model joins traces to it before its first scrape.
       if (t.model && !this.replicas.has(replicaOf(t)))
         this.replicas.set(replicaOf(t), { model: this.alias(t.model), cluster: t.cluster });
     }
+  }
+
+  expect(traceId: string): void {
+    this.joiner?.expect(traceId);
+  }
+
+  /**
+   * A gateway record, enriched and priced like an engine's (its replica's engine, GPUs, node,
+   * namespace and workload from the scrape target), then joined with the engine's record of the
+   * same trace when one comes, or stored alone.
+   */
+  offerGateway(record: RequestRecord): boolean {
+    this.enrich(record.request);
+    this.estimator?.price(record.request);
+    if (this.joiner) return this.joiner.offerGateway(record);
+    if (!this.buffer.offerRequests([record])) return false;
+    this.options.onGatewayAlone?.([record]);
+    return true;
   }
 
   /** The scrape targets as last discovered (the config's, without discovery). */
@@ -215,15 +249,22 @@ export class Collector {
   }
 
   /**
-   * Fills what engines' traces cannot know: the team of the request's tenant (config `tenants`)
-   * and where its replica runs (the scrape target's namespace, workload and node).
+   * Fills what engines' traces and the gateway cannot know: the team of the request's tenant
+   * (config `tenants`), the replica's engine, and where it runs (the scrape target's GPUs,
+   * namespace, workload and node).
    */
   private enrich(request: InferenceRequest): void {
     request.model = this.alias(request.model);
     const team = this.options.tenantTeams?.[request.tenant];
     if (team && request.team === 'unknown') request.team = team;
+    const engine = this.engines.get(request.replica);
+    if (engine && request.engine === 'other') request.engine = engine;
     const placement = this.placements.get(request.replica);
     if (!placement) return;
+    if (placement.gpuType && request.gpuType === 'unknown') {
+      request.gpuType = placement.gpuType;
+      request.gpuCount = placement.gpuCount;
+    }
     if (placement.namespace) request.namespace = placement.namespace;
     if (placement.workload) request.workload = placement.workload;
     if (placement.node) request.node = placement.node;

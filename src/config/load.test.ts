@@ -113,6 +113,24 @@ collect:
     ]);
   });
 
+  it('refuses a scrape target whose GPU type has no price, unless an override or node label prices it', () => {
+    const target = (extra: string) => `
+collect:
+  scrape:
+    targets:
+      - { url: 'http://127.0.0.1:8081/metrics', gpu_type: CPU${extra} }
+`;
+    assert.deepEqual(problems(target('')), [
+      'collect.scrape.targets[0].gpu_type: no on_demand price for "CPU": add { gpu_type: CPU, usd_per_gpu_hour: … } under pricing.overrides',
+    ]);
+    parseConfigYaml(
+      `${target('')}pricing: { overrides: [{ gpu_type: CPU, usd_per_gpu_hour: 0.05 }] }\n`,
+      'ok.yaml',
+    );
+    parseConfigYaml(target(", node_labels: { 'kubeburner.io/usd-per-gpu-hour': '0.05' }"), 'ok.yaml');
+    parseConfigYaml(target('').replace('CPU', 'H100'), 'ok.yaml');
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     const [problem] = problems('store:\n  backend: [duckdb\n');
     assert.match(problem ?? '', /^line \d+, column \d+:/);

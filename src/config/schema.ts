@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { kubernetesScrapeSchema } from '../collect/scrape/kubernetes-discovery.ts';
-import { scrapeTargetSchema } from '../collect/scrape/targets.ts';
-import { PRICING_KINDS } from '../analyze/cost/price-book.ts';
+import { scrapeTargetSchema, type ScrapeTargetConfig } from '../collect/scrape/targets.ts';
+import { PRICING_KINDS, PriceBook } from '../analyze/cost/price-book.ts';
+import { nodeFacts } from '../analyze/cost/node-labels.ts';
 import { REQUEST_STATUSES } from '../model/request.ts';
 
 const duration = z
@@ -392,6 +393,9 @@ export const configSchema = z
         keyOwners.set(hash, tenant.name);
       }),
     );
+    unpricedTargets(config).forEach(({ index, message }) =>
+      ctx.addIssue({ code: 'custom', path: ['collect', 'scrape', 'targets', index, 'gpu_type'], message }),
+    );
     const digest = config.alerting.digest?.receiver;
     const digestKind = config.alerting.receivers.find((r) => r.name === digest)?.kind;
     if (digestKind === 'alertmanager')
@@ -407,6 +411,35 @@ export const configSchema = z
         message: `no receiver named "${digest}" under alerting.receivers`,
       });
   });
+
+/**
+ * Scrape targets that name a GPU type (or CPU) the price book cannot price: their requests and
+ * idle time would be silently $0, so the config is refused (docs/cost.md). A node label with an
+ * explicit price is enough.
+ */
+function unpricedTargets(config: {
+  collect: { scrape: { targets: readonly ScrapeTargetConfig[] } };
+  pricing: z.output<typeof pricingSchema>;
+}): { index: number; message: string }[] {
+  const prices = new PriceBook(config.pricing.kind, config.pricing.overrides);
+  const out: { index: number; message: string }[] = [];
+  config.collect.scrape.targets.forEach((target, index) => {
+    if (target.gpu_type === undefined) return;
+    let labelled: number | undefined;
+    try {
+      labelled = target.node_labels ? nodeFacts(target.node_labels).usdPerGpuHour : undefined;
+    } catch {
+      return; // reported on node_labels
+    }
+    if (labelled !== undefined) return;
+    if (prices.findUsdPerGpuHour(target.gpu_type, target.cluster) !== null) return;
+    out.push({
+      index,
+      message: `no ${config.pricing.kind} price for "${target.gpu_type}"${target.cluster !== 'default' ? ` in ${target.cluster}` : ''}: add { gpu_type: ${target.gpu_type}, usd_per_gpu_hour: … } under pricing.overrides`,
+    });
+  });
+  return out;
+}
 
 export type KubeBurnerConfig = z.output<typeof configSchema>;
 export type StoreConfig = KubeBurnerConfig['store'];

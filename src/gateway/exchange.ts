@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { GatewayRecord } from './gateway.ts';
 import { readUsage, SseTap } from './sse-tap.ts';
+import { timingFromLlamacpp, timingFromTgiHeaders } from './engine-timing.ts';
 
 /** Response headers not passed to the client (hop-by-hop). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
@@ -76,6 +77,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.o.res.writeHead(statusCode, pass);
     if (this.o.stream && statusCode < 400) this.tap = new SseTap(this.o.stripUsage);
     else this.whole = [];
+    if (statusCode < 400) {
+      // TGI sends its timing with the headers of a whole answer: the request is done by then.
+      const timing = timingFromTgiHeaders(headers);
+      if (timing) {
+        this.o.record.engineTiming = timing;
+        this.o.record.engineTimingAtMs = this.o.nowMs();
+      }
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -101,21 +110,46 @@ export class Exchange implements Dispatcher.DispatchHandler {
       record.firstTokenMs = tap.firstTokenMs >= 0 ? tap.firstTokenMs : null;
       record.firstVisibleTokenMs = tap.firstVisibleTokenMs >= 0 ? tap.firstVisibleTokenMs : null;
       record.usage = tap.usage;
+      if (tap.timing) {
+        record.engineTiming = tap.timing;
+        record.engineTimingAtMs = tap.timingAtMs;
+      }
       record.events = tap.events;
       record.maxGapMs = tap.maxGapMs;
       record.meanGapMs = tap.events > 1 ? tap.gapSumMs / (tap.events - 1) : null;
     } else {
-      record.firstTokenMs = record.firstByteMs;
-      const whole = this.whole ?? [];
-      try {
-        const body = whole.length === 1 ? (whole[0] as Buffer) : Buffer.concat(whole);
-        record.usage = readUsage(JSON.parse(body.toString('utf8')));
-      } catch {
-        record.usage = null; // not JSON (an error page): no usage
-      }
+      this.readWholeAnswer();
     }
     res.end();
     this.resolve(this.status);
+  }
+
+  /**
+   * A whole (non-streaming) answer: its usage, the engine's timing report if it has one, and the
+   * first token where that report places it — the engine finished as the answer arrived, and the
+   * first token came `decodeMs` before. Without a report there is no first-token time to give.
+   */
+  private readWholeAnswer(): void {
+    const { record } = this.o;
+    record.firstTokenMs = null;
+    if (this.status >= 400) return; // an error has no first token
+    const whole = this.whole ?? [];
+    let payload: unknown;
+    try {
+      const body = whole.length === 1 ? (whole[0] as Buffer) : Buffer.concat(whole);
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      record.usage = null; // not JSON: no usage
+      return;
+    }
+    record.usage = readUsage(payload);
+    const timing = timingFromLlamacpp(payload);
+    if (timing) {
+      record.engineTiming = timing;
+      record.engineTimingAtMs = record.firstByteMs;
+    }
+    if (record.engineTiming && record.engineTimingAtMs !== null)
+      record.firstTokenMs = record.engineTimingAtMs - record.engineTiming.decodeMs;
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {

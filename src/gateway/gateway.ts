@@ -10,6 +10,7 @@ import { estimateTokens, prefixBlockHashes, promptText } from './prefix.ts';
 import { Router, type RouteDecision } from './router.ts';
 import { Exchange } from './exchange.ts';
 import type { Usage } from './sse-tap.ts';
+import type { EngineTiming } from './engine-timing.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { Upstream, type EngineSignals, type UpstreamSpec } from './upstreams.ts';
 
@@ -48,6 +49,10 @@ export interface GatewayRecord {
   /** When the request left for the chosen replica (after admission and routing). */
   upstreamStartMs: number | null;
   firstByteMs: number | null;
+  /**
+   * The first token: seen in the stream, or — for a whole (non-streaming) answer — where the
+   * engine's own timing report places it; null when neither says (never the end of the answer).
+   */
   firstTokenMs: number | null;
   firstVisibleTokenMs: number | null;
   finishedMs: number;
@@ -55,6 +60,10 @@ export interface GatewayRecord {
   httpStatus: number;
   errorClass: string | null;
   usage: Usage | null;
+  /** The engine's own report of this request's timing (llama.cpp `timings`, TGI headers). */
+  engineTiming: EngineTiming | null;
+  /** When that report reached the gateway: the engine had finished the request by then. */
+  engineTimingAtMs: number | null;
   events: number;
   maxGapMs: number;
   meanGapMs: number | null;
@@ -545,6 +554,8 @@ function newRecord(identity: RecordIdentity): GatewayRecord {
     httpStatus: 200,
     errorClass: null,
     usage: null,
+    engineTiming: null,
+    engineTimingAtMs: null,
     events: 0,
     maxGapMs: 0,
     meanGapMs: null,

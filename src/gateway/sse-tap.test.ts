@@ -48,4 +48,56 @@ describe('SSE tap', () => {
     assert.equal(tap.push(Buffer.from('ices":[]}\n\n'), 1).toString(), 'ices":[]}\n\n');
     assert.equal(tap.events, 2);
   });
+
+  // llama.cpp's last chunk when usage was asked for (recorded from the real llama-server, 2026-12-07).
+  const llamacppLast = event({
+    choices: [],
+    created: 1796667963,
+    id: 'chatcmpl-jZTC89SfJyt6cLQbPeLq5yRERcyuHe67',
+    model: 'tiny.gguf',
+    system_fingerprint: 'b0-unknown',
+    object: 'chat.completion.chunk',
+    usage: {
+      completion_tokens: 4,
+      prompt_tokens: 38,
+      total_tokens: 42,
+      prompt_tokens_details: { cached_tokens: 0 },
+    },
+    timings: { cache_n: 0, prompt_n: 38, prompt_ms: 215.527, predicted_n: 4, predicted_ms: 62.911 },
+  });
+
+  it("reads llama.cpp's timings, and removes only the usage it added, never the engine's timings", () => {
+    const tap = new SseTap(true);
+    const out = Buffer.concat([
+      tap.push(Buffer.from(delta({ content: 'a' }) + llamacppLast), 40),
+      tap.flush(41),
+    ]);
+    const forwarded = JSON.parse(out.toString().split('\n\n')[1]!.slice('data: '.length)) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(forwarded.usage, undefined);
+    assert.deepEqual(forwarded.timings, {
+      cache_n: 0,
+      prompt_n: 38,
+      prompt_ms: 215.527,
+      predicted_n: 4,
+      predicted_ms: 62.911,
+    });
+    assert.equal(tap.timing?.prefillMs, 215.527);
+    assert.equal(tap.timing?.decodeMs, 62.911);
+    assert.equal(tap.timing?.generatedTokens, 4);
+    assert.equal(tap.timingAtMs, 40);
+    assert.equal(tap.usage?.promptTokens, 38);
+  });
+
+  it('keeps characters whole when a network chunk ends inside one (emoji, CJK)', () => {
+    const tap = new SseTap(true);
+    const whole = Buffer.from(delta({ content: '🔥 火' }) + usage + 'data: [DONE]\n\n');
+    const out: Buffer[] = [];
+    // Cut after every byte: every multi-byte character is split somewhere.
+    for (let i = 0; i < whole.length; i++) out.push(tap.push(whole.subarray(i, i + 1), i));
+    out.push(tap.flush(whole.length));
+    assert.equal(Buffer.concat(out).toString('utf8'), delta({ content: '🔥 火' }) + 'data: [DONE]\n\n');
+  });
 });

@@ -1,3 +1,6 @@
+import { StringDecoder } from 'node:string_decoder';
+import { timingFromLlamacpp, type EngineTiming } from './engine-timing.ts';
+
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
@@ -29,10 +32,11 @@ const VISIBLE_TOKEN = /"(content|text)":"(?!")/;
 
 /**
  * Watches a server-sent-events stream passing through, without holding it up: the time of the
- * first token and of the first visible one (after reasoning), the gaps between data events, and
- * the usage in the final chunk. When `stripUsage` is set (the gateway asked for usage the client
- * did not), the usage-only chunk is removed from what is forwarded; only then are bytes held, and
- * only an incomplete event's.
+ * first token and of the first visible one (after reasoning), the gaps between data events, the
+ * usage in the final chunk and the engine's own timing report (llama.cpp's `timings`). When
+ * `stripUsage` is set (the gateway asked for usage the client did not), what the gateway added is
+ * taken back out: the usage-only chunk, or only its `usage` field where the engine put fields of
+ * its own beside it. Only then are bytes held, and only an incomplete event's.
  */
 export class SseTap {
   firstTokenMs = -1;
@@ -42,13 +46,18 @@ export class SseTap {
   maxGapMs = 0;
   gapSumMs = 0;
   usage: Usage | null = null;
+  timing: EngineTiming | null = null;
+  /** When the event carrying the engine's timing report arrived (the engine had finished). */
+  timingAtMs = -1;
   private carry = '';
+  /** Keeps a character split across network chunks whole (a chunk may end inside UTF-8). */
+  private readonly decoder = new StringDecoder('utf8');
 
   constructor(private readonly stripUsage: boolean) {}
 
   /** Takes a chunk as it arrives; returns what to forward now. */
   push(chunk: Buffer, nowMs: number): Buffer {
-    const text = this.carry + chunk.toString('utf8');
+    const text = this.carry + this.decoder.write(chunk);
     const end = text.lastIndexOf('\n\n');
     if (end < 0) {
       this.carry = text;
@@ -60,9 +69,11 @@ export class SseTap {
     let dropped = false;
     for (const event of complete.split('\n\n')) {
       if (event === '') continue;
-      const drop = this.observe(event, nowMs);
-      if (drop && this.stripUsage) dropped = true;
-      else if (this.stripUsage) forward += `${event}\n\n`;
+      const replacement = this.observe(event, nowMs);
+      if (replacement !== null && this.stripUsage) {
+        dropped = true;
+        if (replacement !== '') forward += `${replacement}\n\n`;
+      } else if (this.stripUsage) forward += `${event}\n\n`;
     }
     if (!this.stripUsage) return chunk;
     return dropped || this.carry !== '' || forward.length !== chunk.length ? Buffer.from(forward) : chunk;
@@ -70,19 +81,23 @@ export class SseTap {
 
   /** What is left at the end of the stream (an event without its blank line). */
   flush(nowMs: number): Buffer {
-    const rest = this.carry;
+    const rest = this.carry + this.decoder.end();
     this.carry = '';
     if (rest.trim() === '') return this.stripUsage ? Buffer.from(rest) : EMPTY;
-    const drop = this.observe(rest, nowMs);
-    return this.stripUsage && !drop ? Buffer.from(rest) : EMPTY;
+    const replacement = this.observe(rest, nowMs);
+    if (!this.stripUsage) return EMPTY;
+    return Buffer.from(replacement ?? rest);
   }
 
-  /** Notes one event; returns true when it is a usage-only chunk. */
-  private observe(event: string, nowMs: number): boolean {
+  /**
+   * Notes one event. For a chunk that carries usage and no choices, returns what to forward in its
+   * place when the usage was ours to remove: '' (nothing) or the event without `usage`; else null.
+   */
+  private observe(event: string, nowMs: number): string | null {
     const dataAt = event.indexOf('data:');
-    if (dataAt < 0) return false;
+    if (dataAt < 0) return null;
     const data = event.slice(dataAt + 5).trim();
-    if (data === '[DONE]') return false;
+    if (data === '[DONE]') return null;
     this.events++;
     if (this.lastEventMs >= 0) {
       const gap = nowMs - this.lastEventMs;
@@ -92,16 +107,37 @@ export class SseTap {
     this.lastEventMs = nowMs;
     if (this.firstTokenMs < 0 && ANY_TOKEN.test(data)) this.firstTokenMs = nowMs;
     if (this.firstVisibleTokenMs < 0 && VISIBLE_TOKEN.test(data)) this.firstVisibleTokenMs = nowMs;
-    if (!data.includes('"usage"')) return false;
+    const hasTimings = data.includes('"timings"');
+    if (!hasTimings && !data.includes('"usage"')) return null;
+    let payload: Record<string, unknown>;
     try {
-      const payload = JSON.parse(data) as { choices?: unknown[] };
-      const usage = readUsage(payload);
-      if (usage) this.usage = usage;
-      return usage !== null && Array.isArray(payload.choices) && payload.choices.length === 0;
+      payload = JSON.parse(data) as Record<string, unknown>;
     } catch {
-      return false;
+      return null;
     }
+    const timing = hasTimings ? timingFromLlamacpp(payload) : null;
+    if (timing) {
+      this.timing = timing;
+      this.timingAtMs = nowMs;
+    }
+    const usage = readUsage(payload);
+    if (usage) this.usage = usage;
+    if (usage === null || !Array.isArray(payload.choices) || payload.choices.length > 0) return null;
+    const { usage: _ours, ...rest } = payload;
+    const engineFields = Object.keys(rest).filter((key) => !OPENAI_CHUNK_FIELDS.has(key));
+    return engineFields.length === 0 ? '' : `data: ${JSON.stringify(rest)}`;
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Fields of an OpenAI chat/completions chunk; anything else in a usage chunk is the engine's own. */
+const OPENAI_CHUNK_FIELDS = new Set([
+  'id',
+  'object',
+  'created',
+  'model',
+  'system_fingerprint',
+  'service_tier',
+  'choices',
+  'obfuscation',
+]);

@@ -27,6 +27,8 @@ const record: GatewayRecord = {
   httpStatus: 200,
   errorClass: null,
   usage: { promptTokens: 1200, completionTokens: 101, cachedTokens: 1024, reasoningTokens: 40 },
+  engineTiming: null,
+  engineTimingAtMs: null,
   events: 102,
   maxGapMs: 60,
   meanGapMs: 20,

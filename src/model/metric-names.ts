@@ -335,7 +335,7 @@ export const CANONICAL_METRICS = [
     sources: {
       vllm: '`vllm:prompt_tokens_cached_total`',
       sglang: '`sglang:cached_tokens_total{cache_source}`',
-      llamacpp: 'per request `timings.cache_n`',
+      llamacpp: '`llamacpp:prompt_tokens_cached_total` (2026); per request `timings.cache_n`',
       trtllm: '`trtllm_prompt_cached_tokens_total`',
       dynamo: '`dynamo_frontend_cached_tokens` (histogram)',
       epp: '`inference_objective_prompt_cached_tokens`',
@@ -380,10 +380,32 @@ export const CANONICAL_METRICS = [
     sources: {
       vllm: '≈ `vllm:num_requests_running`',
       sglang: '`sglang:num_running_reqs`',
-      llamacpp: '`llamacpp:n_busy_slots_per_decode` (an average; declared a counter in 2025 builds)',
+      llamacpp:
+        'Δ`llm.batch.sequence_steps` ÷ Δ`llm.batch.steps` over the scrape interval (`n_busy_slots_per_decode` is a lifetime average)',
       tgi: '`tgi_batch_current_size`',
       trtllm: '`trtllm_num_scheduled_requests`',
       triton: '`nv_trt_llm_request_metrics{request_type="scheduled"}`',
+    },
+  },
+  {
+    name: 'llm.batch.steps',
+    instrument: 'counter',
+    unit: '{step}',
+    description: 'engine steps (forward passes over the running batch)',
+    semconv: false,
+    sources: {
+      llamacpp: '`llamacpp:n_decode_total`',
+    },
+  },
+  {
+    name: 'llm.batch.sequence_steps',
+    instrument: 'counter',
+    unit: '{sequence}',
+    description: 'sequences summed over engine steps (its increase ÷ the steps’ increase = mean batch size)',
+    semconv: false,
+    sources: {
+      llamacpp:
+        '`llamacpp:n_busy_slots_per_decode` × `llamacpp:n_decode_total` (the average times its count)',
     },
   },
   {

@@ -22,6 +22,11 @@ export interface EngineAdapter {
   /** 0–1: how sure we are that this exposition came from this engine. */
   detect(families: readonly MetricFamily[]): number;
   normalize(families: readonly MetricFamily[], context: NormalizeContext): MetricSample[];
+  /**
+   * Gauges that only a window can give, from one scrape's increases (counters after deltas): an
+   * engine that publishes a lifetime average gets its windowed value here.
+   */
+  fromIncreases?(increases: readonly MetricSample[]): MetricSample[];
 }
 
 /**

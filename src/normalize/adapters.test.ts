@@ -12,6 +12,7 @@ import { tgiAdapter } from './tgi.ts';
 import { tritonAdapter } from './triton.ts';
 import { trtllmAdapter } from './trtllm.ts';
 import { sampleValue } from '../../test/support/samples.ts';
+import { DeltaTracker } from '../collect/scrape/deltas.ts';
 import { ENGINE_FIXTURES } from '../../test/support/fixtures.ts';
 
 const FIXTURES = ENGINE_FIXTURES;
@@ -115,7 +116,9 @@ describe('llama.cpp adapter', () => {
     const out = run(llamacppAdapter, 'llamacpp/llamacpp-2026-metrics-synthetic.prom');
     assert.equal(sampleValue(out, 'llm.requests.running'), 4);
     assert.equal(sampleValue(out, 'llm.requests.waiting'), 2);
-    assert.equal(sampleValue(out, 'llm.batch.size'), 2.94774);
+    assert.ok(!out.some((s) => s.name === 'llm.batch.size'), 'a lifetime average is no batch size');
+    assert.equal(sampleValue(out, 'llm.batch.steps'), 418822);
+    assert.equal(sampleValue(out, 'llm.batch.sequence_steps'), 2.94774 * 418822);
     assert.equal(
       sampleValue(out, 'llm.tokens.prompt_computed'),
       48211,
@@ -128,6 +131,30 @@ describe('llama.cpp adapter', () => {
     );
     assert.ok(!out.some((s) => s.name === 'llm.kv_cache.usage'), '2026 builds expose no KV gauge');
     assert.ok(out.every((s) => s.model === 'configured-model' && s.replica === 'pod-0'));
+  });
+
+  it('gives the batch size of a scrape interval, not the lifetime average (0 while idle)', () => {
+    const scrape = (decodes: number, average: number, cached: number) =>
+      llamacppAdapter.normalize(
+        parseExposition(
+          [
+            `llamacpp:n_decode_total ${decodes}`,
+            `llamacpp:n_busy_slots_per_decode ${average}`,
+            'llamacpp:prompt_tokens_total 500',
+            `llamacpp:prompt_tokens_cached_total ${cached}`,
+            '',
+          ].join('\n'),
+        ).families,
+        context,
+      );
+    const deltas = new DeltaTracker();
+    deltas.apply(scrape(100, 1, 0)); // 100 decodes of one sequence
+    // then 50 decodes of 4: the lifetime average is (100 + 200) / 150 = 2
+    const busy = deltas.apply(scrape(150, 2, 40));
+    assert.equal(sampleValue(llamacppAdapter.fromIncreases?.(busy) ?? [], 'llm.batch.size'), 4);
+    assert.equal(sampleValue(busy, 'llm.tokens.prompt_cached'), 40);
+    const idle = deltas.apply(scrape(150, 2, 40));
+    assert.equal(sampleValue(llamacppAdapter.fromIncreases?.(idle) ?? [], 'llm.batch.size'), 0);
   });
 
   it('reads the 2025 KV ratio', () => {

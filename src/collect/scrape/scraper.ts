@@ -101,7 +101,10 @@ class TargetLoop {
         if (slots.ok) samples = samples.concat(normalizeLlamacppSlots(await slots.json(), context));
       }
       this.scraper.observed(samples);
-      const out = this.deltas.apply(samples);
+      const increases = this.deltas.apply(samples);
+      const out = this.adapter.fromIncreases
+        ? increases.concat(this.adapter.fromIncreases(increases))
+        : increases;
       this.health.up = true;
       this.health.lastSuccessAtMs = Date.now();
       this.health.samples = samples.length;
