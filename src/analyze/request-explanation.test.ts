@@ -40,8 +40,17 @@ describe('explaining one request against its peers', () => {
   it('blames the engine queue when the wait is what grew', () => {
     const e = explainRequest(request({ e2eUs: 6_000_000, queueUs: 3_960_000 }), peers);
     assert.equal(e.phase, 'queue');
-    assert.equal(e.label, 'waited in the engine queue: 3.96 s vs 50 ms typical');
+    assert.equal(e.label, 'waited in the engine queue: 3.96 s vs 50 ms typical (66 % of its 6.00 s)');
     assert.equal(e.excessUs, 4_000_000);
+  });
+
+  it('names the queue when the wait dominated, even if every peer waited as long (a load spike)', () => {
+    const spike = { ...peers, e2eUs: 5_500_000, queueUs: 3_500_000 };
+    const e = explainRequest(request({ e2eUs: 6_000_000, queueUs: 3_960_000, outputTokens: 900 }), spike);
+    assert.equal(e.phase, 'queue');
+    assert.match(e.label, /^waited in the engine queue: 3\.96 s vs 3\.50 s typical/);
+    // A wait shorter than the request's own compute is not its cause.
+    assert.equal(explainRequest(request({ queueUs: 700_000, e2eUs: 2_100_000 }), peers).phase, null);
   });
 
   it('calls a long decode with many more output tokens long output, not a slow GPU', () => {

@@ -81,6 +81,31 @@ function outsideEngine(parts: {
   return Math.max(0, parts.e2e - engine);
 }
 
+/** A wait in the queue this large a share of the request's life is its cause, whatever its peers did. */
+const QUEUE_DOMINANT_SHARE = 0.3;
+
+/**
+ * A request that spent a large share of its life waiting for the engine — and longer than it
+ * spent computing — is explained by that wait first: its peers may have waited too (a load spike
+ * queues everyone), which makes the wait the cause, not typical. Null when the queue did not
+ * dominate.
+ */
+function queueDominated(
+  request: InferenceRequest,
+  peers: PeerMeans,
+): Omit<RequestExplanation, 'phases'> | null {
+  const { queueUs, e2eUs } = request;
+  if (queueUs === null || e2eUs === null || e2eUs <= 0) return null;
+  const computeUs = (request.prefillUs ?? 0) + (request.decodeUs ?? 0);
+  if (queueUs < QUEUE_DOMINANT_SHARE * e2eUs || queueUs < computeUs) return null;
+  const typical = peers.queueUs !== null && peers.requests > 0 ? ` vs ${seconds(peers.queueUs)} typical` : '';
+  return {
+    label: `waited in the engine queue: ${seconds(queueUs)}${typical} (${Math.round((100 * queueUs) / e2eUs)} % of its ${seconds(e2eUs)})`,
+    phase: 'queue',
+    excessUs: peers.e2eUs === null ? null : e2eUs - peers.e2eUs,
+  };
+}
+
 /**
  * Why one request took as long as it did, against the mean peer of its model at the time: the
  * phase with the largest excess is the cause. A long decode with many more output tokens than usual
@@ -114,6 +139,8 @@ export function explainRequest(request: InferenceRequest, peers: PeerMeans): Req
       excessUs: null,
       phases,
     };
+  const queued = queueDominated(request, peers);
+  if (queued) return { ...queued, phases };
   if (peers.requests === 0 || peers.e2eUs === null || request.e2eUs === null)
     return { label: 'no peers of this model around it to compare with', phase: null, excessUs: null, phases };
   const excessUs = request.e2eUs - peers.e2eUs;

@@ -30,7 +30,7 @@ export interface SchedulerReport {
   series: SchedulerPoint[];
   /** Steps where the backlog (arrivals − completions) grew, in runs of at least three. */
   saturatedSteps: number[];
-  /** Requests that waited ≥ max(10 × the median queue time, 1 s): the longest first (at most 10). */
+  /** Requests that waited at least `thresholdUs` for the engine (1 s unless asked): the longest first (at most 10). */
   starved: {
     count: number;
     thresholdUs: number;
@@ -48,7 +48,7 @@ export interface SchedulerReport {
  */
 export async function schedulerReport(
   store: Store,
-  query: { range: TimeRange; stepUs: number; model?: string; maxNumSeqs?: number },
+  query: { range: TimeRange; stepUs: number; model?: string; maxNumSeqs?: number; starvedAfterUs?: number },
 ): Promise<SchedulerReport> {
   const where = query.model ? { model: [query.model] } : {};
   const { range, stepUs } = query;
@@ -79,17 +79,11 @@ export async function schedulerReport(
       stepUs,
       aggregate: 'sum',
     });
-  const [arrived, completed, waiting, running, overall, tenants, tokenSum, stepCount] = await Promise.all([
+  const [arrived, completed, waiting, running, tenants, tokenSum, stepCount] = await Promise.all([
     buckets('arrival'),
     buckets('completion'),
     gauge('llm.requests.waiting'),
     gauge('llm.requests.running'),
-    store.aggregateRequests({
-      range,
-      where,
-      groupBy: [],
-      measures: [{ fn: 'quantile', field: 'queue_us', q: 0.5 }],
-    }),
     store.aggregateRequests({
       range,
       where,
@@ -137,8 +131,9 @@ export async function schedulerReport(
   }
   if (run.length >= 3) saturatedSteps.push(...run);
 
-  const median = overall[0]?.values['p50_queue_us'] ?? 0;
-  const thresholdUs = Math.max(10 * median, 1_000_000);
+  // A fixed wait, not one relative to the median: under a load spike every request waits, and
+  // each of them is starved for the user who sent it.
+  const thresholdUs = query.starvedAfterUs ?? 1_000_000;
   const longest = await store.searchRequests({
     range,
     where,

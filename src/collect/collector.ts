@@ -228,7 +228,7 @@ export class Collector implements GatewayRecordSink {
   offerGateway(record: RequestRecord): boolean {
     this.enrich(record.request);
     this.estimator?.price(record.request);
-    if (this.joiner) return this.joiner.offerGateway(record);
+    if (this.joiner) return this.joiner.offerGateway(record, record.request.prefillUs !== null);
     if (!this.buffer.offerRequests([record])) return false;
     this.options.onGatewayAlone?.([record]);
     return true;

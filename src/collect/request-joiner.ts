@@ -51,12 +51,17 @@ export class RequestJoiner implements RequestSink {
     }
   }
 
-  /** The gateway's record; false when the sink refused it (full). */
-  offerGateway(record: RequestRecord): boolean {
+  /**
+   * The gateway's record; false when the sink refused it (full). `complete`: it already has the
+   * engine's phases (from the timing report in the engine's answer), so it is stored now instead
+   * of waiting for a trace that engine does not send.
+   */
+  offerGateway(record: RequestRecord, complete = false): boolean {
     const traceId = record.request.traceId;
     const entry = traceId ? this.held.get(traceId) : undefined;
-    if (!traceId || !entry) {
+    if (!traceId || !entry || (complete && !entry.engine)) {
       if (!this.sink.offerRequests([record])) return false;
+      if (traceId) this.held.delete(traceId);
       this.options.onGatewayAlone?.([record]);
       return true;
     }

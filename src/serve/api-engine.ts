@@ -74,12 +74,15 @@ export function engineRoutes(options: {
         step: z.string().default('1m'),
         model: z.string().optional(),
         max_num_seqs: z.coerce.number().int().positive().optional(),
+        /** A request that waited this long for the engine counts as starved. */
+        starved_after: z.string().default('1s'),
       }),
     ),
     async (c) => {
       const q = c.req.valid('query');
       return c.json(
         await schedulerReport(store, {
+          starvedAfterUs: parseStepUs(q.starved_after, 'starved_after'),
           range: range(q, nowUs()),
           stepUs: parseStepUs(q.step),
           ...(q.model ? { model: q.model } : {}),

@@ -61,10 +61,10 @@ export function autoStepUs(range: { fromUs: number; toUs: number }, points = 120
 }
 
 /** A `step` query parameter (e.g. 1m, 1h) in µs; a bad one is the caller's to fix. */
-export function parseStepUs(step: string): number {
+export function parseStepUs(step: string, parameter = 'step'): number {
   try {
     return parseDurationMs(step) * 1000;
   } catch (err) {
-    throw new BadRequest(`step: ${(err as Error).message}`);
+    throw new BadRequest(`${parameter}: ${(err as Error).message}`);
   }
 }
