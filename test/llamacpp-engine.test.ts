@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { InferenceRequest } from '../src/model/request.ts';
 import type { Span } from '../src/model/span.ts';
+import { mkdirSync } from 'node:fs';
+import { browserMissing, launchChromium } from './support/browser.ts';
 import { configFile } from './support/config-file.ts';
 import { observeChat, type ClientObservation } from './support/engine-client.ts';
 import { llamaServerMissing, startLlamaServer, type RunningLlamaServer } from './support/llama-server.ts';
@@ -193,5 +195,41 @@ describe(
       assert.equal(longest.explanation.phase, 'queue', longest.explanation.label);
       assert.match(longest.explanation.label, /queue/);
     });
+
+    it(
+      'shows a queued real request in the browser: queue, prefill and decode with costs, the queue as its cause',
+      { skip: browserMissing() },
+      async () => {
+        const longest = [...stored.values()].sort(
+          (a, b) => (b.request.queueUs ?? 0) - (a.request.queueUs ?? 0),
+        )[0]!;
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          await page.goto(`${api}/requests/${encodeURIComponent(longest.request.requestId)}?live=0`);
+          await page.getByTestId('flame').waitFor();
+          const rows = await page
+            .getByTestId('span-row')
+            .evaluateAll((els) =>
+              els.map((e) => ({
+                kind: e.getAttribute('data-kind'),
+                cost: e.lastElementChild?.textContent ?? '',
+              })),
+            );
+          for (const kind of ['queue', 'prefill', 'decode'])
+            assert.ok(
+              rows.some((r) => r.kind === kind),
+              `${kind} row`,
+            );
+          for (const row of rows.filter((r) => r.kind === 'prefill' || r.kind === 'decode'))
+            assert.match(row.cost, /^\$/, `${row.kind} shows its cost`);
+          assert.match((await page.getByTestId('root-cause').textContent()) ?? '', /engine queue/);
+          mkdirSync('artifacts/screenshots', { recursive: true });
+          await page.screenshot({ path: 'artifacts/screenshots/llamacpp-flame-graph.png', fullPage: true });
+        } finally {
+          await browser.close();
+        }
+      },
+    );
   },
 );

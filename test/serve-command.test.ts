@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,20 @@ describe('kubeburner serve', () => {
       assert.equal(overview.status, 200);
       assert.equal(((await overview.json()) as { traffic: { requests: number } }).traffic.requests, 0);
       assert.equal((await fetch(`${base}/api/openapi.json`)).status, 200);
+      // The CLI cannot open the store this process holds: it says so and where to read instead.
+      const cli = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', '--config', config, 'store', 'stats'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(cli.status, 1);
+      assert.match(cli.stderr, new RegExp(`open in another process \\(PID ${child.pid}\\)`));
+      assert.match(
+        cli.stderr,
+        /Read it through that process's API instead, e\.g\. curl 'http:\/\/127\.0\.0\.1:\d+\/api\/requests/,
+      );
     } finally {
       child.kill('SIGINT');
     }

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { hashApiKey } from '../src/gateway/tenants.ts';
 import { ms, num, pct, usd } from '../src/web/format.ts';
-import { skipOutsideCi } from './support/ci.ts';
+import { browserMissing, launchChromium } from './support/browser.ts';
 import { freePort } from './support/net.ts';
 
 /**
@@ -19,7 +19,6 @@ import { freePort } from './support/net.ts';
  * Screenshots of every page go to artifacts/screenshots (DOCS_SCREENSHOTS=1 also refreshes docs/).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN = 'kb-test-admin';
 const SUPPORT = 'kb-test-support-team';
 const SHOTS = 'artifacts/screenshots';
@@ -29,11 +28,7 @@ type BrowserGlobals = {
   localStorage: { setItem(key: string, value: string): void; removeItem(key: string): void };
 };
 
-const browserMissing = existsSync(CHROMIUM)
-  ? false
-  : skipOutsideCi(`no Chromium at ${CHROMIUM} (Debian's chromium package, or set CHROMIUM_PATH)`);
-
-describe('web UI in a real browser against the demo', { timeout: 240_000, skip: browserMissing }, () => {
+describe('web UI in a real browser against the demo', { timeout: 240_000, skip: browserMissing() }, () => {
   let demo: ChildProcess;
   let browser: Browser;
   let page: Page;
@@ -96,18 +91,7 @@ describe('web UI in a real browser against the demo', { timeout: 240_000, skip: 
         if (line.startsWith('paused at')) resolve();
       });
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: 1440, height: 1000 },
       acceptDownloads: true,

@@ -49,6 +49,17 @@ export interface DuckDbStoreOptions {
 }
 
 /** The embedded default: one DuckDB file, zero setup. */
+/** Another process has the DuckDB file open; DuckDB lets one process at a time hold it. */
+export class StoreLockedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly pid: number,
+  ) {
+    super(`the store ${path} is open in another process (PID ${pid}); DuckDB allows one process at a time`);
+    this.name = 'StoreLockedError';
+  }
+}
+
 export class DuckDbStore implements Store {
   readonly backend = 'duckdb' as const;
   private writeQueue: Promise<unknown> = Promise.resolve();
@@ -64,7 +75,10 @@ export class DuckDbStore implements Store {
     const config: Record<string, string> = {};
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.threads) config.threads = String(options.threads);
-    const instance = await DuckDBInstance.create(options.path, config);
+    const instance = await DuckDBInstance.create(options.path, config).catch((err: Error) => {
+      const holder = /Conflicting lock is held in .*\(PID (\d+)\)/.exec(err.message);
+      throw holder ? new StoreLockedError(options.path, Number(holder[1])) : err;
+    });
     const store = new DuckDbStore(instance, await instance.connect(), await instance.connect());
     await store.init();
     return store;
