@@ -61,8 +61,10 @@ describe('Grafana dashboard', () => {
         });
       });
 
-      // Traffic through the gateway too, so its series move.
+      // Traffic through the gateway too, so its series move. Half of it streams: a whole answer from
+      // an engine that reports no timing has no first-token time to observe.
       let sending = true;
+      let sent = 0;
       const traffic = (async () => {
         while (sending) {
           const res = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat/completions`, {
@@ -72,6 +74,7 @@ describe('Grafana dashboard', () => {
               model: 'meta-llama/Meta-Llama-3-8B-Instruct',
               messages: [{ role: 'user', content: 'How do I reset my password?' }],
               max_tokens: 16,
+              stream: sent++ % 2 === 0,
             }),
           }).catch(() => null);
           await res?.arrayBuffer();

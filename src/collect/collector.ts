@@ -2,7 +2,7 @@ import type { Store } from '../store/store.ts';
 import type { DecomposedRequest, TraceContext } from '../normalize/decompose.ts';
 import type { MetricSample } from '../model/metric-sample.ts';
 import type { Logger } from '../util/log.ts';
-import { IngestBuffer } from './ingest-buffer.ts';
+import { IngestBuffer, type QuarantinedRow } from './ingest-buffer.ts';
 import { CallerJoiner } from './caller-joiner.ts';
 import { RequestJoiner } from './request-joiner.ts';
 import type { RequestRecord } from '../normalize/merge-gateway.ts';
@@ -92,8 +92,10 @@ export class Collector implements GatewayRecordSink {
       ? new TimeShareCostEstimator(options.prices, (replica) => this.placements.get(replica))
       : null;
     this.estimator = estimator;
+    const clockMs = options.clockMs;
     this.buffer = new IngestBuffer(options.store, options.log, {
       maxPendingRequests: options.maxPendingRequests,
+      ...(clockMs ? { nowUs: () => clockMs() * 1000 } : {}),
     });
     this.scraper = new Scraper(
       options.discovery ?? new StaticDiscovery(options.targets ?? []),
@@ -129,6 +131,7 @@ export class Collector implements GatewayRecordSink {
       : null;
     const ingest = new OtlpIngest({
       context,
+      ...(clockMs ? { nowUs: () => clockMs() * 1000 } : {}),
       buffer: this.buffer,
       requestSink: this.joiner ?? this.callers,
       callerSink: this.callers,
@@ -287,6 +290,9 @@ export class Collector implements GatewayRecordSink {
       writtenSamples: number;
       writeFailures: number;
       refused: number;
+      /** Rows the store could not take, turned away alone with their reason (the latest kept). */
+      quarantined: number;
+      quarantine: readonly QuarantinedRow[];
     };
   } {
     return {
@@ -312,6 +318,8 @@ export class Collector implements GatewayRecordSink {
         writtenSamples: this.buffer.writtenSamples,
         writeFailures: this.buffer.writeFailures,
         refused: this.buffer.refused,
+        quarantined: this.buffer.quarantined,
+        quarantine: this.buffer.quarantine,
       },
     };
   }

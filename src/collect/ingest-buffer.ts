@@ -3,6 +3,19 @@ import type { InferenceRequest } from '../model/request.ts';
 import type { Span } from '../model/span.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../util/log.ts';
+import { checkRequestRow, metricSampleProblem } from '../store/row-check.ts';
+
+type RequestRecord = { request: InferenceRequest; spans: readonly Span[] };
+
+/** One row turned away: what it was and why. */
+export interface QuarantinedRow {
+  kind: 'request' | 'sample';
+  id: string;
+  reason: string;
+  atMs: number;
+}
+/** Quarantined rows kept for GET /api/collector; the count goes on past it. */
+const QUARANTINE_KEPT = 50;
 
 export interface IngestBufferOptions {
   /** Requests held before new input is refused (back-pressure: the receiver answers 429). */
@@ -11,12 +24,16 @@ export interface IngestBufferOptions {
   flushIntervalMs?: number;
   /** Requests per store write. */
   batchRequests?: number;
+  /** The clock rows' timestamps are checked against (epoch µs): the simulator's in the demo. */
+  nowUs?: () => number;
 }
 
 /**
  * Between receivers and the store: accepts decomposed requests and metric samples, writes them in
  * batches, and never loses what it accepted — a failed write is put back and retried with
  * back-off. When it is full it refuses new input instead of growing, so callers can push back.
+ * No one row can stall it: rows the store cannot take are quarantined as they arrive (row-check),
+ * and a batch the store refuses while it is up is split until the row it refuses stands alone.
  */
 export class IngestBuffer {
   private requests: InferenceRequest[] = [];
@@ -30,6 +47,9 @@ export class IngestBuffer {
   writtenSamples = 0;
   writeFailures = 0;
   refused = 0;
+  /** Rows turned away with a reason (never retried); the latest are in `quarantine`. */
+  quarantined = 0;
+  readonly quarantine: QuarantinedRow[] = [];
 
   constructor(
     private readonly store: Store,
@@ -41,15 +61,28 @@ export class IngestBuffer {
     return this.requests.length;
   }
 
-  /** Takes the records, or returns false (taking none) when full. */
-  offerRequests(records: readonly { request: InferenceRequest; spans: readonly Span[] }[]): boolean {
+  private nowUs(): number {
+    return this.options.nowUs?.() ?? Date.now() * 1000;
+  }
+
+  /**
+   * Takes the records, or returns false (taking none) when full. A record the store could not take
+   * is quarantined (counted, its reason kept), never put in a batch.
+   */
+  offerRequests(records: readonly RequestRecord[]): boolean {
     if (this.requests.length + records.length > (this.options.maxPendingRequests ?? 100_000)) {
       this.refused += records.length;
       return false;
     }
-    for (const { request, spans } of records) {
-      this.requests.push(request);
-      this.spans.push(...spans);
+    const nowUs = this.nowUs();
+    for (const record of records) {
+      const checked = checkRequestRow(record, nowUs);
+      if ('problem' in checked) {
+        this.quarantineRow('request', String(record.request.requestId).slice(0, 256), checked.problem);
+        continue;
+      }
+      this.requests.push(checked.request);
+      this.spans.push(...checked.spans);
     }
     this.acceptedRequests += records.length;
     if (this.requests.length >= (this.options.batchRequests ?? 5000)) void this.flush();
@@ -61,8 +94,20 @@ export class IngestBuffer {
       this.refused += samples.length;
       return false;
     }
-    this.samples.push(...samples);
+    const nowUs = this.nowUs();
+    for (const sample of samples) {
+      const problem = metricSampleProblem(sample, nowUs);
+      if (problem) this.quarantineRow('sample', String(sample.name).slice(0, 256), problem);
+      else this.samples.push(sample);
+    }
     return true;
+  }
+
+  private quarantineRow(kind: QuarantinedRow['kind'], id: string, reason: string): void {
+    this.quarantined++;
+    this.quarantine.push({ kind, id, reason, atMs: Date.now() });
+    if (this.quarantine.length > QUARANTINE_KEPT) this.quarantine.shift();
+    this.log.warn({ kind, id, reason }, 'row quarantined: the store cannot take it');
   }
 
   start(): void {
@@ -84,10 +129,7 @@ export class IngestBuffer {
     this.spans = [];
     this.samples = [];
     try {
-      if (requests.length > 0) {
-        await this.store.writeBatch({ requests, spans });
-        this.writtenRequests += requests.length;
-      }
+      if (requests.length > 0) await this.writeRequests(requests, spans);
     } catch (err) {
       this.putBack(requests, spans, []);
       this.failed(err, requests.length, 'requests');
@@ -95,14 +137,79 @@ export class IngestBuffer {
       return;
     }
     try {
-      if (samples.length > 0) {
-        await this.store.writeMetricSamples(samples);
-        this.writtenSamples += samples.length;
-      }
+      if (samples.length > 0) await this.writeSamples(samples);
       this.retryDelayMs = 0;
     } catch (err) {
       this.putBack([], [], samples);
       this.failed(err, samples.length, 'samples');
+    }
+  }
+
+  /** Writes a batch; when the store refuses it, the rows it refuses are isolated and quarantined. */
+  private async writeRequests(requests: InferenceRequest[], spans: Span[]): Promise<void> {
+    const byRequest = new Map<string, Span[]>();
+    for (const span of spans) byRequest.set(span.requestId, [...(byRequest.get(span.requestId) ?? []), span]);
+    const rows = requests.map((request) => ({ request, spans: byRequest.get(request.requestId) ?? [] }));
+    await this.isolate(
+      rows,
+      async (part) => {
+        await this.store.writeBatch({
+          requests: part.map((r) => r.request),
+          spans: part.flatMap((r) => r.spans),
+        });
+        this.writtenRequests += part.length;
+      },
+      (row) => ['request', row.request.requestId],
+    );
+  }
+
+  private async writeSamples(samples: MetricSample[]): Promise<void> {
+    await this.isolate(
+      samples,
+      async (part) => {
+        await this.store.writeMetricSamples(part);
+        this.writtenSamples += part.length;
+      },
+      (sample) => ['sample', sample.name],
+    );
+  }
+
+  /**
+   * Writes `rows`; if the store refuses, writes each half apart, down to single rows. A row the
+   * store refuses while others of the same batch go in is poison and is quarantined. If nothing
+   * at all goes in, the store itself is failing: the error is thrown and the rows kept for retry.
+   */
+  private async isolate<T>(
+    rows: T[],
+    write: (part: T[]) => Promise<void>,
+    describe: (row: T) => [QuarantinedRow['kind'], string],
+  ): Promise<void> {
+    try {
+      await write(rows);
+      return;
+    } catch (err) {
+      if (rows.length === 1) throw err;
+      const refused: { row: T; err: unknown }[] = [];
+      const split = async (part: T[]): Promise<void> => {
+        try {
+          await write(part);
+        } catch (partErr) {
+          if (part.length === 1) refused.push({ row: part[0] as T, err: partErr });
+          else {
+            const half = Math.ceil(part.length / 2);
+            await split(part.slice(0, half));
+            await split(part.slice(half));
+          }
+        }
+      };
+      const half = Math.ceil(rows.length / 2);
+      await split(rows.slice(0, half));
+      await split(rows.slice(half));
+      if (refused.length === rows.length) throw err; // nothing went in: kept for retry by the caller
+      for (const { row, err: rowErr } of refused) {
+        const [kind, id] = describe(row);
+        this.quarantineRow(kind, id, `the store refused it: ${(rowErr as Error).message}`);
+      }
     }
   }
 

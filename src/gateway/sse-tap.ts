@@ -9,7 +9,10 @@ export interface Usage {
 }
 
 // At module level: a named closure made per call costs a name-keeping wrapper per request under tsx.
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+// Token counts are whole and fit the store's 32-bit counts; anything else is no count at all
+// (an engine answering 10.5 or 3e9 must not make the request unstorable).
+const num = (v: unknown) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= 2 ** 31 - 1 ? v : null;
 
 /** Reads OpenAI usage from a response object (stream chunk or whole body). */
 export function readUsage(payload: unknown): Usage | null {

@@ -11,6 +11,7 @@ import type { RequestSink } from '../request-joiner.ts';
 import { RejectionCounter } from '../rejections.ts';
 import { decodeMetrics, decodeTraces, type OtlpEncoding } from './decode.ts';
 import { otlpMetricsToSamples } from './metrics.ts';
+import { checkRequestRow, metricSampleProblem } from '../../store/row-check.ts';
 
 export interface OtlpIngestOptions {
   context: TraceContext;
@@ -25,6 +26,8 @@ export interface OtlpIngestOptions {
   callerSink?: { offerCallers(callers: readonly CallerSpan[]): void };
   /** Fills in a caller's team (config `tenants`). */
   enrichCaller?: (caller: CallerSpan) => void;
+  /** The clock timestamps are checked against (epoch µs): the simulator's in the demo. */
+  nowUs?: () => number;
 }
 
 /** What to answer: accepted (with how many items were rejected and why), or pushed back. */
@@ -50,11 +53,20 @@ export class OtlpIngest {
       for (const scope of Array.isArray(rs?.scopeSpans) ? rs.scopeSpans : [])
         this.receivedSpans += Array.isArray(scope?.spans) ? scope.spans.length : 0;
     }
-    const { decomposed, callers, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
+    const { decomposed: all, callers, invalid } = decomposeResourceSpans(resourceSpans, this.options.context);
     if (this.options.enrichCaller) for (const c of callers) this.options.enrichCaller(c);
     // Callers first: an engine record in the same batch joins at once instead of waiting.
     this.options.callerSink?.offerCallers(callers);
-    if (this.options.enrichRequest) for (const d of decomposed) this.options.enrichRequest(d.request);
+    if (this.options.enrichRequest) for (const d of all) this.options.enrichRequest(d.request);
+    // A request the store could not take is rejected alone, with its reason, before the 200.
+    const decomposed: DecomposedRequest[] = [];
+    const nowUs = this.nowUs();
+    for (const d of all) {
+      const checked = checkRequestRow(d, nowUs);
+      if ('problem' in checked)
+        invalid.push(`request ${String(d.request.requestId).slice(0, 64)}: ${checked.problem}`);
+      else decomposed.push({ ...d, request: checked.request, spans: checked.spans });
+    }
     // Phases derivable from the request row are not stored (rebuilt on read: withDerivedPhases).
     const toStore = decomposed.map((d) =>
       d.request.attributes[DERIVED_PHASES_ATTRIBUTE] === 'vllm-span' ? { request: d.request, spans: [] } : d,
@@ -67,11 +79,15 @@ export class OtlpIngest {
     return { accepted: true, rejected: invalid.length, reason: invalid[0] ?? '' };
   }
 
+  private nowUs(): number {
+    return this.options.nowUs?.() ?? Date.now() * 1000;
+  }
+
   metrics(body: Buffer, encoding: OtlpEncoding): IngestOutcome {
-    const { samples, rejected } = otlpMetricsToSamples(
-      decodeMetrics(body, encoding),
-      this.options.context.cluster,
-    );
+    const converted = otlpMetricsToSamples(decodeMetrics(body, encoding), this.options.context.cluster);
+    const nowUs = this.nowUs();
+    const samples = converted.samples.filter((s) => metricSampleProblem(s, nowUs) === null);
+    const rejected = converted.rejected + converted.samples.length - samples.length;
     if (!this.options.buffer.offerSamples(samples))
       return { accepted: false, reason: 'ingest buffer is full; retry later' };
     if (rejected > 0) this.rejections.count('unsupported or invalid metric data point', rejected);

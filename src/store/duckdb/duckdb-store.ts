@@ -125,7 +125,17 @@ export class DuckDbStore implements Store {
 
   writeMetricSamples(samples: readonly MetricSample[]): Promise<void> {
     if (samples.length === 0) return Promise.resolve();
-    return this.serialize(() => this.append(TABLES.metrics.name, TABLES.metrics.columns, samples));
+    // One transaction: a sample refused half-way leaves none of the batch behind (it is retried whole).
+    return this.serialize(async () => {
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        await this.append(TABLES.metrics.name, TABLES.metrics.columns, samples);
+        await this.writer.run('COMMIT');
+      } catch (err) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   writeEvents(events: readonly OpsEvent[]): Promise<void> {
