@@ -9,7 +9,7 @@ import {
 } from '../analyze/cost/chargeback.ts';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
-import { parseStepUs, range } from './api-params.ts';
+import { range, seriesStepUs } from './api-params.ts';
 import { scopedWhere, type ApiEnv } from './auth.ts';
 import { doc, query } from './openapi.ts';
 
@@ -81,10 +81,11 @@ export function costRoutes(options: { store: Store; nowUs: () => number }): Hono
     async (c) => {
       const q = c.req.valid('query');
       const scope = c.get('scope');
+      const r = range({ from: q.from, to: q.to }, nowUs());
       const points = await latencyCostSeries(store, {
-        range: range({ from: q.from, to: q.to }, nowUs()),
+        range: r,
         by: q.by,
-        stepUs: parseStepUs(q.step),
+        stepUs: seriesStepUs(q.step, r),
         ...(scope.teams ? { where: scopedWhere(scope, {}) } : {}),
       });
       return c.json({ by: q.by, points });
@@ -98,9 +99,10 @@ export function costRoutes(options: { store: Store; nowUs: () => number }): Hono
     async (c) => {
       const q = c.req.valid('query');
       const scope = c.get('scope');
+      const r = range({ from: q.from, to: q.to }, nowUs());
       const series = await wastedSpendSeries(store, {
-        range: range({ from: q.from, to: q.to }, nowUs()),
-        stepUs: parseStepUs(q.step),
+        range: r,
+        stepUs: seriesStepUs(q.step, r),
         by: q.by,
         ...(scope.teams ? { where: scopedWhere(scope, {}) } : {}),
       });

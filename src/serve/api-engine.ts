@@ -8,7 +8,7 @@ import { engineActiveByGpu } from '../analyze/gpu-activity.ts';
 import { fitGpuCost, forecastGpus } from '../analyze/capacity.ts';
 import { scalingSignal } from '../analyze/autoscale.ts';
 import type { PriceBook } from '../analyze/cost/price-book.ts';
-import { filterQuery, parseStepUs, range, where } from './api-params.ts';
+import { filterQuery, parseStepUs, range, seriesStepUs, where } from './api-params.ts';
 import { fleetOnly, scopedWhere, type ApiEnv } from './auth.ts';
 import { doc, query } from './openapi.ts';
 
@@ -80,11 +80,12 @@ export function engineRoutes(options: {
     ),
     async (c) => {
       const q = c.req.valid('query');
+      const r = range(q, nowUs());
       return c.json(
         await schedulerReport(store, {
           starvedAfterUs: parseStepUs(q.starved_after, 'starved_after'),
-          range: range(q, nowUs()),
-          stepUs: parseStepUs(q.step),
+          range: r,
+          stepUs: seriesStepUs(q.step, r),
           ...(q.model ? { model: q.model } : {}),
           ...(q.max_num_seqs ? { maxNumSeqs: q.max_num_seqs } : {}),
         }),

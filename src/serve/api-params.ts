@@ -68,3 +68,17 @@ export function parseStepUs(step: string, parameter = 'step'): number {
     throw new BadRequest(`${parameter}: ${(err as Error).message}`);
   }
 }
+
+/** Series are at most this many buckets: a day at 1 s, or years at 1 h, is a request to refuse. */
+export const MAX_BUCKETS = 5000;
+
+/** The `step` of a series over `range`, refused when it would make more than MAX_BUCKETS buckets. */
+export function seriesStepUs(step: string, range: { fromUs: number; toUs: number }): number {
+  const stepUs = parseStepUs(step);
+  const buckets = Math.ceil((range.toUs - range.fromUs) / stepUs);
+  if (!(stepUs > 0) || buckets > MAX_BUCKETS)
+    throw new BadRequest(
+      `step: ${step} over this range makes ${buckets} buckets (at most ${MAX_BUCKETS}): use a larger step or a shorter range`,
+    );
+  return stepUs;
+}

@@ -89,6 +89,20 @@ describe('requests API and its OpenAPI description', () => {
     assert.equal((await fetch(`${base}/api/no-such-route`)).status, 404);
   });
 
+  it('refuses a series with more buckets than it serves, on every series route, before querying', async () => {
+    for (const path of [
+      '/api/scheduler?from=100000d&step=1s',
+      '/api/timeseries?from=100000d&step=1s',
+      '/api/cost/latency?from=100000d&step=1s',
+      '/api/cost/wasted?from=100000d&step=1s',
+    ]) {
+      const res = await fetch(`${base}${path}`);
+      assert.equal(res.status, 400, path);
+      assert.match(((await res.json()) as { error: string }).error, /buckets \(at most 5000\)/, path);
+    }
+    assert.equal((await fetch(`${base}/api/scheduler?from=1d&step=1m`)).status, 200);
+  });
+
   it('finds requests by the start of their id', async () => {
     const target = requests[17] as InferenceRequest;
     const prefix = target.requestId.slice(0, target.requestId.length - 2);

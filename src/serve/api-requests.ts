@@ -7,7 +7,7 @@ import { explainRequest, peerMeans } from '../analyze/request-explanation.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
-import { autoStepUs, filterQuery, parseStepUs, range, where } from './api-params.ts';
+import { autoStepUs, filterQuery, range, seriesStepUs, where } from './api-params.ts';
 import { canSeeTeam, scopedWhere, type ApiEnv } from './auth.ts';
 import { doc, query } from './openapi.ts';
 
@@ -197,8 +197,7 @@ export function requestRoutes(options: { store: Store; nowUs: () => number }): H
     async (c) => {
       const q = c.req.valid('query');
       const r = range(q, nowUs());
-      const stepUs = q.step ? parseStepUs(q.step) : autoStepUs(r);
-      if ((r.toUs - r.fromUs) / stepUs > 5000) throw new RangeError('step too small: more than 5000 buckets');
+      const stepUs = q.step ? seriesStepUs(q.step, r) : autoStepUs(r);
       const rows = await store.aggregateRequests({
         range: r,
         where: scopedWhere(c.get('scope'), where(q)),
