@@ -36,6 +36,30 @@ describe('canonical /metrics', () => {
     assert.equal(value('kubeburner_llm_tokens_generated_total')?.value, 150);
   });
 
+  it('stays bounded when anyone sends 20 000 model names: the rest fold into "other", counted', async () => {
+    const metrics = new CanonicalMetrics();
+    const request = (model: string, i: number) =>
+      makeRequest({ requestId: `r${i}`, arrivalUs: 0, model, e2eUs: 1000, ttftUs: 500 });
+    metrics.observeRequest(request('llama-3-70b', -1));
+    const before = (await metrics.text()).length;
+    for (let i = 0; i < 20_000; i++) metrics.observeRequest(request(`model-${i}`, i));
+    metrics.observeRequest(request('m'.repeat(5_000_000), 20_001));
+    const text = await metrics.text();
+    const { families } = parseExposition(text);
+    const models = new Set(
+      families.find((f) => f.name === 'kubeburner_requests_total')?.samples.map((s) => s.labels.model),
+    );
+    assert.ok(models.size <= 257, `${models.size} model values exported`);
+    assert.ok(models.has('other') && models.has('llama-3-70b'));
+    assert.ok(text.length < before * 300, `/metrics grew from ${before} to ${text.length} bytes`);
+    assert.equal(
+      families
+        .find((f) => f.name === 'kubeburner_metrics_label_overflow_total')
+        ?.samples.find((s) => s.labels.label === 'model')?.value,
+      20_000 + 1 - 255,
+    );
+  });
+
   it('builds request histograms by prompt-length band with SLO thresholds as bucket bounds, and no tenant labels', async () => {
     const metrics = new CanonicalMetrics();
     metrics.observeRequest(

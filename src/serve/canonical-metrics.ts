@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricSample } from '../model/metric-sample.ts';
 import { canonicalMetric } from '../model/metric-names.ts';
+import { BoundedLabels } from './bounded-labels.ts';
 import type { InferenceRequest } from '../model/request.ts';
 import { classifyRequest, sloBands } from '../analyze/slo/events.ts';
 import { SLO_EVENTS_METRIC, SLO_EVENT_TOKENS_METRIC } from '../analyze/slo/prometheus-rules.ts';
@@ -105,6 +106,8 @@ export class CanonicalMetrics {
     registers: [this.registry],
   });
 
+  private readonly bounded = new BoundedLabels(this.registry);
+
   constructor(private readonly slos: readonly SloSpec[] = []) {
     // Every series starts at 0, so rate() sees the bad series from the start and the good and bad
     // rates of a window are extrapolated alike (their ratio is the error ratio).
@@ -128,12 +131,12 @@ export class CanonicalMetrics {
       const series = this.series(s.name, metric.description, metric.instrument, extra);
       if (!series) continue;
       const labels: Record<string, string> = {
-        cluster: s.cluster,
-        model: s.model,
-        replica: s.replica,
-        engine: s.engine,
+        cluster: this.bounded.value('cluster', s.cluster),
+        model: this.bounded.value('model', s.model),
+        replica: this.bounded.value('replica', s.replica),
+        engine: this.bounded.value('engine', s.engine),
       };
-      for (const key of extra) labels[key] = s.labels[key] as string;
+      for (const key of extra) labels[key] = this.bounded.value(key, s.labels[key] as string);
       if (series.metric instanceof Gauge) series.metric.set(labels, s.value);
       else if (s.value >= 0) series.metric.inc(labels, s.value);
     }
@@ -160,9 +163,11 @@ export class CanonicalMetrics {
   }
 
   observeRequest(request: InferenceRequest): void {
+    const cluster = this.bounded.value('cluster', request.cluster);
+    const model = this.bounded.value('model', request.model);
     const labels = {
-      cluster: request.cluster,
-      model: request.model,
+      cluster,
+      model,
       status: request.status,
       prompt_band: promptBand(request.promptTokens),
     };
@@ -170,7 +175,7 @@ export class CanonicalMetrics {
     if (request.ttftUs !== null) this.ttft.observe(labels, request.ttftUs / 1e6);
     if (request.e2eUs !== null) this.e2e.observe(labels, request.e2eUs / 1e6);
     if (request.tpotUs !== null) this.tpot.observe(labels, request.tpotUs / 1e6);
-    const tokenLabels = { cluster: request.cluster, model: request.model };
+    const tokenLabels = { cluster, model };
     this.tokens.inc({ ...tokenLabels, type: 'input' }, request.promptTokens);
     this.tokens.inc({ ...tokenLabels, type: 'cached_input' }, request.cachedPromptTokens);
     this.tokens.inc({ ...tokenLabels, type: 'output' }, request.outputTokens);
