@@ -261,6 +261,14 @@ describe('gateway: tenant policy', () => {
     const wrong = await chat(base, {}, { authorization: 'Bearer sk-nope' });
     assert.equal(wrong.status, 401);
     assert.equal((await error(wrong)).code, 'invalid_api_key');
+    // The key is checked before the body is read: 16 MB of non-JSON from a stranger is a 401.
+    const junk = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-nope' },
+      body: Buffer.alloc(16 * 1024 * 1024 - 1, 0x7b),
+    });
+    assert.equal(junk.status, 401);
+    assert.equal((await error(junk)).code, 'invalid_api_key');
     assert.equal(upstream.seen.length, 0, 'nothing reached the engine');
   });
 
@@ -331,7 +339,8 @@ describe('gateway: tenant policy', () => {
     );
     assert.match(
       text,
-      /kubeburner_gateway_requests_total\{tenant="",model="m",status="rejected",code="401"\} [1-9]/,
+      // An unauthenticated request's model is never read: its label stays empty.
+      /kubeburner_gateway_requests_total\{tenant="",model="",status="rejected",code="401"\} [1-9]/,
     );
     assert.match(text, /kubeburner_gateway_upstream_healthy\{upstream="a"\} 1/);
     assert.match(text, /kubeburner_gateway_overhead_seconds_count [1-9]/);

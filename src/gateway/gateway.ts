@@ -217,6 +217,14 @@ export class Gateway {
         refusal(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${req.method} ${path}.`),
       );
     this.stats.requests++;
+    // Who is asking comes first: an unknown key costs no body read or JSON parse.
+    const denied = this.policy?.authenticate(req.headers.authorization);
+    if (denied && isRefusal(denied)) {
+      this.stats.refused++;
+      req.resume(); // drained unread, so the connection can carry the answer
+      this.refuse(res, denied);
+      return this.emit(this.refusedRecord(req, path, null, {}, arrivalMs, denied));
+    }
 
     const raw = await readBody(req);
     if (raw === null)

@@ -42,12 +42,8 @@ export class TenantPolicy {
     }
   }
 
-  admit(
-    authorization: string | undefined,
-    model: string | null,
-    requestedMaxTokens: number | null,
-    promptTokens: number,
-  ): Admission | Refusal {
+  /** The tenant of the request's key, or the 401 to answer — decided before any body is read. */
+  authenticate(authorization: string | undefined): GatewayTenantConfig | Refusal {
     const key = bearerToken(authorization);
     if (!key)
       return refusal(
@@ -56,9 +52,20 @@ export class TenantPolicy {
         'missing_api_key',
         'No API key: send Authorization: Bearer <key>.',
       );
-    const tenant = this.directory.byKey(key);
-    if (!tenant)
-      return refusal(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.');
+    return (
+      this.directory.byKey(key) ??
+      refusal(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.')
+    );
+  }
+
+  admit(
+    authorization: string | undefined,
+    model: string | null,
+    requestedMaxTokens: number | null,
+    promptTokens: number,
+  ): Admission | Refusal {
+    const tenant = this.authenticate(authorization);
+    if (isRefusal(tenant)) return tenant;
     if (model !== null && tenant.models.length > 0 && !tenant.models.includes(model))
       return refusal(
         403,
@@ -153,6 +160,6 @@ export class TenantPolicy {
   }
 }
 
-export function isRefusal(value: Admission | Refusal): value is Refusal {
-  return 'status' in value;
+export function isRefusal<T extends object>(value: T | Refusal): value is Refusal {
+  return 'status' in value && 'body' in value;
 }
