@@ -3,8 +3,9 @@ import type { Logger } from '../util/log.ts';
 import type { SpendSource } from './policy.ts';
 
 /**
- * Month-to-date spend and tokens per tenant from the store, refreshed every minute (budgets can
- * overrun by up to a minute of traffic). Read by admission without waiting: the last refresh wins.
+ * Month-to-date spend and tokens per tenant from the store — requests the gateway served, never
+ * records from traces anyone could send — refreshed every minute (budgets can overrun by up to a
+ * minute of traffic). Read by admission without waiting: the last refresh wins.
  */
 export class StoreSpendSource implements SpendSource {
   private usd = new Map<string, number>();
@@ -30,6 +31,8 @@ export class StoreSpendSource implements SpendSource {
     const monthStartUs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) * 1000;
     const rows = await this.store.aggregateRequests({
       range: { fromUs: monthStartUs, toUs: now.getTime() * 1000 + 1 },
+      // The gateway's own records only: a span naming a tenant cannot spend its budget.
+      throughGateway: true,
       groupBy: ['tenant'],
       measures: [
         { fn: 'sum', field: 'cost_usd' },

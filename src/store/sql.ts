@@ -173,6 +173,7 @@ export function requestWhere(dialect: SqlDialect, filter: RequestFilter): string
     clauses.push(`${column} <= ${max}`);
   }
   if (filter.idPrefix) clauses.push(dialect.startsWith('request_id', dialect.stringLiteral(filter.idPrefix)));
+  if (filter.throughGateway) clauses.push('gateway_in IS NOT NULL');
   return clauses.join(' AND ');
 }
 

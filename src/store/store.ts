@@ -67,6 +67,11 @@ export interface RequestFilter {
   atMost?: Partial<Record<RequestNumericField, number>>;
   /** Only requests whose id starts with this text (the UI's id search). */
   idPrefix?: string;
+  /**
+   * Only requests KubeBurner's gateway served (they have a gateway arrival time): what budgets
+   * are charged from — never from spans anyone who reaches the OTLP port could send.
+   */
+  throughGateway?: boolean;
 }
 
 export interface RequestSearch extends RequestFilter {

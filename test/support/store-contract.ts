@@ -207,6 +207,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await store.searchRequests({ range, idPrefix: "x' OR '1'='1", limit: 10 }), []);
     });
 
+    it('counts only the requests the gateway served when asked (budgets)', async () => {
+      const range = { fromUs: START_US, toUs: START_US + 10 * DAY_US };
+      const all = [...requests, ODD_REQUEST];
+      const found = await store.searchRequests({ range, throughGateway: true, limit: 100_000 });
+      const expected = all.filter((r) => r.gatewayInUs !== null);
+      assert.ok(expected.length > 0 && expected.length < all.length, 'the data has both kinds');
+      assert.deepEqual(found.map((r) => r.requestId).sort(), expected.map((r) => r.requestId).sort());
+    });
+
     it('returns null for an unknown request id', async () => {
       assert.equal(await store.getRequest('chatcmpl-does-not-exist'), null);
     });
