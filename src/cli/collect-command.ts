@@ -66,6 +66,7 @@ export function collectCommand(): Command {
               port: collect.otlp.port,
               grpcPort: collect.otlp.grpc_port,
               maxBodyBytes: collect.otlp.max_body_bytes,
+              bearerTokensSha256: collect.otlp.bearer_tokens_sha256,
             }
           : null,
         targets: collect.scrape.targets,

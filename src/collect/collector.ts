@@ -11,6 +11,7 @@ import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/t
 import { nodeFacts } from '../analyze/cost/node-labels.ts';
 import type { InferenceRequest } from '../model/request.ts';
 import { isEngine, type Engine } from '../model/engine.ts';
+import { OtlpAuth } from './otlp/auth.ts';
 import { OtlpGrpcReceiver } from './otlp/grpc-receiver.ts';
 import { OtlpIngest } from './otlp/ingest.ts';
 import { OtlpHttpReceiver } from './otlp/receiver.ts';
@@ -26,7 +27,14 @@ export interface CollectorOptions {
   store: Store;
   log: Logger;
   context: TraceContext;
-  otlp?: { host: string; port: number; grpcPort?: number | null; maxBodyBytes: number } | null;
+  otlp?: {
+    host: string;
+    port: number;
+    grpcPort?: number | null;
+    maxBodyBytes: number;
+    /** sha256 of the bearer tokens senders must present; open when empty. */
+    bearerTokensSha256?: readonly string[];
+  } | null;
   targets?: ScrapeTargetConfig[];
   discovery?: TargetDiscovery;
   /** Ask the discovery again this often (Kubernetes pods come and go); once when omitted. */
@@ -146,8 +154,9 @@ export class Collector implements GatewayRecordSink {
       },
     });
     const otlp = options.otlp;
+    const auth = new OtlpAuth(otlp?.bearerTokensSha256 ?? []);
     this.receiver = otlp
-      ? new OtlpHttpReceiver({ ...otlp, context, buffer: this.buffer, log: options.log, ingest })
+      ? new OtlpHttpReceiver({ ...otlp, context, buffer: this.buffer, log: options.log, ingest, auth })
       : null;
     this.grpcReceiver =
       otlp && otlp.grpcPort !== null && otlp.grpcPort !== undefined
@@ -157,6 +166,7 @@ export class Collector implements GatewayRecordSink {
             maxMessageBytes: otlp.maxBodyBytes,
             ingest,
             log: options.log,
+            auth,
           })
         : null;
   }

@@ -162,6 +162,8 @@ const alertingSchema = z
   })
   .prefault({});
 
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
 const collectSchema = z
   .strictObject({
     /** Cluster name put on data whose source does not say (OTLP traces). */
@@ -173,6 +175,13 @@ const collectSchema = z
         port: z.number().int().min(0).max(65535).default(4318),
         /** OTLP/gRPC port; null turns gRPC off. */
         grpc_port: z.number().int().min(0).max(65535).nullable().default(4317),
+        /**
+         * sha256 (hex) of the bearer tokens senders must present (`Authorization: Bearer <token>`,
+         * HTTP header or gRPC metadata); empty leaves the receiver open (docs/security.md).
+         */
+        bearer_tokens_sha256: z
+          .array(z.string().regex(HEX_SHA256, 'expected 64 lowercase hex digits (sha256)'))
+          .default([]),
         max_body_bytes: z
           .number()
           .int()
@@ -194,8 +203,6 @@ const collectSchema = z
     max_pending_requests: z.number().int().positive().default(100_000),
   })
   .prefault({});
-
-const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 const gatewayTenantSchema = z.strictObject({
   name: z.string().min(1),

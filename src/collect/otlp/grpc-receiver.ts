@@ -1,3 +1,4 @@
+import type { OtlpAuth } from './auth.ts';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../util/log.ts';
 import { OtlpDecodeError } from './decode.ts';
@@ -10,6 +11,8 @@ export interface OtlpGrpcReceiverOptions {
   maxMessageBytes?: number;
   ingest: OtlpIngest;
   log: Logger;
+  /** Bearer tokens senders must present (metadata `authorization`); open when none. */
+  auth?: OtlpAuth;
 }
 
 type Handler = grpc.handleUnaryCall<Buffer, Buffer>;
@@ -45,6 +48,17 @@ export class OtlpGrpcReceiver {
 
   private handler(signal: 'traces' | 'metrics'): Handler {
     return (call, callback) => {
+      const authorization = call.metadata.get('authorization')[0];
+      if (
+        this.options.auth &&
+        !this.options.auth.allows(typeof authorization === 'string' ? authorization : undefined)
+      ) {
+        callback({
+          code: grpc.status.UNAUTHENTICATED,
+          details: 'this receiver needs authorization: Bearer <token>',
+        });
+        return;
+      }
       try {
         const outcome =
           signal === 'traces'

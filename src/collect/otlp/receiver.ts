@@ -1,3 +1,4 @@
+import type { OtlpAuth } from './auth.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -26,6 +27,8 @@ export interface OtlpReceiverOptions {
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
   /** Share the ingest core with another transport (the gRPC receiver). */
   ingest?: OtlpIngest;
+  /** Bearer tokens senders must present; open when none are configured. */
+  auth?: OtlpAuth;
 }
 
 class HttpError extends Error {
@@ -135,6 +138,9 @@ export class OtlpHttpReceiver {
       if (req.method !== 'POST' || (path !== '/v1/traces' && path !== '/v1/metrics')) {
         throw new HttpError(404, RPC.UNIMPLEMENTED, `no OTLP endpoint at ${req.method} ${path}`);
       }
+      if (this.options.auth && !this.options.auth.allows(req.headers.authorization)) {
+        throw new HttpError(401, RPC.UNAUTHENTICATED, 'this receiver needs Authorization: Bearer <token>');
+      }
       if (!encoding) {
         throw new HttpError(
           415,
@@ -162,7 +168,11 @@ export class OtlpHttpReceiver {
       reply(
         httpError.status,
         statusBody(httpError.rpcCode, httpError.message, asProtobuf),
-        httpError.status === 429 ? { 'retry-after': '1' } : {},
+        httpError.status === 429
+          ? { 'retry-after': '1' }
+          : httpError.status === 401
+            ? { 'www-authenticate': 'Bearer' }
+            : {},
       );
     }
   }

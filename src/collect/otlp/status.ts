@@ -24,7 +24,12 @@ const Status = new protobuf.Type('Status')
   .add(new protobuf.Field('message', 2, 'string'));
 
 /** gRPC status codes OTLP uses. */
-export const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12 } as const;
+export const RPC = {
+  INVALID_ARGUMENT: 3,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  UNAUTHENTICATED: 16,
+} as const;
 
 export function statusBody(code: number, message: string, protobufEncoding: boolean): Buffer {
   if (!protobufEncoding) return Buffer.from(JSON.stringify({ code, message }));
