@@ -138,6 +138,7 @@ export function collectCommand(): Command {
       }
       const app = createApi({
         store,
+        log,
         nowUs: () => Date.now() * 1000,
         extras: {
           collector: () => collector.status(),

@@ -202,6 +202,7 @@ export function demoCommand(): Command {
       const status = new FleetStatus(fleet);
       const app = createApi({
         store,
+        log,
         nowUs: () => fleet.nowUs,
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,

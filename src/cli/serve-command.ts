@@ -32,6 +32,7 @@ export function serveCommand(): Command {
         : null;
       const app = createApi({
         store,
+        log,
         nowUs: clock,
         slo: sloRuntime?.evaluator ?? null,
         prices: new PriceBook(config.pricing.kind, config.pricing.overrides),

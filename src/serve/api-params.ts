@@ -51,7 +51,8 @@ export function apiError(err: Error): { status: 400 | 403 | 500; body: Record<st
   if (err instanceof BadRequest || err instanceof RangeError)
     return { status: 400, body: { error: err.message } };
   if (err instanceof Forbidden) return { status: 403, body: { error: err.message } };
-  return { status: 500, body: { error: 'internal error', detail: err.message } };
+  // A bug: the caller gets no internals (messages can quote SQL or paths); the log has them.
+  return { status: 500, body: { error: 'internal error' } };
 }
 
 /** A step for series over a range: about `points` points, whole minutes, at least one. */

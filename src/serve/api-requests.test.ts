@@ -89,6 +89,16 @@ describe('requests API and its OpenAPI description', () => {
     assert.equal((await fetch(`${base}/api/no-such-route`)).status, 404);
   });
 
+  it('refuses NUL in a query with a 400 that quotes no SQL, and forbids framing the UI', async () => {
+    const res = await fetch(`${base}/api/requests?model=a%00b`);
+    assert.equal(res.status, 400);
+    const text = await res.text();
+    assert.doesNotMatch(text, /SELECT|kb_requests/);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal((await fetch(`${base}/`)).headers.get('x-frame-options'), 'DENY');
+  });
+
   it('refuses a series with more buckets than it serves, on every series route, before querying', async () => {
     for (const path of [
       '/api/scheduler?from=100000d&step=1s',

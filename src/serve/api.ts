@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from '../util/log.ts';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Store } from '../store/store.ts';
 import type { ApiTokenConfig } from '../config/schema.ts';
@@ -35,6 +37,8 @@ export interface ApiOptions {
   tokens?: readonly ApiTokenConfig[];
   /** The built web UI to serve at / (default dist/web when it exists; null: none). */
   webRoot?: string | null;
+  /** Where a bug (a 500) is logged; its details never go into the answer. */
+  log?: Logger;
 }
 
 const VERSION = '0.1.0';
@@ -49,7 +53,19 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.onError((err, c) => {
     const { status, body } = apiError(err);
+    if (status === 500) options.log?.error({ err, path: c.req.path }, 'API request failed');
     return c.json(body, status);
+  });
+  // The UI's Apply and Roll back buttons must not be clickable from inside another site's frame.
+  app.use(
+    '*',
+    secureHeaders({ xFrameOptions: 'DENY', contentSecurityPolicy: { frameAncestors: ["'none'"] } }),
+  );
+  app.use('*', async (c, next) => {
+    // A NUL in a query parameter is no name, time or filter anyone means (and no SQL should see it).
+    if (c.req.url.includes('%00') || c.req.url.includes('\u0000'))
+      return c.json({ error: 'query parameters may not contain NUL characters' }, 400);
+    return next();
   });
   const auth = tokenAuth(options.tokens ?? []);
   app.use('/api/*', async (c, next) => (PUBLIC.has(c.req.path) ? next() : auth(c, next)));
