@@ -64,7 +64,19 @@ export function chargebackCsv(report: ChargebackReport): string {
     String(row.outputTokens),
     row.usdPer1kTokens === null ? '' : row.usdPer1kTokens.toFixed(6),
   ]);
-  return stringify([header, ...records], { record_delimiter: 'unix' });
+  return stringify([header, ...records], { record_delimiter: 'unix', cast: { string: inertCell } });
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[-+]?\d+(\.\d+)?(e[-+]?\d+)?$/i;
+
+/**
+ * A team, model or tenant name is whatever a config or a caller wrote; a spreadsheet would run
+ * one that starts like a formula (`=HYPERLINK(…)`). Such cells get a leading apostrophe (OWASP's
+ * advice for CSV injection); plain numbers stay numbers.
+ */
+function inertCell(value: string): string {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
 }
 
 function description(row: ChargebackRow, report: ChargebackReport): string {

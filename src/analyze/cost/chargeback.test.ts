@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ChargebackRow } from './chargeback.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +137,38 @@ describe('chargeback report', () => {
     assert.ok(Math.abs(billed - report.totals.costUsd) < 1e-4, `${billed} vs ${report.totals.costUsd}`);
     // The team with a quote and backslash in its name survives the round trip.
     assert.ok(rows.some((r) => r.x_Team === "o'brien \\ co"));
+  });
+
+  it('writes a name that starts like a spreadsheet formula as inert text', () => {
+    const row: ChargebackRow = {
+      kind: 'usage',
+      group: { team: '=HYPERLINK("http://x","y")' },
+      periodStartUs: 0,
+      periodEndUs: DAY_US,
+      requests: 1,
+      unpricedRequests: 0,
+      promptTokens: 10,
+      cachedPromptTokens: 0,
+      outputTokens: 5,
+      costUsd: 1,
+      idleShareUsd: 0,
+      cacheSavingsUsd: 0,
+      usdPer1kTokens: null,
+    };
+    const { kind: _k, group: _g, periodStartUs: _s, periodEndUs: _e, ...totals } = row;
+    const csv = chargebackCsv({
+      range: { fromUs: 0, toUs: DAY_US },
+      by: ['team'],
+      granularity: 'total',
+      basis: 'usage',
+      rows: [row],
+      totals,
+      idleCostUsd: 0,
+      unallocatedIdleUsd: 0,
+    });
+    const rows = parse(csv, { columns: true }) as Record<string, string>[];
+    assert.equal(rows[0]?.x_Team, `'=HYPERLINK("http://x","y")`);
+    assert.equal(rows[0]?.BilledCost, '1.000000');
   });
 
   it('rejects an empty range and a missing dimension', async () => {
