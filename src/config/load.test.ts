@@ -131,6 +131,16 @@ collect:
     parseConfigYaml(target('').replace('CPU', 'H100'), 'ok.yaml');
   });
 
+  it('refuses one API token hash given to two holders', () => {
+    const hash = 'a'.repeat(64);
+    assert.deepEqual(
+      problems(
+        `server:\n  tokens:\n    - { name: ops, token_sha256: ${hash} }\n    - { name: ci, token_sha256: ${hash} }\n`,
+      ),
+      ['server.tokens[1].token_sha256: the same token is already "ops": a token must say who holds it'],
+    );
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     const [problem] = problems('store:\n  backend: [duckdb\n');
     assert.match(problem ?? '', /^line \d+, column \d+:/);

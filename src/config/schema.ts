@@ -387,6 +387,17 @@ export const configSchema = z
           message: `another SLO is already named "${name}"`,
         });
     });
+    const tokenOwners = new Map<string, string>();
+    config.server.tokens.forEach((token, i) => {
+      const owner = tokenOwners.get(token.token_sha256);
+      if (owner !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['server', 'tokens', i, 'token_sha256'],
+          message: `the same token is already "${owner}": a token must say who holds it`,
+        });
+      tokenOwners.set(token.token_sha256, token.name);
+    });
     const keyOwners = new Map<string, string>();
     config.gateway.tenants.forEach((tenant, i) =>
       tenant.key_sha256.forEach((hash, j) => {

@@ -99,7 +99,14 @@ describe('API tokens and team scope over HTTP', () => {
     const adsRequest = requests.find((r) => r.team === 'ads') as InferenceRequest;
     assert.equal((await get(`/api/requests/${adsRequest.requestId}`, SEARCH_ONLY)).status, 404);
     assert.equal((await get(`/api/requests/${adsRequest.requestId}`, ADMIN)).status, 200);
-    for (const path of ['/api/gpu', '/api/scheduler', '/api/stats', '/metrics', '/api/recommendations'])
+    for (const path of [
+      '/api/gpu',
+      '/api/scheduler',
+      '/api/stats',
+      '/metrics',
+      '/api/recommendations',
+      '/api/replicas/vllm-0/typical-request',
+    ])
       assert.equal((await get(path, SEARCH_ONLY)).status, 403, path);
   });
 

@@ -8,7 +8,7 @@ import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
 import { autoStepUs, filterQuery, range, seriesStepUs, where } from './api-params.ts';
-import { canSeeTeam, scopedWhere, type ApiEnv } from './auth.ts';
+import { canSeeTeam, fleetOnly, scopedWhere, type ApiEnv } from './auth.ts';
 import { doc, query } from './openapi.ts';
 
 const PERCENTILES = [0.5, 0.95, 0.99] as const;
@@ -121,7 +121,10 @@ export function requestRoutes(options: { store: Store; nowUs: () => number }): H
     doc('requests', 'A replica’s typical request, estimated from its latency histograms', {
       description: 'For engines without per-request traces; every span is a mean over the range.',
       notFound: 'The replica exported no latency histograms in the range',
+      fleet: true,
     }),
+    // A replica serves every team: its means are a fleet view.
+    fleetOnly,
     query(filterQuery.pick({ from: true, to: true })),
     async (c) => {
       const r = range(c.req.valid('query'), nowUs());
