@@ -5,7 +5,9 @@ import { apiError } from './api-params.ts';
 import { fleetOnly, type ApiEnv } from './auth.ts';
 import { doc, jsonBody } from './openapi.ts';
 
-const decision = z.object({ who: z.string().trim().min(1, 'say who decides') });
+const decision = z.object({
+  who: z.string().trim().min(1, 'say who decides').max(200, 'a name, at most 200 characters'),
+});
 
 /**
  * /api/recommendations: list; one with its preview diff; POST …/apply, …/rollback, …/dismiss with
@@ -69,7 +71,14 @@ export function recommendationRoutes(book: RecommendationBook | null): Hono<ApiE
       ),
       fleetOnly,
       jsonBody(decision),
-      async (c) => c.json(await need()[verb](c.req.param('id'), c.req.valid('json').who)),
+      async (c) => {
+        // With API tokens, the record says which token made the call, whatever name it gives.
+        const { name } = c.get('scope');
+        const who = c.req.valid('json').who;
+        return c.json(
+          await need()[verb](c.req.param('id'), name === 'open' ? who : `${who} (token ${name})`),
+        );
+      },
     );
   return app;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -50,5 +50,19 @@ describe('manifest file target', () => {
       change('--max-num-batched-tokens', '8192'),
       /- --enable-prefix-caching\n\s+- --max-num-batched-tokens=8192\n/,
     );
+  });
+
+  it('writes through a fresh temp file, never following a link planted beside the manifest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-target-'));
+    const outside = join(mkdtempSync(join(tmpdir(), 'kb-outside-')), 'victim.txt');
+    writeFileSync(outside, 'untouched');
+    writeFileSync(join(dir, 'qwen.yaml'), MANIFEST);
+    // The old, predictable temp name, pointing outside the manifests directory.
+    symlinkSync(outside, join(dir, 'qwen.yaml.kubeburner-tmp'));
+    const target = new FileTarget(dir);
+    target.replace('qwen', MANIFEST, MANIFEST.replace('replicas: 1', 'replicas: 2'));
+    assert.equal(readFileSync(outside, 'utf8'), 'untouched');
+    assert.match(readFileSync(join(dir, 'qwen.yaml'), 'utf8'), /replicas: 2/);
+    assert.deepEqual(readdirSync(dir).sort(), ['qwen.yaml', 'qwen.yaml.kubeburner-tmp']);
   });
 });

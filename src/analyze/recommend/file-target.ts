@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
@@ -90,8 +91,10 @@ export class FileTarget {
     const current = this.read(workload);
     if (current !== expected)
       throw new RangeError(`${file} changed since it was read (someone edited it): review it again`);
-    writeFileSync(`${file}.kubeburner-tmp`, content);
-    renameSync(`${file}.kubeburner-tmp`, file);
+    // A fresh name, created exclusively: a link planted at a predictable temp path is never followed.
+    const temp = `${file}.kubeburner-${randomUUID()}.tmp`;
+    writeFileSync(temp, content, { flag: 'wx' });
+    renameSync(temp, file);
   }
 }
 
