@@ -110,6 +110,48 @@ describe('OTLP/HTTP receiver', () => {
     assert.ok(receiver.rejections.total >= 1);
   });
 
+  it('rejects alone, with a reason, spans carrying values the store cannot take or attributes it cannot read', async () => {
+    const poisons: [string, (span: { attributes: unknown[] }) => void][] = [
+      ['attributes [null]', (span) => (span.attributes = [null])],
+      [
+        'prompt tokens "abc"',
+        (span) => span.attributes.push({ key: 'gen_ai.usage.prompt_tokens', value: { stringValue: 'abc' } }),
+      ],
+      [
+        'prompt tokens 3e9',
+        (span) =>
+          span.attributes.push({ key: 'gen_ai.usage.prompt_tokens', value: { intValue: '3000000000' } }),
+      ],
+      [
+        'a numeric model',
+        (span) => span.attributes.push({ key: 'gen_ai.response.model', value: { intValue: 42 } }),
+      ],
+    ];
+    for (const [what, poison] of poisons) {
+      const value = JSON.parse(
+        VLLM.replaceAll('chatcmpl-7f1c', `chatcmpl-p${what.length}`).replaceAll(
+          'cmpl-3e9a',
+          `cmpl-q${what.length}`,
+        ),
+      );
+      const spans = value.resourceSpans[0].scopeSpans[0].spans;
+      // Later attributes win in the decoder: the poison replaces the span's own value.
+      poison(spans[0]);
+      const response = await post('/v1/traces', JSON.stringify(value), {
+        'content-type': 'application/json',
+      });
+      assert.equal(response.status, 200, what);
+      const body = (await response.json()) as {
+        partialSuccess?: { rejectedSpans: number; errorMessage: string };
+      };
+      assert.equal(body.partialSuccess?.rejectedSpans, 1, `${what}: ${JSON.stringify(body)}`);
+      assert.ok((body.partialSuccess?.errorMessage ?? '').length > 0, what);
+    }
+    await buffer.flush();
+    assert.equal(buffer.quarantined, 0, 'nothing bad reached the buffer');
+    assert.equal(buffer.writeFailures, 0);
+  });
+
   it('rejects malformed protobuf with 400 and a protobuf Status naming the problem', async () => {
     const response = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), {
       'content-type': 'application/x-protobuf',

@@ -344,29 +344,45 @@ export function decomposeResourceSpans(
         const problem = spanProblem(span);
         if (problem) {
           invalid.push(problem);
-        } else if (span.name === 'llm_request') {
-          const decomposed = decomposeVllmSpan(span, resource, context);
-          if (decomposed) out.push(decomposed);
-          else invalid.push('llm_request span without gen_ai.request.id or gen_ai.latency.e2e');
-        } else if (/^ ?(prefill |decode )?Req [0-9a-f]+$/.test(span.name) || span.name.startsWith(' Req ')) {
-          sglangRoots.push({ span, resource });
-        } else {
-          const caller = callerFromSpan(span, resource);
-          if (caller) {
-            callers.push(caller);
-          } else {
-            const list = sglangSlices.get(span.traceId) ?? [];
-            list.push(span);
-            sglangSlices.set(span.traceId, list);
-          }
+          continue;
+        }
+        // One span a decoder chokes on is rejected alone; the rest of the batch is kept.
+        try {
+          classify(span, resource);
+        } catch (err) {
+          invalid.push(`span ${String(span.spanId).slice(0, 16)}: ${(err as Error).message.slice(0, 200)}`);
         }
       }
     }
   }
+  /** Where one span goes: a vLLM request, an SGLang root or slice, or a calling app's span. */
+  function classify(span: OtlpSpanData, resource: Map<string, string | number | boolean>): void {
+    if (span.name === 'llm_request') {
+      const decomposed = decomposeVllmSpan(span, resource, context);
+      if (decomposed) out.push(decomposed);
+      else invalid.push('llm_request span without gen_ai.request.id or gen_ai.latency.e2e');
+      return;
+    }
+    if (/^ ?(prefill |decode )?Req [0-9a-f]+$/.test(span.name) || span.name.startsWith(' Req ')) {
+      sglangRoots.push({ span, resource });
+      return;
+    }
+    const caller = callerFromSpan(span, resource);
+    if (caller) return void callers.push(caller);
+    const list = sglangSlices.get(span.traceId) ?? [];
+    list.push(span);
+    sglangSlices.set(span.traceId, list);
+  }
   for (const { span: root, resource } of sglangRoots) {
-    const decomposed = decomposeSglangTrace(root, sglangSlices.get(root.traceId) ?? [], context, resource);
-    if (decomposed) out.push(decomposed);
-    else invalid.push('SGLang request span without rid or gen_ai.latency.e2e');
+    try {
+      const decomposed = decomposeSglangTrace(root, sglangSlices.get(root.traceId) ?? [], context, resource);
+      if (decomposed) out.push(decomposed);
+      else invalid.push('SGLang request span without rid or gen_ai.latency.e2e');
+    } catch (err) {
+      invalid.push(
+        `SGLang trace ${String(root.traceId).slice(0, 32)}: ${(err as Error).message.slice(0, 200)}`,
+      );
+    }
   }
   return { decomposed: out, callers, invalid };
 }

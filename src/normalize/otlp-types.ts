@@ -29,8 +29,12 @@ export function attributeMap(
   attributes: readonly KeyValue[] | undefined,
 ): Map<string, string | number | boolean> {
   const out = new Map<string, string | number | boolean>();
-  for (const { key, value } of attributes ?? []) {
-    if (!value) continue;
+  if (!Array.isArray(attributes)) return out;
+  // Entries that are not key/value objects ([null], a bare string) are skipped, not fatal.
+  for (const entry of attributes as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { key, value } = entry as Partial<KeyValue>;
+    if (typeof key !== 'string' || !value || typeof value !== 'object') continue;
     const v = value as {
       stringValue?: string;
       intValue?: string | number;
