@@ -41,7 +41,9 @@ describe(
     >();
 
     before(async () => {
-      engine = await startLlamaServer({ slots: 4, contextTokens: 2048 });
+      // One compute thread: on a 2-core machine, two would starve the client and KubeBurner of CPU
+      // and put their own scheduling delays into the client's clock.
+      engine = await startLlamaServer({ slots: 4, contextTokens: 2048, threads: 1 });
       const [apiPort, gatewayPort] = [await freePort(), await freePort()];
       const { path } = configFile('kb-llamacpp-', apiPort, [
         'collect:',
@@ -66,8 +68,11 @@ describe(
       api = `http://127.0.0.1:${apiPort}`;
       gateway = `http://127.0.0.1:${gatewayPort}`;
       await new Promise((resolve) => setTimeout(resolve, 1200)); // two scrapes: the replica's batch is known
-      // The client's own first fetch loads its HTTP stack (tens of ms): not time the request spent anywhere.
-      await (await fetch(`${gateway}/v1/models`)).arrayBuffer();
+      // The client's own first fetches load its HTTP stack and open its connections (tens of ms):
+      // not time the requests spend anywhere the product could see. One per request.
+      await Promise.all(
+        Array.from({ length: 12 }, async () => (await fetch(`${gateway}/v1/models`)).arrayBuffer()),
+      );
 
       const seed = Number(process.env.KUBEBURNER_TEST_SEED ?? Date.now() % 1_000_000);
       console.log(`real-engine requests: seed ${seed} (KUBEBURNER_TEST_SEED replays it)`);

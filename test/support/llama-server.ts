@@ -45,6 +45,8 @@ export interface LlamaServerOptions {
   slots?: number;
   /** Total context (`-c`), shared by the slots. */
   contextTokens?: number;
+  /** Compute threads (`-t`, default 2). One leaves a core for the client and KubeBurner on 2-core machines. */
+  threads?: number;
   extraArgs?: string[];
 }
 
@@ -63,9 +65,9 @@ export async function startLlamaServer(options: LlamaServerOptions = {}): Promis
     ['--host', '127.0.0.1', '--port', String(port)],
     ['--metrics', '--slots'],
     ['-np', String(options.slots ?? 4), '-c', String(options.contextTokens ?? 2048)],
-    // Two threads on this 2-core kind; a streaming request holds an HTTP thread for its whole life,
+    // A streaming request holds an HTTP thread for its whole life,
     // so a small HTTP pool would hide the engine's queue in the HTTP layer (engines README).
-    ['-t', '2', '--threads-http', '32'],
+    ['-t', String(options.threads ?? 2), '--threads-http', '32'],
     options.extraArgs ?? [],
   ].flat();
   const child = spawn(SERVER_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
