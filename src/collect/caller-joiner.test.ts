@@ -108,6 +108,24 @@ describe('caller joiner', () => {
     assert.equal(sink.stored[0]?.request.tenant, 'search-web');
   });
 
+  it('pushes back once its hold is full and the sink is full too, holding no more than the limit', () => {
+    const sink = new RecordSink();
+    const joiner = new CallerJoiner(sink, { awaitCallers: true, maxHeld: 100 });
+    sink.full = true; // the store is failing: nothing can be released
+    let refused = 0;
+    for (let i = 0; i < 1000; i++) {
+      const traceId = i.toString(16).padStart(32, '0');
+      if (!joiner.offerRequests([engine(`e${i}`, traceId)])) refused++;
+    }
+    assert.equal(joiner.held, 100);
+    assert.equal(refused, 900);
+    // The store is back: the oldest make room for new ones.
+    sink.full = false;
+    assert.ok(joiner.offerRequests([engine('late', 'f'.repeat(32))]));
+    assert.equal(joiner.held, 100);
+    assert.equal(sink.stored[0]?.request.requestId, 'e0');
+  });
+
   it('stores what still waits when it stops', () => {
     const sink = new RecordSink();
     const joiner = new CallerJoiner(sink, { awaitCallers: true });

@@ -25,6 +25,8 @@ export class CallerJoiner implements RequestSink {
   private readonly waiting = new Map<string, Waiting>();
   private timer: NodeJS.Timeout | null = null;
   private active: boolean;
+  /** Records in `waiting`, kept as they come and go (bounded by maxHeld: back-pressure past it). */
+  private heldRecords = 0;
   callersSeen = 0;
   joined = 0;
   unjoined = 0;
@@ -60,6 +62,11 @@ export class CallerJoiner implements RequestSink {
       } else if (traceId && tenant === 'unknown' && this.active) hold.push(record);
       else pass.push(record);
     }
+    // Past the hold limit the oldest go to the sink; if it is full too, push back (nothing taken).
+    if (hold.length > 0 && this.heldRecords + hold.length > this.maxHeld) {
+      this.trim(hold.length);
+      if (this.heldRecords + hold.length > this.maxHeld) return false;
+    }
     if (pass.length > 0 && !this.sink.offerRequests(pass)) return false;
     this.joined += joined;
     for (const record of hold) {
@@ -67,8 +74,8 @@ export class CallerJoiner implements RequestSink {
       const entry = this.waiting.get(traceId);
       if (entry) entry.records.push(record);
       else this.waiting.set(traceId, { records: [record], sinceMs: this.nowMs });
+      this.heldRecords++;
     }
-    this.trim();
     return true;
   }
 
@@ -90,9 +97,14 @@ export class CallerJoiner implements RequestSink {
       // A full sink keeps them waiting; the caller stays known, so the next try joins them.
       if (!this.sink.offerRequests(joined)) continue;
       this.waiting.delete(traceId);
+      this.heldRecords -= joined.length;
       this.joined += joined.length;
     }
     this.trim();
+  }
+
+  private get maxHeld(): number {
+    return this.options.maxHeld ?? 100_000;
   }
 
   /** Stores records whose caller did not come in time; forgets callers past the hold. */
@@ -108,13 +120,13 @@ export class CallerJoiner implements RequestSink {
     }
   }
 
-  private trim(): void {
-    const max = this.options.maxHeld ?? 100_000;
+  /** Releases the oldest waiting records until `room` more fit; stops where the sink is full. */
+  private trim(room = 0): void {
     for (const [traceId, entry] of this.waiting) {
-      if (this.waiting.size <= max || !this.release(traceId, entry)) break;
+      if (this.heldRecords + room <= this.maxHeld || !this.release(traceId, entry)) break;
     }
     for (const traceId of this.seen.keys()) {
-      if (this.seen.size <= max) break;
+      if (this.seen.size <= this.maxHeld) break;
       this.seen.delete(traceId);
     }
   }
@@ -122,6 +134,7 @@ export class CallerJoiner implements RequestSink {
   private release(traceId: string, entry: Waiting): boolean {
     if (!this.sink.offerRequests(entry.records)) return false;
     this.unjoined += entry.records.length;
+    this.heldRecords -= entry.records.length;
     this.waiting.delete(traceId);
     return true;
   }
@@ -139,8 +152,6 @@ export class CallerJoiner implements RequestSink {
 
   /** Engine records waiting for their caller. */
   get held(): number {
-    let n = 0;
-    for (const entry of this.waiting.values()) n += entry.records.length;
-    return n;
+    return this.heldRecords;
   }
 }

@@ -130,7 +130,11 @@ export class Collector implements GatewayRecordSink {
       },
     );
     const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };
-    this.callers = new CallerJoiner(this.buffer, { awaitCallers: options.awaitCallerSpans ?? false });
+    // Records waiting for their caller count against the same limit as the buffer: past it, 429.
+    this.callers = new CallerJoiner(this.buffer, {
+      awaitCallers: options.awaitCallerSpans ?? false,
+      maxHeld: options.maxPendingRequests ?? 100_000,
+    });
     this.joiner = options.joinGatewayTraces
       ? new RequestJoiner(
           this.callers,
