@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { hashApiKey } from '../src/gateway/tenants.ts';
 import { freePort } from './support/net.ts';
@@ -54,5 +55,25 @@ describe('kubeburner serve', () => {
       child.kill('SIGINT');
     }
     assert.equal(await exit, 0);
+  });
+
+  it('ends with an error naming the port when the port is taken, instead of running on without its API', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-serve-'));
+    const config = join(dir, 'kubeburner.yaml');
+    writeFileSync(config, `data_dir: ${dir}\nlog: { level: warn }\n`);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const cli = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', '--config', config, 'serve', '--port', String(port)],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      assert.equal(cli.status, 1);
+      assert.match(cli.stderr, new RegExp(`the API cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    } finally {
+      taken.close();
+    }
   });
 });

@@ -1,5 +1,4 @@
 import { PriceBook } from '../analyze/cost/price-book.ts';
-import { serve } from '@hono/node-server';
 import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command } from 'commander';
 import { Collector } from '../collect/collector.ts';
@@ -14,6 +13,7 @@ import { OtlpJsonExporter } from '../serve/otlp-exporter.ts';
 import { requestToOtlp } from '../serve/request-traces.ts';
 import { openStore, retentionPolicy } from '../store/open.ts';
 import { RetentionJob } from '../store/retention-job.ts';
+import { listenApi } from './api-server.ts';
 import { commandContext } from './context.ts';
 import { stopSignal } from './stop-signal.ts';
 import { RecommendationBook } from '../analyze/recommend/decisions.ts';
@@ -158,7 +158,7 @@ export function collectCommand(): Command {
         recommendations,
         tokens: config.server.tokens,
       });
-      const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host });
+      const api = await listenApi(app, { config, port: config.server.port, log });
       log.info(
         {
           api: `http://${config.server.host}:${config.server.port}`,
@@ -177,7 +177,7 @@ export function collectCommand(): Command {
       await sloRuntime?.stop();
       await traceExporter?.stop();
       await retention.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await api.close();
       await store.close();
     });
 }

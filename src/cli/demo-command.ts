@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server';
+import { listenApi } from './api-server.ts';
 import { configSchema, tenantTeams } from '../config/schema.ts';
 import { startSloRuntime } from './slo-runtime.ts';
 import { startGateway } from './gateway-command.ts';
@@ -221,12 +221,8 @@ export function demoCommand(): Command {
         },
       });
       const port = options.port ?? config.server.port;
-      const server = serve({ fetch: app.fetch, port, hostname: config.server.host });
-      await new Promise<void>((resolve, reject) => {
-        server.once('listening', resolve);
-        server.once('error', reject);
-      });
-      const apiUrl = `http://${config.server.host}:${port}`;
+      const api = await listenApi(app, { config, port, log });
+      const apiUrl = api.url;
       const pacer = new Pacer(fleet, options.speed);
       pacer.start();
       sink.start(false);
@@ -308,7 +304,7 @@ export function demoCommand(): Command {
       await collector.stop();
       await sloRuntime?.stop();
       await retention.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await api.close();
       await cluster.stop();
       await store.close();
       const targets = collector.status().targets;

@@ -49,4 +49,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// A command that failed may have left servers listening (the demo's engines, a gateway): the
+// error is the end of it, not a process running on half-started.
+if (code !== 0) process.stderr.write('', () => process.exit(code));
+else process.exitCode = code;

@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import { Command } from 'commander';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { RecommendationBook } from '../analyze/recommend/decisions.ts';
@@ -6,6 +5,7 @@ import { FileTarget } from '../analyze/recommend/file-target.ts';
 import { resolveDataPath } from '../config/index.ts';
 import { createApi } from '../serve/api.ts';
 import { openStore } from '../store/open.ts';
+import { listenApi } from './api-server.ts';
 import { commandContext } from './context.ts';
 import { stopSignal } from './stop-signal.ts';
 import { startSloRuntime } from './slo-runtime.ts';
@@ -40,25 +40,13 @@ export function serveCommand(): Command {
         tokens: config.server.tokens,
       });
       const port = options.port ?? config.server.port;
-      const server = serve({ fetch: app.fetch, port, hostname: config.server.host });
-      await new Promise<void>((resolve, reject) => {
-        server.once('listening', resolve);
-        server.once('error', reject);
-      });
-      if (
-        config.server.tokens.length === 0 &&
-        !['127.0.0.1', 'localhost', '::1'].includes(config.server.host)
-      )
-        log.warn(
-          { host: config.server.host },
-          'no API tokens configured: anyone who reaches this port reads every team’s data',
-        );
+      const api = await listenApi(app, { config, port, log });
       process.stdout.write(
         `KubeBurner UI and API on http://${config.server.host}:${port}/ (store: ${store.backend})\n`,
       );
       await stopSignal();
       await sloRuntime?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await api.close();
       await store.close();
     });
 }

@@ -131,6 +131,10 @@ collect:
     parseConfigYaml(target('').replace('CPU', 'H100'), 'ok.yaml');
   });
 
+  it('refuses a data directory on a kernel file system', () => {
+    assert.deepEqual(problems('data_dir: /proc/self\n'), ['data_dir: not under /proc, /sys or /dev']);
+  });
+
   it('refuses one API token hash given to two holders', () => {
     const hash = 'a'.repeat(64);
     assert.deepEqual(

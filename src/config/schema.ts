@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { kubernetesScrapeSchema } from '../collect/scrape/kubernetes-discovery.ts';
 import { scrapeTargetSchema, type ScrapeTargetConfig } from '../collect/scrape/targets.ts';
@@ -316,7 +317,12 @@ const pricingSchema = z
 export const configSchema = z
   .strictObject({
     /** Where the embedded store and other state live. */
-    data_dir: z.string().min(1).default('.kubeburner'),
+    data_dir: z
+      .string()
+      .min(1)
+      // Kernel file systems take writes that never land (and reads that never end).
+      .refine((dir) => !/^\/(proc|sys|dev)(\/|$)/.test(resolvePath(dir)), 'not under /proc, /sys or /dev')
+      .default('.kubeburner'),
     log: z
       .strictObject({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

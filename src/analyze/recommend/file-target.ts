@@ -73,8 +73,12 @@ export class FileTarget {
     return doc.toString();
   }
 
+  /**
+   * The change as it would be written. `file` is the manifest's name inside the manifests
+   * directory: previews are shown to API callers, who have no business knowing server paths.
+   */
   preview(change: Change): { file: string; before: string; after: string; diff: string } {
-    const file = this.fileOf(change.workload);
+    const file = `${change.workload}.yaml`;
     const before = this.read(change.workload);
     const after = this.changed(change, before);
     return {
