@@ -158,7 +158,7 @@ export function enginePhases(record: GatewayRecord): EnginePhases | null {
   const timing = record.engineTiming;
   if (!timing || record.engineTimingAtMs === null || record.status !== 'ok') return null;
   const sentUs = us(record.upstreamStartMs ?? record.arrivalMs) as number;
-  const endUs = us(record.engineTimingAtMs) as number;
+  const endUs = Math.max(sentUs, us(record.engineTimingAtMs) as number);
   const decodeUs = Math.min(us(timing.decodeMs) as number, endUs - sentUs);
   const decodeStartUs = endUs - decodeUs;
   const prefillUs = Math.min(us(timing.prefillMs) as number, decodeStartUs - sentUs);
