@@ -1,6 +1,7 @@
 /**
- * Records a real llama.cpp run as a test fixture: upstream `llama-server` (../shared/engines, or
- * KUBEBURNER_ENGINES_DIR) with a small random-weight model and 4 slots, 8 chat completions at once
+ * Records a real llama.cpp run as a test fixture: upstream `llama-server` (found by
+ * test/support/llama-server.ts, or KUBEBURNER_ENGINES_DIR) with a small random-weight model and
+ * 4 slots, 8 chat completions at once
  * (streaming with and without include_usage, and whole answers), while `/metrics` and `/slots` are
  * read every 250 ms. Everything in the file is what the engine and the client produced: raw
  * bodies, exposition text, slot JSON, and the client's own clock (ms since the run began).
