@@ -30,7 +30,7 @@ function fleetOptions() {
     'llama-3-8b': { engine: 'vllm', gpuType: 'H100', tensorParallel: 1 },
     'llama-3-70b': { engine: 'vllm', gpuType: 'H100', tensorParallel: 4 },
     'qwen2.5-32b': { engine: 'sglang', gpuType: 'H200', tensorParallel: 2 },
-    'mixtral-8x7b': { engine: 'trtllm', gpuType: 'A100', tensorParallel: 2 },
+    'mixtral-8x7b': { engine: 'trtllm', gpuType: 'A100-80GB', tensorParallel: 2 },
   };
   const replicas: FleetReplicaSpec[] = Array.from({ length: REPLICAS }, (_, i) => {
     const model = models[i % models.length] as (typeof models)[number];

@@ -9,7 +9,7 @@ const LAYOUTS: Pick<FleetReplicaSpec, 'model' | 'engine' | 'gpuType' | 'tensorPa
   { model: 'llama-3-8b', engine: 'llamacpp', gpuType: 'L4', tensorParallel: 1 },
   { model: 'llama-3-70b', engine: 'vllm', gpuType: 'H200', tensorParallel: 2 },
   { model: 'qwen2.5-32b', engine: 'sglang', gpuType: 'H100', tensorParallel: 2 },
-  { model: 'mixtral-8x7b', engine: 'trtllm', gpuType: 'A100', tensorParallel: 4 },
+  { model: 'mixtral-8x7b', engine: 'trtllm', gpuType: 'A100-80GB', tensorParallel: 4 },
 ];
 
 describe('cost conservation', () => {

@@ -40,8 +40,8 @@ describe('Prometheus scraper', () => {
       replicas: [
         replica('vllm-0', 'vllm', 'llama-3-8b', 'H100', 1),
         replica('sglang-0', 'sglang', 'qwen2.5-32b', 'H200', 2),
-        replica('trtllm-0', 'trtllm', 'mixtral-8x7b', 'A100', 2),
-        replica('triton-0', 'triton', 'mixtral-8x7b', 'A100', 2),
+        replica('trtllm-0', 'trtllm', 'mixtral-8x7b', 'A100-80GB', 2),
+        replica('triton-0', 'triton', 'mixtral-8x7b', 'A100-80GB', 2),
         replica('llamacpp-0', 'llamacpp', 'llama-3-8b', 'L4', 1),
       ],
       workload: {

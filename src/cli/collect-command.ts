@@ -57,7 +57,7 @@ export function collectCommand(): Command {
         store,
         log,
         context: { cluster: collect.cluster },
-        prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
+        prices: PriceBook.fromConfig(config.pricing),
         tenantTeams: tenantTeams(config),
         modelAliases: config.model_aliases,
         otlp: collect.otlp.enabled
@@ -154,7 +154,7 @@ export function collectCommand(): Command {
         },
         metrics: () => canonical.text(),
         slo: sloRuntime?.evaluator ?? null,
-        prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
+        prices: PriceBook.fromConfig(config.pricing),
         recommendations,
         tokens: config.server.tokens,
       });

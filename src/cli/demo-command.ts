@@ -103,7 +103,7 @@ export function demoCommand(): Command {
       };
       const store = await openStore(config);
       const startUs = Date.now() * 1000;
-      const prices = new PriceBook(config.pricing.kind, config.pricing.overrides);
+      const prices = PriceBook.fromConfig(config.pricing);
       const fleet = new Fleet(demoFleetOptions(options.seed, startUs, options.faults, prices));
       // The real collection path: the engines' /metrics and DCGM exporters are scraped, vLLM and
       // SGLang send their request traces to the OTLP receiver.

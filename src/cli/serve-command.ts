@@ -35,7 +35,7 @@ export function serveCommand(): Command {
         log,
         nowUs: clock,
         slo: sloRuntime?.evaluator ?? null,
-        prices: new PriceBook(config.pricing.kind, config.pricing.overrides),
+        prices: PriceBook.fromConfig(config.pricing),
         recommendations,
         tokens: config.server.tokens,
       });

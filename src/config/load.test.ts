@@ -121,8 +121,9 @@ collect:
       - { url: 'http://127.0.0.1:8081/metrics', gpu_type: CPU${extra} }
 `;
     assert.deepEqual(problems(target('')), [
-      'collect.scrape.targets[0].gpu_type: no on_demand price for "CPU": add { gpu_type: CPU, usd_per_gpu_hour: … } under pricing.overrides',
+      "collect.scrape.targets[0].gpu_type: no on_demand price for GPU type CPU in aws's list: add one under pricing.overrides",
     ]);
+    assert.match(problems(target('').replace('CPU', 'A100'))[0] ?? '', /write A100-40GB or A100-80GB/);
     parseConfigYaml(
       `${target('')}pricing: { overrides: [{ gpu_type: CPU, usd_per_gpu_hour: 0.05 }] }\n`,
       'ok.yaml',

@@ -2,7 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { kubernetesScrapeSchema } from '../collect/scrape/kubernetes-discovery.ts';
 import { scrapeTargetSchema, type ScrapeTargetConfig } from '../collect/scrape/targets.ts';
-import { PRICING_KINDS, PriceBook } from '../analyze/cost/price-book.ts';
+import { PRICE_PROVIDERS, PRICING_KINDS, PriceBook } from '../analyze/cost/price-book.ts';
 import { nodeFacts } from '../analyze/cost/node-labels.ts';
 import { REQUEST_STATUSES } from '../model/request.ts';
 
@@ -298,8 +298,10 @@ const gatewaySchema = z
 
 const pricingSchema = z
   .strictObject({
-    /** Which price applies when a GPU has several: on_demand, reserved or spot. */
+    /** Which price applies when a GPU has several: on_demand, reserved, spot or capacity_block. */
     kind: z.enum(PRICING_KINDS).default('on_demand'),
+    /** Whose list prices are the defaults (docs/cost.md); overrides win over any of them. */
+    provider: z.enum(PRICE_PROVIDERS).default('aws'),
     /** What you actually pay; the most specific entry wins (cluster over general). */
     overrides: z
       .array(
@@ -445,7 +447,7 @@ function unpricedTargets(config: {
   collect: { scrape: { targets: readonly ScrapeTargetConfig[] } };
   pricing: z.output<typeof pricingSchema>;
 }): { index: number; message: string }[] {
-  const prices = new PriceBook(config.pricing.kind, config.pricing.overrides);
+  const prices = PriceBook.fromConfig(config.pricing);
   const out: { index: number; message: string }[] = [];
   config.collect.scrape.targets.forEach((target, index) => {
     if (target.gpu_type === undefined) return;
@@ -459,7 +461,7 @@ function unpricedTargets(config: {
     if (prices.findUsdPerGpuHour(target.gpu_type, target.cluster) !== null) return;
     out.push({
       index,
-      message: `no ${config.pricing.kind} price for "${target.gpu_type}"${target.cluster !== 'default' ? ` in ${target.cluster}` : ''}: add { gpu_type: ${target.gpu_type}, usd_per_gpu_hour: … } under pricing.overrides`,
+      message: prices.missing(target.gpu_type, target.cluster === 'default' ? undefined : target.cluster),
     });
   });
   return out;

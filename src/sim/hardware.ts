@@ -18,7 +18,7 @@ export interface GpuSpec {
   maxWatts: number;
 }
 
-export const GPU_TYPES = ['H100', 'H200', 'A100', 'L4'] as const;
+export const GPU_TYPES = ['H100', 'H200', 'A100-80GB', 'L4'] as const;
 export type GpuType = (typeof GPU_TYPES)[number];
 
 const GB = 1e9;
@@ -46,8 +46,8 @@ export const GPUS: Record<GpuType, GpuSpec> = {
     idleWatts: 75,
     maxWatts: 700,
   },
-  A100: {
-    name: 'A100',
+  'A100-80GB': {
+    name: 'A100-80GB',
     productName: 'NVIDIA A100-SXM4-80GB',
     bf16Tflops: 312,
     hbmBytes: 80 * GB,

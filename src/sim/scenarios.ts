@@ -38,8 +38,8 @@ export function demoReplicas(): FleetReplicaSpec[] {
     r('vllm-llama-3-8b-2', 'us-east-1', 'gpu-h100-a2', 'llama-3-8b', 'vllm', 'H100', 1),
     r('sglang-qwen2-5-32b-0', 'eu-west-4', 'gpu-h200-b1', 'qwen2.5-32b', 'sglang', 'H200', 2),
     r('sglang-qwen2-5-32b-1', 'eu-west-4', 'gpu-h200-b1', 'qwen2.5-32b', 'sglang', 'H200', 2),
-    r('trtllm-mixtral-8x7b-0', 'eu-west-4', 'gpu-a100-b2', 'mixtral-8x7b', 'trtllm', 'A100', 2),
-    r('triton-mixtral-8x7b-0', 'eu-west-4', 'gpu-a100-b2', 'mixtral-8x7b', 'triton', 'A100', 2),
+    r('trtllm-mixtral-8x7b-0', 'eu-west-4', 'gpu-a100-b2', 'mixtral-8x7b', 'trtllm', 'A100-80GB', 2),
+    r('triton-mixtral-8x7b-0', 'eu-west-4', 'gpu-a100-b2', 'mixtral-8x7b', 'triton', 'A100-80GB', 2),
     // A separate edge pool: L4s are ~20× slower per token than H100s and would own the p99 if
     // least-outstanding routing mixed them with the vLLM replicas.
     r('llamacpp-llama-3-8b-0', 'eu-west-4', 'gpu-l4-b3', 'llama-3-8b', 'llamacpp', 'L4', 1, 'edge-l4'),

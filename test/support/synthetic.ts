@@ -19,7 +19,7 @@ const GPU = {
   'llama-3-8b': ['L4', 1],
   'llama-3-70b': ['H100', 4],
   'qwen2.5-32b': ['H100', 2],
-  'mixtral-8x7b': ['A100', 2],
+  'mixtral-8x7b': ['A100-80GB', 2],
 } as const;
 
 function hex(random: () => number, digits: number): string {

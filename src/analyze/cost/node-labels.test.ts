@@ -6,7 +6,9 @@ describe('prices and GPUs from Kubernetes node labels', () => {
   it('maps GPU Feature Discovery product names to price-book GPU types', () => {
     assert.equal(gpuTypeFromProduct('NVIDIA-H100-80GB-HBM3'), 'H100');
     assert.equal(gpuTypeFromProduct('NVIDIA-H200'), 'H200');
-    assert.equal(gpuTypeFromProduct('NVIDIA-A100-SXM4-80GB'), 'A100');
+    assert.equal(gpuTypeFromProduct('NVIDIA-A100-SXM4-80GB'), 'A100-80GB');
+    assert.equal(gpuTypeFromProduct('NVIDIA-A100-SXM4-40GB'), 'A100-40GB');
+    assert.equal(gpuTypeFromProduct('NVIDIA-A100-PCIE'), 'A100', 'no size: left ambiguous, so unpriced');
     assert.equal(gpuTypeFromProduct('NVIDIA-L4'), 'L4');
     assert.equal(gpuTypeFromProduct('NVIDIA-L40S'), 'L40S');
     assert.equal(

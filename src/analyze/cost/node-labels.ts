@@ -32,6 +32,9 @@ const NODE_POOL_LABELS = [
 const GPU_PRODUCTS: [RegExp, string][] = [
   [/H200/i, 'H200'],
   [/H100/i, 'H100'],
+  // GFD names the memory (NVIDIA-A100-SXM4-80GB): the two sizes are priced apart.
+  [/A100.*80\s*GB/i, 'A100-80GB'],
+  [/A100.*40\s*GB/i, 'A100-40GB'],
   [/A100/i, 'A100'],
   [/L40S/i, 'L40S'],
   [/(^|[^0-9A-Z])L4([^0-9]|$)/i, 'L4'],
