@@ -189,4 +189,27 @@ describe('Prometheus scraper', () => {
     assert.match(health?.lastError ?? '', /could not tell which engine/);
     assert.equal(scraper.rejections.total, 1);
   });
+
+  it('calls a target that answers metrics it reads none of down, saying why (a wrong engine on the target)', async () => {
+    const sglang = createServer((_req, res) =>
+      res.end('# TYPE sglang_num_running_reqs gauge\nsglang_num_running_reqs{model_name="m"} 3\n'),
+    );
+    await new Promise<void>((resolve) => sglang.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(sglang.address() as AddressInfo).port}/metrics`;
+    const scraper = new Scraper(
+      new StaticDiscovery([scrapeTargetSchema.parse({ url, engine: 'vllm' })]),
+      new IngestBuffer(store, log),
+      log,
+    );
+    await scraper.sync();
+    scraper.stop();
+    await scraper.scrapeAll();
+    sglang.close();
+    const [health] = scraper.health();
+    assert.equal(health?.up, false);
+    assert.match(
+      health?.lastError ?? '',
+      /1 metric families, none of them vllm metrics KubeBurner reads \(first: sglang_num_running_reqs\)/,
+    );
+  });
 });

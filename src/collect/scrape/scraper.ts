@@ -94,6 +94,12 @@ class TargetLoop {
         target: { cluster: this.target.cluster, replica: replicaOf(this.target), model: this.target.model },
       };
       let samples = this.adapter.normalize(families, context);
+      // A page full of metrics of which this adapter reads none is a blind spot, not a success:
+      // the wrong `engine` on the target, or a format this version of the adapter does not know.
+      if (samples.length === 0 && families.length > 0)
+        throw new Error(
+          `${families.length} metric families, none of them ${this.adapter.source} metrics KubeBurner reads (first: ${families[0]?.name}); check \`engine\` on the target`,
+        );
       if (this.target.slots && this.adapter.source === 'llamacpp') {
         const slots = await fetch(new URL('/slots', this.target.url), {
           signal: AbortSignal.timeout(this.target.timeout_s * 1000),
