@@ -26,7 +26,8 @@ describe('kubeburner demo (the main job)', () => {
         '--speed',
         '30',
         '--duration',
-        '240s',
+        // Long enough that the checks made while it runs finish before it ends, on a busy machine too.
+        '480s',
         '--seed',
         '7',
         '--port',

@@ -331,7 +331,8 @@ describe('web UI in a real browser against the demo', { timeout: 240_000, skip: 
     assert.equal(record.state, 'rolled_back');
     assert.deepEqual(
       record.history.slice(-2).map((h) => `${h.state}:${h.who}`),
-      ['applied:browser-test', 'rolled_back:browser-test'],
+      // The name typed in the UI, and the API token the clicks were made with.
+      ['applied:browser-test (token platform)', 'rolled_back:browser-test (token platform)'],
     );
   });
 

@@ -85,6 +85,7 @@ export function collectCommand(): Command {
             }
           : {}),
         maxPendingRequests: collect.max_pending_requests,
+        ...(collect.spool.enabled ? { spoolDir: resolveDataPath(config, collect.spool.dir) } : {}),
         joinGatewayTraces: config.gateway.upstreams.length > 0 || config.gateway.discover_upstreams,
       });
       await collector.start();

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { IngestBuffer } from '../collect/ingest-buffer.ts';
 import type { GatewayRecordSink } from '../collect/collector.ts';
+import { Spool, replaySpool } from '../collect/spool.ts';
+import { resolveDataPath } from '../config/index.ts';
 import type { KubeBurnerConfig } from '../config/schema.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { StoreSpendSource } from '../gateway/spend.ts';
@@ -30,9 +32,18 @@ export async function startGateway(options: {
   collector?: GatewayRecordSink;
 }): Promise<{ gateway: Gateway; url: string; dropped: () => number; stop: () => Promise<void> }> {
   const { config, store, log } = options;
+  // Alone, the gateway logs its records to the spool before storing them (a crash keeps them).
+  const spool =
+    !options.collector && config.collect.spool.enabled
+      ? new Spool(resolveDataPath(config, config.collect.spool.dir))
+      : null;
   const buffer = options.collector
     ? null
-    : new IngestBuffer(store, log, { maxPendingRequests: config.gateway.max_buffered_records });
+    : new IngestBuffer(store, log, {
+        maxPendingRequests: config.gateway.max_buffered_records,
+        ...(spool ? { onSettled: (ids: string[]) => spool.release(ids) } : {}),
+      });
+  if (spool && buffer) await replaySpool(spool, store, buffer, log);
   buffer?.start();
   let dropped = 0;
   const spend = config.gateway.tenants.some((t) => t.monthly_budget_usd || t.monthly_budget_tokens)
@@ -49,6 +60,7 @@ export async function startGateway(options: {
         cluster: config.collect.cluster,
         modelAliases: config.model_aliases,
       });
+      spool?.append(stored);
       if (!(options.collector ? options.collector.offerGateway(stored) : buffer?.offerRequests([stored]))) {
         dropped++;
         gateway.metrics.telemetryDropped.inc();
@@ -65,6 +77,7 @@ export async function startGateway(options: {
       await gateway.close();
       spend?.stop();
       await buffer?.stop();
+      await spool?.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../util/log.ts';
 import { IngestBuffer, type QuarantinedRow } from './ingest-buffer.ts';
 import { CallerJoiner } from './caller-joiner.ts';
 import { RequestJoiner } from './request-joiner.ts';
+import { Spool, replaySpool } from './spool.ts';
 import type { RequestRecord } from '../normalize/merge-gateway.ts';
 import type { PriceBook } from '../analyze/cost/price-book.ts';
 import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/time-share-estimate.ts';
@@ -63,6 +64,11 @@ export interface CollectorOptions {
    * (the demo's apps always send theirs; caller-joiner.ts).
    */
   awaitCallerSpans?: boolean;
+  /**
+   * Where accepted requests are logged (fsynced) before OTLP receivers acknowledge them, and
+   * replayed from on start (spool.ts); without it, a crash loses what the buffer and joins held.
+   */
+  spoolDir?: string;
 }
 
 /**
@@ -90,6 +96,7 @@ export class Collector implements GatewayRecordSink {
   /** Replica → engine, from its target or what its scrapes were detected as. */
   private readonly engines = new Map<string, Engine>();
   private readonly estimator: TimeShareCostEstimator | null;
+  readonly spool: Spool | null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private currentTargets: readonly ScrapeTargetConfig[];
 
@@ -101,9 +108,12 @@ export class Collector implements GatewayRecordSink {
       : null;
     this.estimator = estimator;
     const clockMs = options.clockMs;
+    const spool = options.spoolDir ? new Spool(options.spoolDir) : null;
+    this.spool = spool;
     this.buffer = new IngestBuffer(options.store, options.log, {
       maxPendingRequests: options.maxPendingRequests,
       ...(clockMs ? { nowUs: () => clockMs() * 1000 } : {}),
+      ...(spool ? { onSettled: (ids: string[]) => spool.release(ids) } : {}),
     });
     this.scraper = new Scraper(
       options.discovery ?? new StaticDiscovery(options.targets ?? []),
@@ -143,6 +153,7 @@ export class Collector implements GatewayRecordSink {
       : null;
     const ingest = new OtlpIngest({
       context,
+      spool,
       ...(clockMs ? { nowUs: () => clockMs() * 1000 } : {}),
       buffer: this.buffer,
       requestSink: this.joiner ?? this.callers,
@@ -182,6 +193,7 @@ export class Collector implements GatewayRecordSink {
 
   /** The OTLP receiver (and the buffer behind it); its URL is known once this resolves. */
   async startReceiving(): Promise<void> {
+    if (this.spool) await replaySpool(this.spool, this.options.store, this.buffer, this.options.log);
     this.buffer.start();
     this.joiner?.start();
     this.callers.start();
@@ -245,10 +257,13 @@ export class Collector implements GatewayRecordSink {
   offerGateway(record: RequestRecord): boolean {
     this.enrich(record.request);
     this.estimator?.price(record.request);
-    if (this.joiner) return this.joiner.offerGateway(record, record.request.prefillUs !== null);
-    if (!this.buffer.offerRequests([record])) return false;
-    this.options.onGatewayAlone?.([record]);
-    return true;
+    // Logged first: a served request is kept even when the buffer refuses it now (stored on restart).
+    this.spool?.append(record);
+    const taken = this.joiner
+      ? this.joiner.offerGateway(record, record.request.prefillUs !== null)
+      : this.buffer.offerRequests([record]);
+    if (taken && !this.joiner) this.options.onGatewayAlone?.([record]);
+    return taken;
   }
 
   /** The scrape targets as last discovered (the config's, without discovery). */
@@ -346,5 +361,6 @@ export class Collector implements GatewayRecordSink {
     this.joiner?.stop(); // whatever still waits for its partner is stored alone
     this.callers.stop();
     await this.buffer.stop();
+    await this.spool?.close();
   }
 }

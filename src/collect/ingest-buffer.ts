@@ -26,6 +26,17 @@ export interface IngestBufferOptions {
   batchRequests?: number;
   /** The clock rows' timestamps are checked against (epoch µs): the simulator's in the demo. */
   nowUs?: () => number;
+  /**
+   * Requests the store now holds, or that were quarantined for good — done with, either way (the
+   * spool lets them go). Joined records name the gateway's id too.
+   */
+  onSettled?: (requestIds: string[]) => void;
+}
+
+/** The ids a stored request settles: its own and, once joined, the gateway record's. */
+function settledIds(request: InferenceRequest): string[] {
+  const gatewayId = request.attributes['gateway.request_id'];
+  return gatewayId ? [request.requestId, gatewayId] : [request.requestId];
 }
 
 /**
@@ -79,6 +90,8 @@ export class IngestBuffer {
       const checked = checkRequestRow(record, nowUs);
       if ('problem' in checked) {
         this.quarantineRow('request', String(record.request.requestId).slice(0, 256), checked.problem);
+        if (typeof record.request.requestId === 'string')
+          this.options.onSettled?.([record.request.requestId]);
         continue;
       }
       this.requests.push(checked.request);
@@ -158,6 +171,7 @@ export class IngestBuffer {
           spans: part.flatMap((r) => r.spans),
         });
         this.writtenRequests += part.length;
+        this.options.onSettled?.(part.flatMap((r) => settledIds(r.request)));
       },
       (row) => ['request', row.request.requestId],
     );
@@ -209,6 +223,7 @@ export class IngestBuffer {
       for (const { row, err: rowErr } of refused) {
         const [kind, id] = describe(row);
         this.quarantineRow(kind, id, `the store refused it: ${(rowErr as Error).message}`);
+        if (kind === 'request') this.options.onSettled?.([id]);
       }
     }
   }

@@ -202,6 +202,13 @@ const collectSchema = z
     export: z.strictObject({ otlp_traces_url: z.url().optional() }).prefault({}),
     /** Requests held in memory before receivers push back with 429. */
     max_pending_requests: z.number().int().positive().default(100_000),
+    /**
+     * Accepted requests are logged here (fsynced) before they are acknowledged, and what a crash
+     * left unstored is stored on the next start (docs/security.md). `dir` is under data_dir.
+     */
+    spool: z
+      .strictObject({ enabled: z.boolean().default(true), dir: z.string().min(1).default('spool') })
+      .prefault({}),
   })
   .prefault({});
 

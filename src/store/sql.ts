@@ -203,6 +203,26 @@ export function locateRequestSql(dialect: SqlDialect, requestId: string): string
 WHERE request_key = ${requestKeyDecimal(requestId)} AND request_id = ${dialect.stringLiteral(requestId)} LIMIT 1`;
 }
 
+/**
+ * Which of these request ids are stored — as a row's own id, or as the gateway record a row was
+ * joined from (attribute `gateway.request_id`, looked for in rows since `sinceUs`): a replayed
+ * spool must not store one twice.
+ */
+export function existingRequestIdsSql(
+  dialect: SqlDialect,
+  requestIds: readonly string[],
+  sinceUs: number,
+): string {
+  const keys = [...new Set(requestIds.map((id) => requestKeyDecimal(id)))].join(', ');
+  const ids = [...new Set(requestIds)].map((id) => dialect.stringLiteral(id)).join(', ');
+  const gatewayId = dialect.mapValue('attributes', 'gateway.request_id');
+  return `SELECT request_id AS id FROM ${TABLES.requests.name}
+WHERE request_key IN (${keys}) AND request_id IN (${ids})
+UNION ALL
+SELECT ${gatewayId} AS id FROM ${TABLES.requests.name}
+WHERE arrival >= ${dialect.timestampFromUs(Math.trunc(sinceUs))} AND ${gatewayId} IN (${ids})`;
+}
+
 /** Second pass: the whole row, found through the arrival time (zone maps / partitions prune). */
 export function getRequestSql(dialect: SqlDialect, requestId: string, arrivalUs: number): string {
   return `SELECT ${selectList(dialect, REQUEST_COLUMNS)} FROM ${TABLES.requests.name}

@@ -188,6 +188,11 @@ export interface Store {
   writeBatch(batch: { requests: readonly InferenceRequest[]; spans: readonly Span[] }): Promise<void>;
   writeMetricSamples(samples: readonly MetricSample[]): Promise<void>;
   getRequest(requestId: string): Promise<{ request: InferenceRequest; spans: Span[] } | null>;
+  /**
+   * The ids among these that are stored already, as a row's id or as the gateway record a row
+   * was joined from (rows arriving since `sinceUs`).
+   */
+  existingRequestIds(requestIds: readonly string[], sinceUs: number): Promise<Set<string>>;
   searchRequests(search: RequestSearch): Promise<InferenceRequest[]>;
   aggregateRequests(aggregation: RequestAggregation): Promise<AggregateRow[]>;
   aggregateSpans(aggregation: SpanAggregation): Promise<SpanAggregateRow[]>;

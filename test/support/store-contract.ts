@@ -216,6 +216,16 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(found.map((r) => r.requestId).sort(), expected.map((r) => r.requestId).sort());
     });
 
+    it('says which of a list of request ids are stored', async () => {
+      const stored = [requests[0]!.requestId, ODD_REQUEST.requestId];
+      const found = await store.existingRequestIds(
+        [...stored, 'chatcmpl-never-stored', stored[0]!],
+        START_US,
+      );
+      assert.deepEqual([...found].sort(), [...stored].sort());
+      assert.equal((await store.existingRequestIds([], START_US)).size, 0);
+    });
+
     it('returns null for an unknown request id', async () => {
       assert.equal(await store.getRequest('chatcmpl-does-not-exist'), null);
     });

@@ -68,7 +68,11 @@ export class OtlpGrpcReceiver {
           callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: outcome.reason });
           return;
         }
-        callback(null, exportResponseBody(signal, outcome.rejected, outcome.reason, true));
+        // Acknowledged only once durable (the spool's group commit).
+        this.options.ingest.durable().then(
+          () => callback(null, exportResponseBody(signal, outcome.rejected, outcome.reason, true)),
+          (err: Error) => callback({ code: grpc.status.UNAVAILABLE, details: `not durable: ${err.message}` }),
+        );
       } catch (err) {
         const invalid = err instanceof OtlpDecodeError;
         if (invalid) this.options.ingest.rejections.count(err.message.replace(/\d+/g, 'N').slice(0, 120));

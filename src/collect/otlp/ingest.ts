@@ -9,6 +9,7 @@ import type { Logger } from '../../util/log.ts';
 import type { IngestBuffer } from '../ingest-buffer.ts';
 import type { RequestSink } from '../request-joiner.ts';
 import { RejectionCounter } from '../rejections.ts';
+import type { Spool } from '../spool.ts';
 import { decodeMetrics, decodeTraces, type OtlpEncoding } from './decode.ts';
 import { otlpMetricsToSamples } from './metrics.ts';
 import { checkRequestRow, metricSampleProblem } from '../../store/row-check.ts';
@@ -28,6 +29,8 @@ export interface OtlpIngestOptions {
   enrichCaller?: (caller: CallerSpan) => void;
   /** The clock timestamps are checked against (epoch µs): the simulator's in the demo. */
   nowUs?: () => number;
+  /** Accepted records are logged here; receivers acknowledge once it has them on disk. */
+  spool?: Spool | null;
 }
 
 /** What to answer: accepted (with how many items were rejected and why), or pushed back. */
@@ -73,10 +76,17 @@ export class OtlpIngest {
     );
     if (!(this.options.requestSink ?? this.options.buffer).offerRequests(toStore))
       return { accepted: false, reason: 'ingest buffer is full; retry later' };
+    // Logged only once taken: a refused batch is the sender's to resend, not ours to replay.
+    if (this.options.spool) for (const record of toStore) this.options.spool.append(record);
     this.acceptedRequests += decomposed.length;
     this.options.onRequests?.(decomposed);
     for (const reason of invalid) this.rejections.count(reason);
     return { accepted: true, rejected: invalid.length, reason: invalid[0] ?? '' };
+  }
+
+  /** Resolves once everything accepted so far is durable (on disk in the spool, when there is one). */
+  durable(): Promise<void> {
+    return this.options.spool?.synced() ?? Promise.resolve();
   }
 
   private nowUs(): number {

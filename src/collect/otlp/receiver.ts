@@ -153,6 +153,10 @@ export class OtlpHttpReceiver {
       const outcome =
         signal === 'traces' ? this.ingest.traces(body, encoding) : this.ingest.metrics(body, encoding);
       if (!outcome.accepted) throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, outcome.reason);
+      // Acknowledged only once durable: a crash after this answer loses nothing it accepted.
+      await this.ingest.durable().catch((err: Error) => {
+        throw new HttpError(503, RPC.UNAVAILABLE, `could not make the data durable: ${err.message}`);
+      });
       reply(200, exportResponseBody(signal, outcome.rejected, outcome.reason, asProtobuf));
     } catch (err) {
       const httpError =
@@ -168,7 +172,7 @@ export class OtlpHttpReceiver {
       reply(
         httpError.status,
         statusBody(httpError.rpcCode, httpError.message, asProtobuf),
-        httpError.status === 429
+        httpError.status === 429 || httpError.status === 503
           ? { 'retry-after': '1' }
           : httpError.status === 401
             ? { 'www-authenticate': 'Bearer' }

@@ -13,6 +13,7 @@ import {
   decodeSpans,
   decodeRow,
   getRequestSql,
+  existingRequestIdsSql,
   locateRequestSql,
   getSpansSql,
   listEventsSql,
@@ -125,6 +126,17 @@ export class ClickHouseStore implements Store {
     if (!raw) return null;
     const request = decodeRow(REQUEST_COLUMNS, raw);
     return { request, spans: decodeSpans(request, await this.executor.query(getSpansSql(dialect, request))) };
+  }
+
+  async existingRequestIds(requestIds: readonly string[], sinceUs: number): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < requestIds.length; i += 1000) {
+      const rows = await this.executor.query(
+        existingRequestIdsSql(dialect, requestIds.slice(i, i + 1000), sinceUs),
+      );
+      for (const row of rows) found.add(String(row.id));
+    }
+    return found;
   }
 
   async searchRequests(search: RequestSearch): Promise<InferenceRequest[]> {

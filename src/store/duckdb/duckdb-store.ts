@@ -16,6 +16,7 @@ import {
   decodeSpans,
   decodeRow,
   getRequestSql,
+  existingRequestIdsSql,
   locateRequestSql,
   getSpansSql,
   listEventsSql,
@@ -169,6 +170,15 @@ export class DuckDbStore implements Store {
     if (!raw) return null;
     const request = decodeRow(REQUEST_COLUMNS, raw);
     return { request, spans: decodeSpans(request, await this.rows(getSpansSql(dialect, request))) };
+  }
+
+  async existingRequestIds(requestIds: readonly string[], sinceUs: number): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < requestIds.length; i += 1000) {
+      const rows = await this.rows(existingRequestIdsSql(dialect, requestIds.slice(i, i + 1000), sinceUs));
+      for (const row of rows) found.add(String(row.id));
+    }
+    return found;
   }
 
   async searchRequests(search: RequestSearch): Promise<InferenceRequest[]> {

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
+import { configFile } from './support/config-file.ts';
+import { ENGINE_FIXTURES } from './support/fixtures.ts';
+import { freePort } from './support/net.ts';
+import { seededRandom } from './support/random.ts';
+
+/**
+ * kill -9 during ingest: every OTLP export `kubeburner collect` answered 200 is in the store after
+ * a restart, and none twice — with the calling-app join on, so records are also waiting in memory
+ * for their caller's span when the process dies.
+ */
+const FIXTURE = JSON.parse(
+  readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8'),
+) as {
+  resourceSpans: {
+    scopeSpans: {
+      spans: { traceId: string; attributes: { key: string; value: { stringValue?: string } }[] }[];
+    }[];
+  }[];
+};
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+/** One export of the fixture's two vLLM spans under fresh request and trace ids. */
+function exportBody(prefix: string, n: number): { body: string; ids: string[] } {
+  const value = structuredClone(FIXTURE);
+  const ids: string[] = [];
+  value.resourceSpans[0]!.scopeSpans[0]!.spans.forEach((span, i) => {
+    const id = `${prefix}-${n}-${i}`;
+    span.traceId = hex(0xabc0000 + n * 2 + i, 32);
+    for (const a of span.attributes) if (a.key === 'gen_ai.request.id') a.value = { stringValue: id };
+    ids.push(id);
+  });
+  return { body: JSON.stringify(value), ids };
+}
+
+/** A calling app's GenAI span: once one is seen, engine records wait (in memory) for theirs. */
+const CALLER = JSON.stringify({
+  resourceSpans: [
+    {
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'search-web' } }] },
+      scopeSpans: [
+        {
+          spans: [
+            {
+              traceId: hex(1, 32),
+              spanId: hex(1, 16),
+              name: 'chat Qwen/Qwen3-8B',
+              kind: 3,
+              startTimeUnixNano: '1767225600000000000',
+              endTimeUnixNano: '1767225601000000000',
+              attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+});
+
+async function startCollect(config: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', '--config', config, 'collect'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`collect exited (${code})`)));
+    createInterface({ input: child.stdout! }).once('line', () => resolve());
+  });
+  return child;
+}
+
+describe('kill -9 during ingest', { timeout: 300_000 }, () => {
+  it('loses no acknowledged request and stores none twice, over 5 kills at random moments', async () => {
+    const seed = Number(process.env.KUBEBURNER_TEST_SEED ?? Date.now() % 1_000_000);
+    console.log(`kill -9 moments: seed ${seed} (KUBEBURNER_TEST_SEED replays it)`);
+    const random = seededRandom(seed);
+    const [apiPort, otlpPort] = [await freePort(), await freePort()];
+    const { dir, path } = configFile('kb-kill-', apiPort, [
+      `collect: { otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: null } }`,
+    ]);
+    const acknowledged: string[] = [];
+    for (let run = 0; run < 5; run++) {
+      const collect = await startCollect(path);
+      const post = (body: string) =>
+        fetch(`http://127.0.0.1:${otlpPort}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+      assert.equal((await post(CALLER)).status, 200);
+      let sending = true;
+      const senders = Array.from({ length: 4 }, async (_, sender) => {
+        for (let n = 0; sending; n++) {
+          const { body, ids } = exportBody(`kill-${seed}-${run}-${sender}`, n);
+          const response = await post(body).catch(() => null);
+          if (response?.status === 200) acknowledged.push(...ids);
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300 + random() * 2000));
+      collect.kill('SIGKILL');
+      sending = false;
+      await Promise.all(senders);
+      await new Promise((resolve) => collect.once('exit', resolve).exitCode !== null && resolve(null));
+    }
+    // A clean start replays what the last kill left, then a clean stop.
+    const last = await startCollect(path);
+    const exited = new Promise((resolve) => last.once('exit', resolve));
+    last.kill('SIGINT');
+    await exited;
+
+    const store = await DuckDbStore.open({ path: join(dir, 'kubeburner.duckdb') });
+    try {
+      const range = { fromUs: 0, toUs: Date.now() * 1000 + 86_400e6 };
+      const rows = await store.searchRequests({ range, idPrefix: `kill-${seed}-`, limit: 100_000 });
+      const counts = new Map<string, number>();
+      for (const r of rows) counts.set(r.requestId, (counts.get(r.requestId) ?? 0) + 1);
+      const missing = acknowledged.filter((id) => !counts.has(id));
+      const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
+      console.log(
+        `kill -9: ${acknowledged.length} acknowledged, ${rows.length} stored, ${missing.length} missing, ${twice.length} twice`,
+      );
+      assert.ok(acknowledged.length > 100, `only ${acknowledged.length} acknowledged`);
+      assert.deepEqual(missing, [], `${missing.length} acknowledged requests lost`);
+      assert.deepEqual(twice, []);
+    } finally {
+      await store.close();
+    }
+  });
+});
