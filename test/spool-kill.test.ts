@@ -20,11 +20,18 @@ const FIXTURE = JSON.parse(
 ) as {
   resourceSpans: {
     scopeSpans: {
-      spans: { traceId: string; attributes: { key: string; value: { stringValue?: string } }[] }[];
+      spans: {
+        traceId: string;
+        startTimeUnixNano: string;
+        endTimeUnixNano: string;
+        attributes: { key: string; value: { stringValue?: string } }[];
+      }[];
     }[];
   }[];
 };
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+const FIXTURE_START_NS = 1_767_225_600_000_000_000n;
+const SHIFT_NS = BigInt(Date.now() - 60_000) * 1_000_000n - FIXTURE_START_NS;
 
 /** One export of the fixture's two vLLM spans under fresh request and trace ids. */
 function exportBody(prefix: string, n: number): { body: string; ids: string[] } {
@@ -32,6 +39,9 @@ function exportBody(prefix: string, n: number): { body: string; ids: string[] } 
   const ids: string[] = [];
   value.resourceSpans[0]!.scopeSpans[0]!.spans.forEach((span, i) => {
     const id = `${prefix}-${n}-${i}`;
+    // Today's time: the fixture's own date is past the store's retention and would be dropped.
+    span.startTimeUnixNano = String(BigInt(span.startTimeUnixNano) + SHIFT_NS);
+    span.endTimeUnixNano = String(BigInt(span.endTimeUnixNano) + SHIFT_NS);
     span.traceId = hex(0xabc0000 + n * 2 + i, 32);
     for (const a of span.attributes) if (a.key === 'gen_ai.request.id') a.value = { stringValue: id };
     ids.push(id);
@@ -52,8 +62,8 @@ const CALLER = JSON.stringify({
               spanId: hex(1, 16),
               name: 'chat Qwen/Qwen3-8B',
               kind: 3,
-              startTimeUnixNano: '1767225600000000000',
-              endTimeUnixNano: '1767225601000000000',
+              startTimeUnixNano: String(FIXTURE_START_NS + SHIFT_NS),
+              endTimeUnixNano: String(FIXTURE_START_NS + SHIFT_NS + 1_000_000_000n),
               attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }],
             },
           ],
@@ -107,10 +117,11 @@ describe('kill -9 during ingest', { timeout: 300_000 }, () => {
         }
       });
       await new Promise((resolve) => setTimeout(resolve, 300 + random() * 2000));
+      const killed = new Promise((resolve) => collect.once('exit', resolve));
       collect.kill('SIGKILL');
       sending = false;
       await Promise.all(senders);
-      await new Promise((resolve) => collect.once('exit', resolve).exitCode !== null && resolve(null));
+      await killed;
     }
     // A clean start replays what the last kill left, then a clean stop.
     const last = await startCollect(path);
