@@ -17,10 +17,10 @@ const TraceResponse = root.opentelemetry.proto.collector.trace.v1.ExportTraceSer
 
 function fixtureAsProtobuf(rename = ''): Buffer {
   const value = JSON.parse(
-    readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8').replaceAll(
-      'chatcmpl-7f1c',
-      `chatcmpl-${rename || '7f1c'}`,
-    ),
+    // Both requests renamed: the receiver stores a request id it has just taken only once.
+    readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8')
+      .replaceAll('chatcmpl-7f1c', `chatcmpl-${rename || '7f1c'}`)
+      .replaceAll('cmpl-3e9a', `cmpl-${rename || '3e9a'}`),
   );
   for (const rs of value.resourceSpans)
     for (const ss of rs.scopeSpans)

@@ -152,6 +152,18 @@ describe('OTLP/HTTP receiver', () => {
     assert.equal(buffer.writeFailures, 0);
   });
 
+  it('stores a resent batch once (an exporter that timed out on our answer sends it again)', async () => {
+    const body = VLLM.replaceAll('chatcmpl-7f1c', 'chatcmpl-dupe').replaceAll('cmpl-3e9a', 'cmpl-dup2');
+    const before = receiver.ingest.duplicateRequests;
+    for (let i = 0; i < 3; i++)
+      assert.equal((await post('/v1/traces', body, { 'content-type': 'application/json' })).status, 200);
+    await buffer.flush();
+    const range = { fromUs: 0, toUs: Date.now() * 1000 };
+    assert.equal((await store.searchRequests({ range, idPrefix: 'chatcmpl-dupe', limit: 10 })).length, 1);
+    assert.equal((await store.searchRequests({ range, idPrefix: 'cmpl-dup2', limit: 10 })).length, 1);
+    assert.equal(receiver.ingest.duplicateRequests - before, 4);
+  });
+
   it('rejects malformed protobuf with 400 and a protobuf Status naming the problem', async () => {
     const response = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), {
       'content-type': 'application/x-protobuf',

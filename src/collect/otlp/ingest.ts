@@ -10,6 +10,7 @@ import type { IngestBuffer } from '../ingest-buffer.ts';
 import type { RequestSink } from '../request-joiner.ts';
 import { RejectionCounter } from '../rejections.ts';
 import type { Spool } from '../spool.ts';
+import { RecentIds } from './recent-ids.ts';
 import { decodeMetrics, decodeTraces, type OtlpEncoding } from './decode.ts';
 import { otlpMetricsToSamples } from './metrics.ts';
 import { checkRequestRow, metricSampleProblem } from '../../store/row-check.ts';
@@ -45,6 +46,9 @@ export class OtlpIngest {
   readonly rejections: RejectionCounter;
   receivedSpans = 0;
   acceptedRequests = 0;
+  /** Requests seen again (a resent batch): acknowledged, not stored twice. */
+  duplicateRequests = 0;
+  private readonly recent = new RecentIds();
 
   constructor(private readonly options: OtlpIngestOptions) {
     this.rejections = new RejectionCounter('otlp', options.log);
@@ -64,10 +68,13 @@ export class OtlpIngest {
     // A request the store could not take is rejected alone, with its reason, before the 200.
     const decomposed: DecomposedRequest[] = [];
     const nowUs = this.nowUs();
+    let duplicates = 0;
     for (const d of all) {
       const checked = checkRequestRow(d, nowUs);
       if ('problem' in checked)
         invalid.push(`request ${String(d.request.requestId).slice(0, 64)}: ${checked.problem}`);
+      // A resent batch (the exporter timed out on our answer) is acknowledged, not stored again.
+      else if (this.recent.has(d.request.requestId)) duplicates++;
       else decomposed.push({ ...d, request: checked.request, spans: checked.spans });
     }
     // Phases derivable from the request row are not stored (rebuilt on read: withDerivedPhases).
@@ -78,6 +85,8 @@ export class OtlpIngest {
       return { accepted: false, reason: 'ingest buffer is full; retry later' };
     // Logged only once taken: a refused batch is the sender's to resend, not ours to replay.
     if (this.options.spool) for (const record of toStore) this.options.spool.append(record);
+    for (const d of decomposed) this.recent.add(d.request.requestId);
+    this.duplicateRequests += duplicates;
     this.acceptedRequests += decomposed.length;
     this.options.onRequests?.(decomposed);
     for (const reason of invalid) this.rejections.count(reason);
