@@ -539,13 +539,17 @@ describe('gateway: retries before the first byte', () => {
     }
   });
 
-  it('answers 503 with Retry-After when no healthy replica serves the model', async () => {
+  it('answers 503 with Retry-After when the replicas of a model are all ejected, 404 for a model none serves', async () => {
     const gateway = new Gateway({ config: gatewayConfig([{ name: 'a', url: a.url }]) });
     const base = await gateway.listen();
     try {
-      const response = await chat(base, { model: 'unknown-model' });
+      gateway.upstreams[0]?.recordFailure(Date.now(), 1, 60_000);
+      const response = await chat(base, { model: 'm' });
       assert.equal(response.status, 503);
       assert.equal(response.headers.get('retry-after'), '1');
+      const unknown = await chat(base, { model: 'unknown-model' });
+      assert.equal(unknown.status, 404);
+      assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'model_not_found');
     } finally {
       await gateway.close();
     }
@@ -591,7 +595,7 @@ describe('gateway: upstreams that come and go (discovery)', () => {
       );
       gateway.setUpstreams([]);
       const none = await chat(base, {});
-      assert.equal(none.status, 503, 'no replica serves the model');
+      assert.equal(none.status, 404, 'no replica serves the model: it is not found');
     } finally {
       await gateway.close();
     }

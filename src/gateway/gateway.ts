@@ -269,6 +269,21 @@ export class Gateway {
       }
       admission = result;
     }
+    // After the tenant's allow-list (a 403 says no more than that). A model no replica serves is
+    // the client's mistake (404, as OpenAI answers), not an outage: SDKs raise NotFoundError and do
+    // not retry. Its token reservation is given back.
+    if (!this.upstreams.some((u) => u.serves(model))) {
+      if (admission) this.policy?.settle(admission, 0);
+      const notFound = refusal(
+        404,
+        'invalid_request_error',
+        'model_not_found',
+        `The model "${model.slice(0, 200)}" does not exist or no replica serves it.`,
+        { param: 'model' },
+      );
+      this.refuse(res, notFound);
+      return this.emit(this.refusedRecord(req, path, model, body, arrivalMs, notFound));
+    }
 
     // Ask for usage in the stream when the client did not, and take it back out before it reaches them.
     const stream = body.stream === true;

@@ -6,15 +6,17 @@ export function promptText(body: Record<string, unknown>): string {
   if (Array.isArray(messages))
     return messages
       .map((m: unknown) => {
+        // Any JSON may arrive here ([null], [1]): what is not a message object has no text.
+        if (typeof m !== 'object' || m === null) return '';
         const message = m as { role?: unknown; content?: unknown };
         const content = Array.isArray(message.content)
           ? message.content
-              .map((part: { text?: unknown }) => (typeof part?.text === 'string' ? part.text : ''))
+              .map((part: { text?: unknown } | null) => (typeof part?.text === 'string' ? part.text : ''))
               .join('')
           : typeof message.content === 'string'
             ? message.content
             : '';
-        return `${String(message.role ?? '')}\n${content}\n`;
+        return `${typeof message.role === 'string' ? message.role : ''}\n${content}\n`;
       })
       .join('');
   const prompt = body.prompt;

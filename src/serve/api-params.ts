@@ -24,16 +24,23 @@ export const filterQuery = z.object({
 
 export class BadRequest extends Error {}
 
+/** Times a query may name: 1970 to 2200 (beyond, no store's timestamp type holds them). */
+const LATEST_QUERY_US = Date.UTC(2200, 0, 1) * 1000;
+
 export function range(query: { from: string; to: string }, nowUs: number) {
   const nowMs = nowUs / 1000;
-  try {
-    return {
-      fromUs: Math.floor(parseTimeUs(query.from, nowMs)),
-      toUs: Math.ceil(parseTimeUs(query.to, nowMs)),
-    };
-  } catch (err) {
-    throw new BadRequest((err as Error).message);
-  }
+  const at = (name: 'from' | 'to', round: (n: number) => number) => {
+    let us: number;
+    try {
+      us = round(parseTimeUs(query[name], nowMs));
+    } catch (err) {
+      throw new BadRequest((err as Error).message);
+    }
+    if (!(us >= 0 && us <= LATEST_QUERY_US))
+      throw new BadRequest(`${name}: "${query[name].slice(0, 40)}" is outside 1970–2200`);
+    return us;
+  };
+  return { fromUs: at('from', Math.floor), toUs: at('to', Math.ceil) };
 }
 
 export function where(query: z.infer<typeof filterQuery>): Partial<Record<RequestDimension, string[]>> {
