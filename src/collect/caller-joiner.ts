@@ -145,9 +145,14 @@ export class CallerJoiner implements RequestSink {
   }
 
   /** Stores everything still waiting. */
-  stop(): void {
+  /**
+   * Stores everything still waiting, as far as the sink takes it; returns how many records are
+   * left (a full sink: call again once it has written).
+   */
+  stop(): number {
     if (this.timer) clearInterval(this.timer);
-    for (const [traceId, entry] of this.waiting) this.release(traceId, entry);
+    for (const [traceId, entry] of this.waiting) if (!this.release(traceId, entry)) break;
+    return this.heldRecords;
   }
 
   /** Engine records waiting for their caller. */

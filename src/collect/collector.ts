@@ -358,8 +358,11 @@ export class Collector implements GatewayRecordSink {
     this.scraper.stop();
     await this.receiver?.close();
     await this.grpcReceiver?.close();
-    this.joiner?.stop(); // whatever still waits for its partner is stored alone
-    this.callers.stop();
+    // Whatever still waits for its partner is stored alone; a full buffer is written and asked
+    // again, for at most 10 s (what is left then is in the spool, when there is one).
+    const deadline = Date.now() + 10_000;
+    while ((this.joiner?.stop() ?? 0) + this.callers.stop() > 0 && Date.now() < deadline)
+      await this.buffer.flush();
     await this.buffer.stop();
     await this.spool?.close();
   }

@@ -130,9 +130,11 @@ export class RequestJoiner implements RequestSink {
   }
 
   /** Stores everything still waiting. */
-  stop(): void {
+  /** Stores what still waits, as far as the sink takes it; returns how many traces are left. */
+  stop(): number {
     if (this.timer) clearInterval(this.timer);
     for (const [traceId, entry] of this.held) this.release(traceId, entry);
+    return this.held.size;
   }
 
   get waiting(): number {
