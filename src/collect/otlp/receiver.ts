@@ -31,6 +31,32 @@ export interface OtlpReceiverOptions {
   auth?: OtlpAuth;
 }
 
+/** At most `slots` tasks at once; up to `queue` more wait; beyond that, `refuse` is called. */
+class Admission {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly slots: number,
+    private readonly queue: number,
+    private readonly refuse: () => never,
+  ) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.slots) {
+      if (this.waiting.length >= this.queue) this.refuse();
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -48,6 +74,13 @@ class HttpError extends Error {
  */
 export class OtlpHttpReceiver {
   private server: Server | null = null;
+  /**
+   * Bodies read, inflated and decoded at once: each may inflate to 64 MiB, so many at a time
+   * would take gigabytes; the rest wait their turn, and past a queue, are told to retry (429).
+   */
+  private readonly decoding = new Admission(4, 64, () => {
+    throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, 'too many exports being decoded; retry later');
+  });
   readonly ingest: OtlpIngest;
   port = 0;
 
@@ -148,10 +181,11 @@ export class OtlpHttpReceiver {
           `unsupported content-type ${req.headers['content-type'] ?? '(none)'}: use application/x-protobuf or application/json`,
         );
       }
-      const body = await this.readBody(req);
       const signal = path === '/v1/traces' ? 'traces' : 'metrics';
-      const outcome =
-        signal === 'traces' ? this.ingest.traces(body, encoding) : this.ingest.metrics(body, encoding);
+      const outcome = await this.decoding.run(async () => {
+        const body = await this.readBody(req);
+        return signal === 'traces' ? this.ingest.traces(body, encoding) : this.ingest.metrics(body, encoding);
+      });
       if (!outcome.accepted) throw new HttpError(429, RPC.RESOURCE_EXHAUSTED, outcome.reason);
       // Acknowledged only once durable: a crash after this answer loses nothing it accepted.
       await this.ingest.durable().catch((err: Error) => {
