@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
@@ -90,15 +92,34 @@ async function startCollect(config: string): Promise<ChildProcess> {
 }
 
 describe('kill -9 during ingest', { timeout: 300_000 }, () => {
-  it('loses no acknowledged request and stores none twice, over 5 kills at random moments', async () => {
+  it('loses no acknowledged OTLP request, at most the last served gateway request of a connection, and stores none twice, over 5 kills', async () => {
+    // An engine for the gateway: answers at once (its records wait in memory for a trace it never sends).
+    const engine = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            choices: [{ index: 0, message: { content: 'hi' } }],
+            usage: { prompt_tokens: 5, completion_tokens: 2 },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
+    const engineUrl = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+    const gatewayPort = await freePort();
     const seed = Number(process.env.KUBEBURNER_TEST_SEED ?? Date.now() % 1_000_000);
     console.log(`kill -9 moments: seed ${seed} (KUBEBURNER_TEST_SEED replays it)`);
     const random = seededRandom(seed);
     const [apiPort, otlpPort] = [await freePort(), await freePort()];
     const { dir, path } = configFile('kb-kill-', apiPort, [
       `collect: { otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: null } }`,
+      `gateway: { port: ${gatewayPort}, upstreams: [{ name: engine, url: '${engineUrl}', models: [m] }], health: { interval: 1h } }`,
     ]);
     const acknowledged: string[] = [];
+    /** Answered 200 to their client: the gateway's record of each must be stored. */
+    const servedByGateway: string[] = [];
     for (let run = 0; run < 5; run++) {
       const collect = await startCollect(path);
       const post = (body: string) =>
@@ -116,13 +137,28 @@ describe('kill -9 during ingest', { timeout: 300_000 }, () => {
           if (response?.status === 200) acknowledged.push(...ids);
         }
       });
+      const clients = Array.from({ length: 2 }, async (_, client) => {
+        for (let n = 0; sending; n++) {
+          const id = `kill-${seed}-${run}-gw${client}-${n}`;
+          const response = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-request-id': id },
+            body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
+          }).catch(() => null);
+          if (response?.status === 200) {
+            await response.arrayBuffer().catch(() => null);
+            servedByGateway.push(id);
+          }
+        }
+      });
       await new Promise((resolve) => setTimeout(resolve, 300 + random() * 2000));
       const killed = new Promise((resolve) => collect.once('exit', resolve));
       collect.kill('SIGKILL');
       sending = false;
-      await Promise.all(senders);
+      await Promise.all([...senders, ...clients]);
       await killed;
     }
+    engine.close();
     // A clean start replays what the last kill left, then a clean stop.
     const last = await startCollect(path);
     const exited = new Promise((resolve) => last.once('exit', resolve));
@@ -135,13 +171,21 @@ describe('kill -9 during ingest', { timeout: 300_000 }, () => {
       const rows = await store.searchRequests({ range, idPrefix: `kill-${seed}-`, limit: 100_000 });
       const counts = new Map<string, number>();
       for (const r of rows) counts.set(r.requestId, (counts.get(r.requestId) ?? 0) + 1);
-      const missing = acknowledged.filter((id) => !counts.has(id));
+      const missing = [...acknowledged, ...servedByGateway].filter((id) => !counts.has(id));
       const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
       console.log(
-        `kill -9: ${acknowledged.length} acknowledged, ${rows.length} stored, ${missing.length} missing, ${twice.length} twice`,
+        `kill -9: ${acknowledged.length} OTLP requests acknowledged, ${servedByGateway.length} served by the gateway, ${rows.length} stored, ${missing.length} missing, ${twice.length} twice`,
       );
       assert.ok(acknowledged.length > 100, `only ${acknowledged.length} acknowledged`);
-      assert.deepEqual(missing, [], `${missing.length} acknowledged requests lost`);
+      assert.ok(servedByGateway.length > 20, `only ${servedByGateway.length} served`);
+      assert.deepEqual(
+        missing.filter((id) => !id.includes('-gw')),
+        [],
+        'every OTLP request answered 200 is stored',
+      );
+      // A gateway record is logged as its request ends and fsynced with the next group commit
+      // (milliseconds later): a kill inside that window loses the last request of a connection.
+      assert.ok(missing.length <= 2 * 5, `${missing.length} served requests lost over 5 kills`);
       assert.deepEqual(twice, []);
     } finally {
       await store.close();

@@ -365,5 +365,14 @@ export class Collector implements GatewayRecordSink {
       await this.buffer.flush();
     await this.buffer.stop();
     await this.spool?.close();
+    this.options.log.info(
+      {
+        writtenRequests: this.buffer.writtenRequests,
+        pendingRequests: this.buffer.pendingRequests,
+        quarantined: this.buffer.quarantined,
+        leftInSpool: this.spool?.held ?? null,
+      },
+      'collector stopped: what is left pending is stored from the spool on the next start',
+    );
   }
 }
