@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import { configFile } from './support/config-file.ts';
-import { ENGINE_FIXTURES } from './support/fixtures.ts';
+import { nanosFromNow, vllmExport } from './support/otlp-exports.ts';
 import { freePort } from './support/net.ts';
 import { seededRandom } from './support/random.ts';
 
@@ -17,39 +16,7 @@ import { seededRandom } from './support/random.ts';
  * a restart, and none twice — with the calling-app join on, so records are also waiting in memory
  * for their caller's span when the process dies.
  */
-const FIXTURE = JSON.parse(
-  readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8'),
-) as {
-  resourceSpans: {
-    scopeSpans: {
-      spans: {
-        traceId: string;
-        startTimeUnixNano: string;
-        endTimeUnixNano: string;
-        attributes: { key: string; value: { stringValue?: string } }[];
-      }[];
-    }[];
-  }[];
-};
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
-const FIXTURE_START_NS = 1_767_225_600_000_000_000n;
-const SHIFT_NS = BigInt(Date.now() - 60_000) * 1_000_000n - FIXTURE_START_NS;
-
-/** One export of the fixture's two vLLM spans under fresh request and trace ids. */
-function exportBody(prefix: string, n: number): { body: string; ids: string[] } {
-  const value = structuredClone(FIXTURE);
-  const ids: string[] = [];
-  value.resourceSpans[0]!.scopeSpans[0]!.spans.forEach((span, i) => {
-    const id = `${prefix}-${n}-${i}`;
-    // Today's time: the fixture's own date is past the store's retention and would be dropped.
-    span.startTimeUnixNano = String(BigInt(span.startTimeUnixNano) + SHIFT_NS);
-    span.endTimeUnixNano = String(BigInt(span.endTimeUnixNano) + SHIFT_NS);
-    span.traceId = hex(0xabc0000 + n * 2 + i, 32);
-    for (const a of span.attributes) if (a.key === 'gen_ai.request.id') a.value = { stringValue: id };
-    ids.push(id);
-  });
-  return { body: JSON.stringify(value), ids };
-}
 
 /** A calling app's GenAI span: once one is seen, engine records wait (in memory) for theirs. */
 const CALLER = JSON.stringify({
@@ -64,8 +31,8 @@ const CALLER = JSON.stringify({
               spanId: hex(1, 16),
               name: 'chat Qwen/Qwen3-8B',
               kind: 3,
-              startTimeUnixNano: String(FIXTURE_START_NS + SHIFT_NS),
-              endTimeUnixNano: String(FIXTURE_START_NS + SHIFT_NS + 1_000_000_000n),
+              startTimeUnixNano: nanosFromNow(),
+              endTimeUnixNano: nanosFromNow(1000),
               attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }],
             },
           ],
@@ -132,7 +99,7 @@ describe('kill -9 during ingest', { timeout: 300_000 }, () => {
       let sending = true;
       const senders = Array.from({ length: 4 }, async (_, sender) => {
         for (let n = 0; sending; n++) {
-          const { body, ids } = exportBody(`kill-${seed}-${run}-${sender}`, n);
+          const { body, ids } = vllmExport(`kill-${seed}-${run}-${sender}`, n);
           const response = await post(body).catch(() => null);
           if (response?.status === 200) acknowledged.push(...ids);
         }

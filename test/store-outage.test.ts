@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Collector } from '../src/collect/collector.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { createLogger } from '../src/util/log.ts';
-import { ENGINE_FIXTURES } from './support/fixtures.ts';
+import { vllmExport } from './support/otlp-exports.ts';
 import { freePort } from './support/net.ts';
 
 /**
@@ -14,34 +13,6 @@ import { freePort } from './support/net.ts';
  * is back every acknowledged request is stored.
  */
 const OUTAGE_MS = Number(process.env.KUBEBURNER_OUTAGE_S ?? 60) * 1000;
-const VLLM = readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8');
-const SHIFT_NS = BigInt(Date.now() - 60_000) * 1_000_000n - 1_767_225_600_000_000_000n;
-
-function exportBody(n: number): { body: string; ids: string[] } {
-  const value = JSON.parse(VLLM) as {
-    resourceSpans: {
-      scopeSpans: {
-        spans: {
-          traceId: string;
-          startTimeUnixNano: string;
-          endTimeUnixNano: string;
-          attributes: { key: string; value: { stringValue?: string } }[];
-        }[];
-      }[];
-    }[];
-  };
-  const ids: string[] = [];
-  value.resourceSpans[0]!.scopeSpans[0]!.spans.forEach((span, i) => {
-    const id = `outage-${n}-${i}`;
-    span.traceId = (0xfe000000 + n * 2 + i).toString(16).padStart(32, '0');
-    span.startTimeUnixNano = String(BigInt(span.startTimeUnixNano) + SHIFT_NS);
-    span.endTimeUnixNano = String(BigInt(span.endTimeUnixNano) + SHIFT_NS);
-    for (const a of span.attributes) if (a.key === 'gen_ai.request.id') a.value = { stringValue: id };
-    ids.push(id);
-  });
-  return { body: JSON.stringify(value), ids };
-}
-
 describe('store outage under load', { timeout: OUTAGE_MS + 120_000 }, () => {
   it('pushes back with 429 while the store fails, stays bounded, and stores every acknowledged request after', async () => {
     const inner = await DuckDbStore.open({ path: ':memory:' });
@@ -68,7 +39,7 @@ describe('store outage under load', { timeout: OUTAGE_MS + 120_000 }, () => {
     let sending = true;
     const senders = Array.from({ length: 4 }, async () => {
       while (sending) {
-        const { body, ids } = exportBody(n++);
+        const { body, ids } = vllmExport('outage', n++);
         const response = await fetch(`${collector.receiver!.url}/v1/traces`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
