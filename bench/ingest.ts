@@ -14,7 +14,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/table.ts';
 import { IngestBuffer } from '../src/collect/ingest-buffer.ts';
+import { OtlpIngest } from '../src/collect/otlp/ingest.ts';
 import { OtlpHttpReceiver } from '../src/collect/otlp/receiver.ts';
+import { Spool } from '../src/collect/spool.ts';
 import { Scraper } from '../src/collect/scrape/scraper.ts';
 import { StaticDiscovery, scrapeTargetSchema } from '../src/collect/scrape/targets.ts';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.ts';
@@ -52,30 +54,43 @@ const cpuSeconds = (from: NodeJS.CpuUsage) => {
   return (d.user + d.system) / 1e6;
 };
 
-// (a) OTLP ingest.
-const otlpStore = await DuckDbStore.open({ path: join(dir, 'otlp.duckdb'), threads: 1 });
-const otlpBuffer = new IngestBuffer(otlpStore, log, { maxPendingRequests: 50_000 });
-const receiver = new OtlpHttpReceiver({
-  port: 0,
-  context: { cluster: 'bench', model: 'llama-3-8b' },
-  buffer: otlpBuffer,
-  log,
-});
-await receiver.listen();
-otlpBuffer.start();
-let peakRss = process.memoryUsage().rss;
-const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-const cpuOtlp = process.cpuUsage();
-const t0 = performance.now();
-const client = load('otlp', `${receiver.url}/v1/traces`, String(BATCHES), String(SPANS_PER_BATCH));
-const [, sent, , retries] = (await client.firstLine).split(' ');
-await otlpBuffer.stop();
-const otlpWall = (performance.now() - t0) / 1000;
-const otlpCpu = cpuSeconds(cpuOtlp);
-clearInterval(rssTimer);
-const stored = (await otlpStore.stats()).requests;
-await receiver.close();
-await otlpStore.close();
+// (a) OTLP ingest, without and with the write-ahead spool (answers wait for its fsync).
+async function otlpIngest(spooled: boolean) {
+  const store = await DuckDbStore.open({ path: join(dir, `otlp-${spooled}.duckdb`), threads: 1 });
+  const spool = spooled ? new Spool(join(dir, 'spool')) : null;
+  await spool?.open();
+  const buffer = new IngestBuffer(store, log, {
+    maxPendingRequests: 50_000,
+    ...(spool ? { onSettled: (ids: string[]) => spool.release(ids) } : {}),
+  });
+  const receiver = new OtlpHttpReceiver({
+    port: 0,
+    context: { cluster: 'bench', model: 'llama-3-8b' },
+    buffer,
+    log,
+    ...(spool
+      ? { ingest: new OtlpIngest({ context: { cluster: 'bench', model: 'llama-3-8b' }, buffer, log, spool }) }
+      : {}),
+  });
+  await receiver.listen();
+  buffer.start();
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const client = load('otlp', `${receiver.url}/v1/traces`, String(BATCHES), String(SPANS_PER_BATCH));
+  const [, sent, , retries] = (await client.firstLine).split(' ');
+  await buffer.stop();
+  const wall = (performance.now() - t0) / 1000;
+  const cpuS = cpuSeconds(cpu);
+  clearInterval(rssTimer);
+  const stored = (await store.stats()).requests;
+  await receiver.close();
+  await spool?.close();
+  await store.close();
+  return { sent: Number(sent), retries: retries ?? '0', wall, cpu: cpuS, peakRss, stored, spooled };
+}
+const otlpRuns = [await otlpIngest(false), await otlpIngest(true)];
 
 // (b) Scraping: KubeBurner, then Prometheus, against the same simulated targets.
 const targetPort = await freePort();
@@ -178,20 +193,21 @@ console.log(
       'stored',
       '429 retries',
     ],
-    [
-      [
-        `${BATCHES} batches × ${SPANS_PER_BATCH}`,
-        f(Number(sent)),
-        f(otlpWall, 2),
-        f(Number(sent) / otlpWall),
-        f(otlpCpu, 2),
-        f(otlpCpu / otlpWall, 2),
-        `${f(peakRss / 2 ** 20)} MB`,
-        f(stored),
-        retries ?? '0',
-      ],
-    ],
+    otlpRuns.map((run) => [
+      `${BATCHES} batches × ${SPANS_PER_BATCH}${run.spooled ? ', spooled (fsync before 200)' : ''}`,
+      f(run.sent),
+      f(run.wall, 2),
+      f(run.sent / run.wall),
+      f(run.cpu, 2),
+      f(run.cpu / run.wall, 2),
+      `${f(run.peakRss / 2 ** 20)} MB`,
+      f(run.stored),
+      run.retries,
+    ]),
   ),
+);
+console.log(
+  `spooled ÷ unspooled: spans/s ${f(otlpRuns[1]!.sent / otlpRuns[1]!.wall / (otlpRuns[0]!.sent / otlpRuns[0]!.wall), 2)}×, CPU per span ${f(otlpRuns[1]!.cpu / otlpRuns[1]!.sent / (otlpRuns[0]!.cpu / otlpRuns[0]!.sent), 2)}×`,
 );
 const perMillion = (cpu: number, samples: number) => (samples > 0 ? cpu / (samples / 1e6) : NaN);
 const ours = perMillion(ourCpu, ourSamples);

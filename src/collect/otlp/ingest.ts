@@ -5,6 +5,7 @@ import {
   type TraceContext,
 } from '../../normalize/decompose.ts';
 import type { CallerSpan } from '../../normalize/caller-span.ts';
+import type { RequestRecord } from '../../normalize/merge-gateway.ts';
 import type { Logger } from '../../util/log.ts';
 import type { IngestBuffer } from '../ingest-buffer.ts';
 import type { RequestSink } from '../request-joiner.ts';
@@ -66,21 +67,24 @@ export class OtlpIngest {
     this.options.callerSink?.offerCallers(callers);
     if (this.options.enrichRequest) for (const d of all) this.options.enrichRequest(d.request);
     // A request the store could not take is rejected alone, with its reason, before the 200.
+    // Phases derivable from the request row are not stored (rebuilt on read: withDerivedPhases),
+    // so they are neither built nor checked here.
     const decomposed: DecomposedRequest[] = [];
+    const toStore: RequestRecord[] = [];
     const nowUs = this.nowUs();
     let duplicates = 0;
     for (const d of all) {
-      const checked = checkRequestRow(d, nowUs);
+      const derived = d.request.attributes[DERIVED_PHASES_ATTRIBUTE] === 'vllm-span';
+      const checked = checkRequestRow(derived ? { request: d.request, spans: [] } : d, nowUs);
       if ('problem' in checked)
         invalid.push(`request ${String(d.request.requestId).slice(0, 64)}: ${checked.problem}`);
       // A resent batch (the exporter timed out on our answer) is acknowledged, not stored again.
       else if (this.recent.has(d.request.requestId)) duplicates++;
-      else decomposed.push({ ...d, request: checked.request, spans: checked.spans });
+      else {
+        decomposed.push(derived ? d : { ...d, request: checked.request, spans: checked.spans });
+        toStore.push(checked);
+      }
     }
-    // Phases derivable from the request row are not stored (rebuilt on read: withDerivedPhases).
-    const toStore = decomposed.map((d) =>
-      d.request.attributes[DERIVED_PHASES_ATTRIBUTE] === 'vllm-span' ? { request: d.request, spans: [] } : d,
-    );
     if (!(this.options.requestSink ?? this.options.buffer).offerRequests(toStore))
       return { accepted: false, reason: 'ingest buffer is full; retry later' };
     // Logged only once taken: a refused batch is the sender's to resend, not ours to replay.
