@@ -4,8 +4,7 @@ import type { Span } from '../model/span.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../util/log.ts';
 import { checkRequestRow, metricSampleProblem } from '../store/row-check.ts';
-
-type RequestRecord = { request: InferenceRequest; spans: readonly Span[] };
+import type { RequestRecord } from '../normalize/merge-gateway.ts';
 
 /** One row turned away: what it was and why. */
 export interface QuarantinedRow {
@@ -161,7 +160,11 @@ export class IngestBuffer {
   /** Writes a batch; when the store refuses it, the rows it refuses are isolated and quarantined. */
   private async writeRequests(requests: InferenceRequest[], spans: Span[]): Promise<void> {
     const byRequest = new Map<string, Span[]>();
-    for (const span of spans) byRequest.set(span.requestId, [...(byRequest.get(span.requestId) ?? []), span]);
+    for (const span of spans) {
+      const list = byRequest.get(span.requestId);
+      if (list) list.push(span);
+      else byRequest.set(span.requestId, [span]);
+    }
     const rows = requests.map((request) => ({ request, spans: byRequest.get(request.requestId) ?? [] }));
     await this.isolate(
       rows,
@@ -198,33 +201,24 @@ export class IngestBuffer {
     write: (part: T[]) => Promise<void>,
     describe: (row: T) => [QuarantinedRow['kind'], string],
   ): Promise<void> {
-    try {
-      await write(rows);
-      return;
-    } catch (err) {
-      if (rows.length === 1) throw err;
-      const refused: { row: T; err: unknown }[] = [];
-      const split = async (part: T[]): Promise<void> => {
-        try {
-          await write(part);
-        } catch (partErr) {
-          if (part.length === 1) refused.push({ row: part[0] as T, err: partErr });
-          else {
-            const half = Math.ceil(part.length / 2);
-            await split(part.slice(0, half));
-            await split(part.slice(half));
-          }
-        }
-      };
-      const half = Math.ceil(rows.length / 2);
-      await split(rows.slice(0, half));
-      await split(rows.slice(half));
-      if (refused.length === rows.length) throw err; // nothing went in: kept for retry by the caller
-      for (const { row, err: rowErr } of refused) {
-        const [kind, id] = describe(row);
-        this.quarantineRow(kind, id, `the store refused it: ${(rowErr as Error).message}`);
-        if (kind === 'request') this.options.onSettled?.([id]);
+    const refused: { row: T; err: unknown }[] = [];
+    const split = async (part: T[]): Promise<void> => {
+      try {
+        await write(part);
+      } catch (err) {
+        if (part.length === 1) return void refused.push({ row: part[0] as T, err });
+        const half = Math.ceil(part.length / 2);
+        await split(part.slice(0, half));
+        await split(part.slice(half));
       }
+    };
+    await split(rows);
+    // Nothing went in: the store is failing, not one row. Kept for retry by the caller.
+    if (refused.length === rows.length && rows.length > 0) throw refused[0]?.err;
+    for (const { row, err } of refused) {
+      const [kind, id] = describe(row);
+      this.quarantineRow(kind, id, `the store refused it: ${(err as Error).message}`);
+      if (kind === 'request') this.options.onSettled?.([id]);
     }
   }
 
