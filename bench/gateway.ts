@@ -5,7 +5,8 @@
  * (a) non-streaming at --rate req/s for --seconds per path, in --rounds rotating rounds after a
  *     warm-up: latency direct to a minimal upstream, through the KubeBurner gateway, a bare Node
  *     proxy and nginx (Debian's, one worker, keep-alive upstream, no buffering); added p50/p99 =
- *     path − direct. Load comes from wrk (Debian's) when installed, else from this process.
+ *     path − direct. The gateway runs twice: alone, and spooled as `collect` runs it (each answer's
+ *     end waits for its record's group-commit fsync). Load comes from wrk (Debian's) when installed, else from this process.
  * (b) --streams concurrent SSE streams of --chunks events --gap-ms apart: per-chunk delay (client
  *     receipt − upstream write, µs wall clock on one machine), added over direct; chunks lost.
  * (c) KubeBurner ÷ nginx side by side: total and added latency ratios.
@@ -53,6 +54,8 @@ const GAP_MS = Number(args['gap-ms']);
 const ROUNDS = Number(args.rounds);
 const PARTS = args.parts;
 const WRK = '/usr/bin/wrk';
+/** The gateway as `collect` runs it: each answer ends once its record is fsynced in the spool. */
+const SPOOLED = 'KubeBurner gateway, spooled (fsync before answer end)';
 // (a)'s load generator: wrk (C, Debian's package) when installed. A Node generator costs ~2.5× wrk's
 // CPU per request (73 vs 29 µs here) and, on a small machine, adds its own tail to every path.
 const LOAD = args.load ?? (existsSync(WRK) ? 'wrk' : 'node');
@@ -394,12 +397,21 @@ async function main(): Promise<void> {
     }),
   });
   const gatewayPid = lastPid;
+  const spooledUrl = await start(process.execPath, ['--import', 'tsx', 'bench/support/gateway-process.ts'], {
+    KB_GATEWAY_CONFIG: JSON.stringify({
+      upstreams: [{ name: 'u', url: upstream, models: ['m'] }],
+      health: { interval: '1h' },
+    }),
+    KB_SPOOL_DIR: join(dir, 'spool'),
+  });
+  const spooledPid = lastPid;
   const bare = await start(process.execPath, ['--import', 'tsx', 'bench/support/bare-proxy.ts', upstream]);
   const barePid = lastPid;
   const nginx = await startNginx(upstream);
   const paths: [string, string | null][] = [
     ['direct', upstream],
     ['KubeBurner gateway', gatewayUrl],
+    [SPOOLED, spooledUrl],
     ['bare Node proxy (floor)', bare],
     ['nginx 1.22 (1 worker)', nginx],
   ];
@@ -417,6 +429,7 @@ async function main(): Promise<void> {
   let errors = 0;
   const proxyPid: Record<string, number> = {
     'KubeBurner gateway': gatewayPid,
+    [SPOOLED]: spooledPid,
     'bare Node proxy (floor)': barePid,
     'nginx 1.22 (1 worker)': nginxWorkerPid,
   };

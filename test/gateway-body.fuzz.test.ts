@@ -76,7 +76,7 @@ describe(`gateway request bodies, fuzzed (seed ${SEED}; KUBEBURNER_FUZZ_SEED rep
         health: { interval: '1h' },
       },
     }).gateway;
-    gateway = new Gateway({ config, onRecord: (r) => records.push(r) });
+    gateway = new Gateway({ config, onRecord: (r) => void records.push(r) });
     base = await gateway.listen();
   });
   after(async () => {

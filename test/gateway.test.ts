@@ -39,7 +39,7 @@ describe('gateway: streaming pass-through', () => {
     await upstream.start();
     gateway = new Gateway({
       config: gatewayConfig([{ name: 'a', url: upstream.url }]),
-      onRecord: (r) => records.push(r),
+      onRecord: (r) => void records.push(r),
     });
     base = await gateway.listen();
   });
@@ -206,6 +206,98 @@ describe('gateway: streaming pass-through', () => {
     assert.equal(body.error.code, 'unknown_url');
     const bad = await fetch(`${base}/v1/chat/completions`, { method: 'POST', body: 'not json' });
     assert.equal(bad.status, 400);
+  });
+});
+
+describe('gateway: an answer ends only once its record is durable', () => {
+  const upstream = new ScriptedUpstream();
+  let gateway: Gateway;
+  let base: string;
+  /** Resolves the durability of the latest record (the test plays the spool's fsync). */
+  let makeDurable: () => void = () => {};
+
+  before(async () => {
+    await upstream.start();
+    gateway = new Gateway({
+      config: gatewayConfig([{ name: 'a', url: upstream.url }]),
+      onRecord: () => new Promise<void>((resolve) => (makeDurable = resolve)),
+    });
+    base = await gateway.listen();
+  });
+  after(async () => {
+    await gateway.close();
+    await upstream.stop();
+  });
+
+  /** Asks and reads the answer; returns its text and whether it completed before `makeDurable()`. */
+  async function readBeforeAndAfter(
+    body: Record<string, unknown>,
+  ): Promise<{ text: string; early: boolean }> {
+    // Not awaited: with all of a whole answer held back, even its headers wait for the record.
+    const reading = chat(base, body)
+      .then((response) => response.text())
+      .then((text) => ({ text, at: performance.now() }));
+    await sleep(150); // the upstream has long finished: only the durability wait holds the end
+    const durableAt = performance.now();
+    makeDurable();
+    const { text, at } = await reading;
+    return { text, early: at < durableAt };
+  }
+
+  it('holds back the stream from its [DONE] on, and nothing before it', async () => {
+    const events = chatStreamEvents(['a', 'b'], true);
+    upstream.handler = async (_, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const e of events) {
+        res.write(e);
+        await sleep(10);
+      }
+      res.end();
+    };
+    const response = await chat(base, { stream: true, stream_options: { include_usage: true } });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read(); // tokens flow at once: only the end waits
+    assert.ok(!first.done && Buffer.from(first.value).toString().startsWith('data: '));
+
+    let text = Buffer.from(first.value ?? []).toString();
+    const rest = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        text += Buffer.from(value).toString();
+      }
+    })();
+    await sleep(150);
+    const sawDoneEarly = text.includes('[DONE]');
+    makeDurable();
+    await rest;
+    assert.equal(sawDoneEarly, false, 'the client saw [DONE] before the record was durable');
+    assert.equal(text, events.join(''));
+  });
+
+  it('holds back the last bytes of a whole answer with a content-length', async () => {
+    const body = JSON.stringify({
+      choices: [{ message: { content: 'hi' } }],
+      usage: { prompt_tokens: 3, completion_tokens: 1 },
+    });
+    upstream.handler = (_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    const { text, early } = await readBeforeAndAfter({});
+    assert.equal(early, false, 'the client had the whole answer before the record was durable');
+    assert.equal(text, body);
+  });
+
+  it('holds back the end of a chunked whole answer', async () => {
+    upstream.handler = (_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"choices":[],');
+      res.end('"usage":{"prompt_tokens":3,"completion_tokens":1}}');
+    };
+    const { text, early } = await readBeforeAndAfter({});
+    assert.equal(early, false);
+    assert.match(text, /"usage"/);
   });
 });
 
@@ -439,7 +531,7 @@ describe('gateway: retries before the first byte', () => {
     ]);
     const gateway = new Gateway({
       config: { ...config, upstream_timeout: '300ms' },
-      onRecord: (r) => records.push(r),
+      onRecord: (r) => void records.push(r),
     });
     const base = await gateway.listen();
     try {
@@ -490,7 +582,7 @@ describe('gateway: retries before the first byte', () => {
         { name: 'a', url: a.url },
         { name: 'b', url: b.url },
       ]),
-      onRecord: (r) => records.push(r),
+      onRecord: (r) => void records.push(r),
     });
     const base = await gateway.listen();
     try {

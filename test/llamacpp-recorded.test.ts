@@ -114,7 +114,7 @@ describe('a recorded llama.cpp run', () => {
           health: { interval: '1h' },
         },
       }).gateway;
-      gateway = new Gateway({ config, onRecord: (r) => records.push(r) });
+      gateway = new Gateway({ config, onRecord: (r) => void records.push(r) });
       const base = await gateway.listen();
       await Promise.all(
         run.requests.map((r) =>

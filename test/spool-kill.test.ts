@@ -42,39 +42,66 @@ const CALLER = JSON.stringify({
   ],
 });
 
-async function startCollect(config: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', '--config', config, 'collect'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+async function startCollect(config: string, command = 'collect'): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', config, command], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
   await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`collect exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${command} exited (${code})`)));
     createInterface({ input: child.stdout! }).once('line', () => resolve());
   });
   return child;
 }
 
-describe('kill -9 during ingest', { timeout: 300_000 }, () => {
-  it('loses no acknowledged OTLP request, at most the last served gateway request of a connection, and stores none twice, over 5 kills', async () => {
-    // An engine for the gateway: answers at once (its records wait in memory for a trace it never sends).
-    const engine = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            choices: [{ index: 0, message: { content: 'hi' } }],
-            usage: { prompt_tokens: 5, completion_tokens: 2 },
-          }),
-        );
-      });
+/** An engine for the gateway: answers at once, a whole answer or (when asked) a stream. */
+async function startEngine(): Promise<{ url: string; close: () => void }> {
+  const engine = createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
+    req.on('end', () => {
+      const usage = { prompt_tokens: 5, completion_tokens: 2 };
+      if ((JSON.parse(Buffer.concat(body).toString()) as { stream?: boolean }).stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' } }] })}\n\n`);
+        res.write(`data: ${JSON.stringify({ choices: [], usage })}\n\n`);
+        return res.end('data: [DONE]\n\n');
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ index: 0, message: { content: 'hi' } }], usage }));
     });
-    await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
-    const engineUrl = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+  });
+  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(engine.address() as AddressInfo).port}`, close: () => engine.close() };
+}
+
+/** Sends requests through the gateway until `sending()` is false; returns the ids the client got whole. */
+async function gatewayClient(port: number, prefix: string, sending: () => boolean): Promise<string[]> {
+  const served: string[] = [];
+  for (let n = 0; sending(); n++) {
+    const id = `${prefix}-${n}`;
+    const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': id },
+      body: JSON.stringify({
+        model: 'm',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 2,
+        stream: n % 2 === 1,
+      }),
+    }).catch(() => null);
+    // Served: the client read the whole answer (a kill mid-answer is no answer).
+    const whole = response?.status === 200 ? await response.text().catch(() => null) : null;
+    if (whole !== null && (n % 2 === 0 || whole.includes('[DONE]'))) served.push(id);
+  }
+  return served;
+}
+
+describe('kill -9 during ingest', { timeout: 300_000 }, () => {
+  it('loses no acknowledged OTLP request and no gateway answer the client got whole, and stores none twice, over 5 kills', async () => {
+    // The gateway's records wait in memory for an engine trace that never comes.
+    const engine = await startEngine();
+    const engineUrl = engine.url;
     const gatewayPort = await freePort();
     const seed = Number(process.env.KUBEBURNER_TEST_SEED ?? Date.now() % 1_000_000);
     console.log(`kill -9 moments: seed ${seed} (KUBEBURNER_TEST_SEED replays it)`);
@@ -104,20 +131,11 @@ describe('kill -9 during ingest', { timeout: 300_000 }, () => {
           if (response?.status === 200) acknowledged.push(...ids);
         }
       });
-      const clients = Array.from({ length: 2 }, async (_, client) => {
-        for (let n = 0; sending; n++) {
-          const id = `kill-${seed}-${run}-gw${client}-${n}`;
-          const response = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-request-id': id },
-            body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
-          }).catch(() => null);
-          if (response?.status === 200) {
-            await response.arrayBuffer().catch(() => null);
-            servedByGateway.push(id);
-          }
-        }
-      });
+      const clients = Array.from({ length: 2 }, async (_, client) =>
+        servedByGateway.push(
+          ...(await gatewayClient(gatewayPort, `kill-${seed}-${run}-gw${client}`, () => sending)),
+        ),
+      );
       await new Promise((resolve) => setTimeout(resolve, 300 + random() * 2000));
       const killed = new Promise((resolve) => collect.once('exit', resolve));
       collect.kill('SIGKILL');
@@ -145,15 +163,55 @@ describe('kill -9 during ingest', { timeout: 300_000 }, () => {
       );
       assert.ok(acknowledged.length > 100, `only ${acknowledged.length} acknowledged`);
       assert.ok(servedByGateway.length > 20, `only ${servedByGateway.length} served`);
-      assert.deepEqual(
-        missing.filter((id) => !id.includes('-gw')),
-        [],
-        'every OTLP request answered 200 is stored',
-      );
-      // A gateway record is logged as its request ends and fsynced with the next group commit
-      // (milliseconds later): a kill inside that window loses the last request of a connection.
-      assert.ok(missing.length <= 2 * 5, `${missing.length} served requests lost over 5 kills`);
+      // The gateway ends an answer only once its record is fsynced in the spool.
+      assert.deepEqual(missing, [], 'every OTLP request answered 200 and every gateway answer is stored');
       assert.deepEqual(twice, []);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('loses no answer `kubeburner gateway` (alone, its own spool) served whole, streamed or not, over 3 kills', async () => {
+    const engine = await startEngine();
+    const gatewayPort = await freePort();
+    const seed = Number(process.env.KUBEBURNER_TEST_SEED ?? Date.now() % 1_000_000);
+    console.log(`gateway kill -9 moments: seed ${seed} (KUBEBURNER_TEST_SEED replays it)`);
+    const random = seededRandom(seed);
+    const { dir, path } = configFile('kb-kill-gw-', await freePort(), [
+      `gateway: { port: ${gatewayPort}, upstreams: [{ name: engine, url: '${engine.url}', models: [m] }], health: { interval: 1h } }`,
+    ]);
+    const served: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const gateway = await startCollect(path, 'gateway');
+      let sending = true;
+      const clients = Array.from({ length: 3 }, async (_, client) =>
+        served.push(...(await gatewayClient(gatewayPort, `gwkill-${seed}-${run}-${client}`, () => sending))),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300 + random() * 1500));
+      const killed = new Promise((resolve) => gateway.once('exit', resolve));
+      gateway.kill('SIGKILL');
+      sending = false;
+      await Promise.all(clients);
+      await killed;
+    }
+    engine.close();
+    const last = await startCollect(path, 'gateway');
+    const exited = new Promise((resolve) => last.once('exit', resolve));
+    last.kill('SIGINT');
+    await exited;
+
+    const store = await DuckDbStore.open({ path: join(dir, 'kubeburner.duckdb') });
+    try {
+      const range = { fromUs: 0, toUs: Date.now() * 1000 + 86_400e6 };
+      const rows = await store.searchRequests({ range, idPrefix: `gwkill-${seed}-`, limit: 100_000 });
+      const stored = new Set(rows.map((r) => r.requestId));
+      const missing = served.filter((id) => !stored.has(id));
+      console.log(
+        `gateway kill -9: ${served.length} answers served whole, ${rows.length} stored, ${missing.length} missing`,
+      );
+      assert.ok(served.length > 20, `only ${served.length} served`);
+      assert.deepEqual(missing, [], 'every answer a client got whole is stored');
+      assert.equal(stored.size, rows.length, 'none stored twice');
     } finally {
       await store.close();
     }

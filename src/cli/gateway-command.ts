@@ -18,7 +18,7 @@ import { stopSignal } from './stop-signal.ts';
 /**
  * The gateway with its telemetry path: records go to an ingest buffer in front of the store;
  * when the buffer is full (store down or slow) records are dropped and counted — requests never
- * wait for telemetry (fail-open).
+ * wait for the store (fail-open). Only an answer's end waits for its record's spool fsync.
  */
 export async function startGateway(options: {
   config: KubeBurnerConfig;
@@ -65,6 +65,8 @@ export async function startGateway(options: {
         dropped++;
         gateway.metrics.telemetryDropped.inc();
       }
+      // The client's answer ends once this resolves: a served request is on disk before it is done.
+      return options.collector ? options.collector.durable() : spool?.synced();
     },
     ...(options.collector ? { onForward: (traceId: string) => options.collector?.expect(traceId) } : {}),
   });

@@ -78,6 +78,8 @@ export interface CollectorOptions {
 export interface GatewayRecordSink {
   expect(traceId: string): void;
   offerGateway(record: RequestRecord): boolean;
+  /** Resolves once every record offered so far is on disk (at once without a spool). */
+  durable(): Promise<void>;
 }
 
 /** The collection pipeline: scraper and OTLP receiver → normalize → ingest buffer → store. */
@@ -264,6 +266,10 @@ export class Collector implements GatewayRecordSink {
       : this.buffer.offerRequests([record]);
     if (taken && !this.joiner) this.options.onGatewayAlone?.([record]);
     return taken;
+  }
+
+  durable(): Promise<void> {
+    return this.spool?.synced() ?? Promise.resolve();
   }
 
   /** The scrape targets as last discovered (the config's, without discovery). */

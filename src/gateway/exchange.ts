@@ -24,8 +24,9 @@ export type ExchangeOutcome = 'retry' | number;
 
 /**
  * One attempt's exchange with a replica, driven by undici's dispatch callbacks: the answer is
- * relayed to the client as it arrives, paused while the client's socket is full. Cheaper than
- * `pool.request()` on the hot path (no body stream and no promise per response).
+ * relayed to the client as it arrives, paused while the client's socket is full — all but its end,
+ * which waits for `finish()`. Cheaper than `pool.request()` on the hot path (no body stream and no
+ * promise per response).
  */
 export class Exchange implements Dispatcher.DispatchHandler {
   readonly done: Promise<ExchangeOutcome>;
@@ -37,6 +38,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private discard = false;
   private tap: SseTap | null = null;
   private whole: Buffer[] | null = null;
+  /**
+   * The answer's end, kept back until `finish()`: a stream from its [DONE] on, or the chunk that
+   * completes a whole answer's content-length (without one, only the end of the chunked body).
+   */
+  private held: Buffer[] | null = null;
+  /** Bytes of a whole answer still to come, per its content-length. */
+  private remaining = Infinity;
 
   constructor(private readonly o: ExchangeOptions) {
     this.done = new Promise<ExchangeOutcome>((resolve, reject) => {
@@ -76,7 +84,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     this.o.res.writeHead(statusCode, pass);
     if (this.o.stream && statusCode < 400) this.tap = new SseTap(this.o.stripUsage);
-    else this.whole = [];
+    else {
+      this.whole = [];
+      const length = Number(headers['content-length']);
+      if (Number.isFinite(length)) this.remaining = length;
+    }
     if (statusCode < 400) {
       // TGI sends its timing with the headers of a whole answer: the request is done by then.
       const timing = timingFromTgiHeaders(headers);
@@ -94,7 +106,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     record.firstByteMs ??= now;
     const out = this.tap ? this.tap.push(chunk, now) : chunk;
     if (this.whole) this.whole.push(chunk);
-    if (out.length > 0 && !res.write(out)) {
+    this.remaining -= chunk.length;
+    if (this.tap?.done || this.remaining <= 0) this.held ??= [];
+    if (this.held) {
+      if (out.length > 0) this.held.push(out);
+    } else if (out.length > 0 && !res.write(out)) {
       controller.pause();
       res.once('drain', () => controller.resume());
     }
@@ -102,11 +118,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.discard) return this.resolve('retry');
-    const { res, record } = this.o;
+    const { record } = this.o;
     const tap = this.tap;
     if (tap) {
       const rest = tap.flush(this.o.nowMs());
-      if (rest.length > 0) res.write(rest);
+      if (rest.length > 0) (this.held ??= []).push(rest);
       record.firstTokenMs = tap.firstTokenMs >= 0 ? tap.firstTokenMs : null;
       record.firstVisibleTokenMs = tap.firstVisibleTokenMs >= 0 ? tap.firstVisibleTokenMs : null;
       record.usage = tap.usage;
@@ -120,8 +136,19 @@ export class Exchange implements Dispatcher.DispatchHandler {
     } else {
       this.readWholeAnswer();
     }
-    res.end();
     this.resolve(this.status);
+  }
+
+  /**
+   * Sends what was kept back and ends the answer. The gateway calls it once the request's record
+   * is on disk, so a client never sees an answer complete whose record a crash could still lose.
+   */
+  finish(): void {
+    const { res } = this.o;
+    if (res.destroyed) return;
+    for (const part of this.held ?? []) res.write(part);
+    this.held = null;
+    res.end();
   }
 
   /**

@@ -38,6 +38,11 @@ export class GatewayMetrics {
     help: 'Request records dropped because the store buffer was full (requests were served)',
     registers: [this.registry],
   });
+  readonly undurableAnswers = new Counter({
+    name: 'kubeburner_gateway_undurable_answers_total',
+    help: 'Answers ended before their record reached the spool on disk (the disk failed or stalled over 5 s)',
+    registers: [this.registry],
+  });
 
   private servedModels: ReadonlySet<string>;
 

@@ -16,6 +16,8 @@ import { Upstream, type EngineSignals, type UpstreamSpec } from './upstreams.ts'
 
 const PROXIED = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** How long an answer's end waits for its record to reach the disk before it is sent anyway. */
+const DURABLE_WAIT_MS = 5000;
 /** Request headers not forwarded upstream (hop-by-hop, or ours to set). */
 const DROPPED_HEADERS = new Set([
   'host',
@@ -80,8 +82,13 @@ export interface GatewayOptions {
   config: GatewayConfig;
   signals?: EngineSignals | null;
   spend?: SpendSource | null;
-  /** Called once per request after it ends; must not block (telemetry buffers or drops). */
-  onRecord?: (record: GatewayRecord) => void;
+  /**
+   * Called once per request after the replica's answer ends; must not block (telemetry buffers or
+   * drops). It may return a promise of the record being durable: a served answer's end is sent
+   * to the client only once it settles (at most DURABLE_WAIT_MS later), so a crash after the
+   * client saw its answer complete cannot lose the record.
+   */
+  onRecord?: (record: GatewayRecord) => Promise<void> | void;
   /** Called with the trace id of each request as it is forwarded (the collector's joiner expects it). */
   onForward?: (traceId: string) => void;
   log?: Logger;
@@ -99,6 +106,8 @@ export class Gateway {
     upstreamErrors: 0,
     clientAborts: 0,
     recordErrors: 0,
+    /** Answers ended before their record was on disk (the disk failed or took > DURABLE_WAIT_MS). */
+    undurableAnswers: 0,
   };
   private readonly policy: TenantPolicy | null;
   private readonly server: Server;
@@ -223,7 +232,7 @@ export class Gateway {
       this.stats.refused++;
       req.resume(); // drained unread, so the connection can carry the answer
       this.refuse(res, denied);
-      return this.emit(this.refusedRecord(req, path, null, {}, arrivalMs, denied));
+      return void this.emit(this.refusedRecord(req, path, null, {}, arrivalMs, denied));
     }
 
     const raw = await readBody(req);
@@ -265,7 +274,7 @@ export class Gateway {
       if (isRefusal(result)) {
         this.stats.refused++;
         this.refuse(res, result);
-        return this.emit(this.refusedRecord(req, path, model, body, arrivalMs, result));
+        return void this.emit(this.refusedRecord(req, path, model, body, arrivalMs, result));
       }
       admission = result;
     }
@@ -282,7 +291,7 @@ export class Gateway {
         { param: 'model' },
       );
       this.refuse(res, notFound);
-      return this.emit(this.refusedRecord(req, path, model, body, arrivalMs, notFound));
+      return void this.emit(this.refusedRecord(req, path, model, body, arrivalMs, notFound));
     }
 
     // Ask for usage in the stream when the client did not, and take it back out before it reaches them.
@@ -322,6 +331,7 @@ export class Gateway {
 
     let clientGone = false;
     let current: Exchange | null = null; // the attempt in flight
+    let answered: Exchange | null = null; // the attempt whose answer the client is getting
     res.on('close', () => {
       if (!res.writableFinished) {
         clientGone = true;
@@ -408,6 +418,7 @@ export class Gateway {
         );
         const outcome = await exchange.done;
         current = null;
+        if (outcome !== 'retry') answered = exchange;
         if (outcome === 'retry') {
           upstream.recordFailure(this.nowMs(), health.eject_after_failures, this.ejectForMs);
           this.stats.upstreamErrors++;
@@ -478,7 +489,23 @@ export class Gateway {
         admission,
         record.usage ? record.usage.promptTokens + record.usage.completionTokens : null,
       );
-    this.emit(record);
+    const durable = this.emit(record);
+    if (answered) await this.finishWhenDurable(answered, durable);
+  }
+
+  /** Ends the answer once its record is durable, or after DURABLE_WAIT_MS (counted) if the disk stalls. */
+  private async finishWhenDurable(answer: Exchange, durable: Promise<boolean> | undefined): Promise<void> {
+    if (durable) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, DURABLE_WAIT_MS, false)));
+      const onDisk = await Promise.race([durable, late]);
+      clearTimeout(timer);
+      if (!onDisk) {
+        this.stats.undurableAnswers++;
+        this.metrics.undurableAnswers.inc();
+      }
+    }
+    answer.finish();
   }
 
   private listModels(res: ServerResponse): void {
@@ -524,11 +551,20 @@ export class Gateway {
     };
   }
 
-  /** Fail-open: telemetry problems never reach the request path. */
-  private emit(record: GatewayRecord): void {
+  /**
+   * Fail-open: telemetry problems never reach the request path. Returns whether the record got
+   * on disk, when the sink says (never rejects).
+   */
+  private emit(record: GatewayRecord): Promise<boolean> | undefined {
     try {
       this.metrics.observe(record);
-      this.options.onRecord?.(record);
+      return this.options.onRecord?.(record)?.then(
+        () => true,
+        (err: unknown) => {
+          this.options.log?.error({ err }, 'gateway record not written to disk');
+          return false;
+        },
+      );
     } catch (err) {
       this.stats.recordErrors++;
       this.options.log?.warn({ err }, 'gateway telemetry failed; request unaffected');

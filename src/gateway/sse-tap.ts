@@ -52,6 +52,8 @@ export class SseTap {
   timing: EngineTiming | null = null;
   /** When the event carrying the engine's timing report arrived (the engine had finished). */
   timingAtMs = -1;
+  /** The stream's `data: [DONE]` has been seen: what follows is its end. */
+  done = false;
   private carry = '';
   /** Keeps a character split across network chunks whole (a chunk may end inside UTF-8). */
   private readonly decoder = new StringDecoder('utf8');
@@ -100,7 +102,10 @@ export class SseTap {
     const dataAt = event.indexOf('data:');
     if (dataAt < 0) return null;
     const data = event.slice(dataAt + 5).trim();
-    if (data === '[DONE]') return null;
+    if (data === '[DONE]') {
+      this.done = true;
+      return null;
+    }
     this.events++;
     if (this.lastEventMs >= 0) {
       const gap = nowMs - this.lastEventMs;
