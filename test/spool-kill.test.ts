@@ -97,6 +97,21 @@ async function gatewayClient(port: number, prefix: string, sending: () => boolea
   return served;
 }
 
+/** A clean start replays what the last kill left, then a clean stop; returns the stored rows. */
+async function replayedRows(config: string, dir: string, command: string, idPrefix: string) {
+  const last = await startCollect(config, command);
+  const exited = new Promise((resolve) => last.once('exit', resolve));
+  last.kill('SIGINT');
+  await exited;
+  const store = await DuckDbStore.open({ path: join(dir, 'kubeburner.duckdb') });
+  try {
+    const range = { fromUs: 0, toUs: Date.now() * 1000 + 86_400e6 };
+    return await store.searchRequests({ range, idPrefix, limit: 100_000 });
+  } finally {
+    await store.close();
+  }
+}
+
 describe('kill -9 during ingest', { timeout: 300_000 }, () => {
   it('loses no acknowledged OTLP request and no gateway answer the client got whole, and stores none twice, over 5 kills', async () => {
     // The gateway's records wait in memory for an engine trace that never comes.
@@ -144,31 +159,19 @@ describe('kill -9 during ingest', { timeout: 300_000 }, () => {
       await killed;
     }
     engine.close();
-    // A clean start replays what the last kill left, then a clean stop.
-    const last = await startCollect(path);
-    const exited = new Promise((resolve) => last.once('exit', resolve));
-    last.kill('SIGINT');
-    await exited;
-
-    const store = await DuckDbStore.open({ path: join(dir, 'kubeburner.duckdb') });
-    try {
-      const range = { fromUs: 0, toUs: Date.now() * 1000 + 86_400e6 };
-      const rows = await store.searchRequests({ range, idPrefix: `kill-${seed}-`, limit: 100_000 });
-      const counts = new Map<string, number>();
-      for (const r of rows) counts.set(r.requestId, (counts.get(r.requestId) ?? 0) + 1);
-      const missing = [...acknowledged, ...servedByGateway].filter((id) => !counts.has(id));
-      const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
-      console.log(
-        `kill -9: ${acknowledged.length} OTLP requests acknowledged, ${servedByGateway.length} served by the gateway, ${rows.length} stored, ${missing.length} missing, ${twice.length} twice`,
-      );
-      assert.ok(acknowledged.length > 100, `only ${acknowledged.length} acknowledged`);
-      assert.ok(servedByGateway.length > 20, `only ${servedByGateway.length} served`);
-      // The gateway ends an answer only once its record is fsynced in the spool.
-      assert.deepEqual(missing, [], 'every OTLP request answered 200 and every gateway answer is stored');
-      assert.deepEqual(twice, []);
-    } finally {
-      await store.close();
-    }
+    const rows = await replayedRows(path, dir, 'collect', `kill-${seed}-`);
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(r.requestId, (counts.get(r.requestId) ?? 0) + 1);
+    const missing = [...acknowledged, ...servedByGateway].filter((id) => !counts.has(id));
+    const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
+    console.log(
+      `kill -9: ${acknowledged.length} OTLP requests acknowledged, ${servedByGateway.length} served by the gateway, ${rows.length} stored, ${missing.length} missing, ${twice.length} twice`,
+    );
+    assert.ok(acknowledged.length > 100, `only ${acknowledged.length} acknowledged`);
+    assert.ok(servedByGateway.length > 20, `only ${servedByGateway.length} served`);
+    // The gateway ends an answer only once its record is fsynced in the spool.
+    assert.deepEqual(missing, [], 'every OTLP request answered 200 and every gateway answer is stored');
+    assert.deepEqual(twice, []);
   });
 
   it('loses no answer `kubeburner gateway` (alone, its own spool) served whole, streamed or not, over 3 kills', async () => {
@@ -195,25 +198,14 @@ describe('kill -9 during ingest', { timeout: 300_000 }, () => {
       await killed;
     }
     engine.close();
-    const last = await startCollect(path, 'gateway');
-    const exited = new Promise((resolve) => last.once('exit', resolve));
-    last.kill('SIGINT');
-    await exited;
-
-    const store = await DuckDbStore.open({ path: join(dir, 'kubeburner.duckdb') });
-    try {
-      const range = { fromUs: 0, toUs: Date.now() * 1000 + 86_400e6 };
-      const rows = await store.searchRequests({ range, idPrefix: `gwkill-${seed}-`, limit: 100_000 });
-      const stored = new Set(rows.map((r) => r.requestId));
-      const missing = served.filter((id) => !stored.has(id));
-      console.log(
-        `gateway kill -9: ${served.length} answers served whole, ${rows.length} stored, ${missing.length} missing`,
-      );
-      assert.ok(served.length > 20, `only ${served.length} served`);
-      assert.deepEqual(missing, [], 'every answer a client got whole is stored');
-      assert.equal(stored.size, rows.length, 'none stored twice');
-    } finally {
-      await store.close();
-    }
+    const rows = await replayedRows(path, dir, 'gateway', `gwkill-${seed}-`);
+    const stored = new Set(rows.map((r) => r.requestId));
+    const missing = served.filter((id) => !stored.has(id));
+    console.log(
+      `gateway kill -9: ${served.length} answers served whole, ${rows.length} stored, ${missing.length} missing`,
+    );
+    assert.ok(served.length > 20, `only ${served.length} served`);
+    assert.deepEqual(missing, [], 'every answer a client got whole is stored');
+    assert.equal(stored.size, rows.length, 'none stored twice');
   });
 });
