@@ -23,6 +23,7 @@ import { startSloRuntime } from './slo-runtime.ts';
 import { startGateway } from './gateway-command.ts';
 import { EngineSignals } from '../gateway/upstreams.ts';
 import { upstreamsFromTargets } from '../gateway/discovered-upstreams.ts';
+import { readOtlpTls } from '../collect/otlp/tls.ts';
 
 export function collectCommand(): Command {
   return new Command('collect')
@@ -67,6 +68,7 @@ export function collectCommand(): Command {
               grpcPort: collect.otlp.grpc_port,
               maxBodyBytes: collect.otlp.max_body_bytes,
               bearerTokensSha256: collect.otlp.bearer_tokens_sha256,
+              tls: collect.otlp.tls ? readOtlpTls(collect.otlp.tls) : null,
             }
           : null,
         targets: collect.scrape.targets,

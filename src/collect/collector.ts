@@ -6,6 +6,7 @@ import { IngestBuffer, type QuarantinedRow } from './ingest-buffer.ts';
 import { CallerJoiner } from './caller-joiner.ts';
 import { RequestJoiner } from './request-joiner.ts';
 import { Spool, replaySpool } from './spool.ts';
+import type { OtlpTls } from './otlp/tls.ts';
 import type { RequestRecord } from '../normalize/merge-gateway.ts';
 import type { PriceBook } from '../analyze/cost/price-book.ts';
 import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/time-share-estimate.ts';
@@ -35,6 +36,7 @@ export interface CollectorOptions {
     maxBodyBytes: number;
     /** sha256 of the bearer tokens senders must present; open when empty. */
     bearerTokensSha256?: readonly string[];
+    tls?: OtlpTls | null;
   } | null;
   targets?: ScrapeTargetConfig[];
   discovery?: TargetDiscovery;
@@ -184,6 +186,7 @@ export class Collector implements GatewayRecordSink {
             ingest,
             log: options.log,
             auth,
+            tls: otlp.tls ?? null,
           })
         : null;
   }

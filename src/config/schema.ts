@@ -183,6 +183,18 @@ const collectSchema = z
         bearer_tokens_sha256: z
           .array(z.string().regex(HEX_SHA256, 'expected 64 lowercase hex digits (sha256)'))
           .default([]),
+        /**
+         * Serve OTLP/HTTP and OTLP/gRPC over TLS (PEM files, e.g. a mounted Secret; relative
+         * paths from the working directory). With client_ca_file, senders must present a
+         * certificate that CA signed (mTLS); without it, any sender may connect.
+         */
+        tls: z
+          .strictObject({
+            cert_file: z.string().min(1),
+            key_file: z.string().min(1),
+            client_ca_file: z.string().min(1).optional(),
+          })
+          .optional(),
         max_body_bytes: z
           .number()
           .int()

@@ -4,6 +4,7 @@ import type { Logger } from '../../util/log.ts';
 import { OtlpDecodeError } from './decode.ts';
 import type { OtlpIngest } from './ingest.ts';
 import { exportResponseBody } from './status.ts';
+import type { OtlpTls } from './tls.ts';
 
 export interface OtlpGrpcReceiverOptions {
   host?: string;
@@ -13,6 +14,8 @@ export interface OtlpGrpcReceiverOptions {
   log: Logger;
   /** Bearer tokens senders must present (metadata `authorization`); open when none. */
   auth?: OtlpAuth;
+  /** Serve over TLS; with a client CA, only callers with a certificate it signed (mTLS). */
+  tls?: OtlpTls | null;
 }
 
 type Handler = grpc.handleUnaryCall<Buffer, Buffer>;
@@ -98,9 +101,19 @@ export class OtlpGrpcReceiver {
     this.port = await new Promise<number>((resolve, reject) =>
       this.server?.bindAsync(
         `${this.options.host ?? '127.0.0.1'}:${this.options.port ?? 4317}`,
-        grpc.ServerCredentials.createInsecure(),
+        this.credentials(),
         (err, port) => (err ? reject(err) : resolve(port)),
       ),
+    );
+  }
+
+  private credentials(): grpc.ServerCredentials {
+    const tls = this.options.tls;
+    if (!tls) return grpc.ServerCredentials.createInsecure();
+    return grpc.ServerCredentials.createSsl(
+      tls.clientCa,
+      [{ private_key: tls.key, cert_chain: tls.cert }],
+      tls.clientCa !== null, // a client CA given: a client certificate is required
     );
   }
 

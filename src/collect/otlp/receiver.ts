@@ -1,4 +1,6 @@
+import { createServer as createHttpsServer } from 'node:https';
 import type { OtlpAuth } from './auth.ts';
+import type { OtlpTls } from './tls.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -29,6 +31,8 @@ export interface OtlpReceiverOptions {
   ingest?: OtlpIngest;
   /** Bearer tokens senders must present; open when none are configured. */
   auth?: OtlpAuth;
+  /** Serve HTTPS; with a client CA, only senders with a certificate it signed get in (mTLS). */
+  tls?: OtlpTls | null;
 }
 
 /** At most `slots` tasks at once; up to `queue` more wait; beyond that, `refuse` is called. */
@@ -101,11 +105,22 @@ export class OtlpHttpReceiver {
   }
 
   get url(): string {
-    return `http://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://${this.options.host ?? '127.0.0.1'}:${this.port}`;
   }
 
   async listen(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const tls = this.options.tls;
+    this.server = tls
+      ? createHttpsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+          handler,
+        )
+      : createServer(handler);
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', reject);
       this.server?.listen(this.options.port ?? 4318, this.options.host ?? '127.0.0.1', resolve);
