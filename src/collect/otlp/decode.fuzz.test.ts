@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { decomposeResourceSpans } from '../../normalize/decompose.ts';
 import { OtlpDecodeError, decodeMetrics, decodeTraces } from './decode.ts';
 import { otlpMetricsToSamples } from './metrics.ts';
+import { metricSampleProblem } from '../../store/row-check.ts';
 import { ENGINE_FIXTURES } from '../../../test/support/fixtures.ts';
 
 const require = createRequire(import.meta.url);
@@ -47,7 +48,9 @@ function ingest(body: Buffer, encoding: 'protobuf' | 'json'): void {
   }
 }
 
-describe('OTLP decoder fuzzing (10,000 cases)', () => {
+const nowNanos = String(BigInt(Date.now()) * 1_000_000n);
+
+describe('OTLP decoder fuzzing (12,000 cases)', () => {
   it('handles mutated real protobuf messages (4,000 cases)', () => {
     fc.assert(
       fc.property(
@@ -127,5 +130,69 @@ describe('OTLP decoder fuzzing (10,000 cases)', () => {
       fc.property(wrongTypes, (value) => ingest(Buffer.from(JSON.stringify(value)), 'json')),
       { numRuns: 2000, seed: 13 },
     );
+  });
+
+  it('handles OTLP metrics with the wrong type in every field (2,000 cases): only valid or flagged samples', () => {
+    const value = () => fc.oneof(fc.jsonValue(), fc.constant('abc'), fc.constant(1e308), fc.constant(-5));
+    const point = fc.record(
+      {
+        attributes: fc.oneof(value(), fc.array(fc.record({ key: fc.string(), value: fc.jsonValue() }))),
+        timeUnixNano: fc.oneof(value(), fc.constant(nowNanos)),
+        asDouble: value(),
+        asInt: value(),
+        count: value(),
+        sum: value(),
+        bucketCounts: fc.oneof(value(), fc.array(value(), { maxLength: 5 })),
+        explicitBounds: fc.oneof(value(), fc.array(value(), { maxLength: 4 })),
+      },
+      { requiredKeys: [] },
+    );
+    const points = fc.oneof(value(), fc.array(point, { maxLength: 4 }));
+    const metric = fc.record(
+      {
+        name: fc.oneof(value(), fc.string(), fc.constant('vllm:num_requests_running')),
+        gauge: fc.record({ dataPoints: points }),
+        sum: fc.record({ dataPoints: points }),
+        histogram: fc.record({ dataPoints: points }),
+      },
+      { requiredKeys: [] },
+    );
+    const request = fc.record({
+      resourceMetrics: fc.oneof(
+        value(),
+        fc.array(
+          fc.record({
+            resource: fc.oneof(value(), fc.record({ attributes: fc.jsonValue() })),
+            scopeMetrics: fc.oneof(
+              value(),
+              fc.array(fc.record({ metrics: fc.oneof(value(), fc.array(metric)) })),
+            ),
+          }),
+          { maxLength: 3 },
+        ),
+      ),
+    });
+    const nowUs = Date.now() * 1000;
+    let storable = 0;
+    fc.assert(
+      fc.property(request, (body) => {
+        try {
+          const { samples } = otlpMetricsToSamples(
+            decodeMetrics(Buffer.from(JSON.stringify(body)), 'json'),
+            'c',
+          );
+          // What comes out is either storable or turned away by the row check with a reason — never a throw later.
+          for (const sample of samples) {
+            if (metricSampleProblem(sample, nowUs) !== null) continue;
+            assert.ok(Number.isFinite(sample.value), `stored value ${sample.value}`);
+            storable++;
+          }
+        } catch (err) {
+          if (!(err instanceof OtlpDecodeError)) throw err;
+        }
+      }),
+      { numRuns: 2000, seed: 17 },
+    );
+    assert.ok(storable > 100, `only ${storable} storable samples came out: the generator is too wild`);
   });
 });
