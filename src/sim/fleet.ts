@@ -325,6 +325,8 @@ export class Fleet {
           tenant,
           team: unfriendly ? 'data-platform' : 'agents',
           model: model as string,
+          // Routed like the model's own traffic (an edge pool's tenant lands on the edge pool).
+          ...poolOf(this.tenants.find((t) => t.model === model)),
           requestsPerSecond: unfriendly ? base * factor * 0.5 : base * factor,
           families: [],
           userPromptMedian: unfriendly ? 3000 : 8,
@@ -406,4 +408,8 @@ export class Fleet {
         break;
     }
   }
+}
+
+function poolOf(tenant: TenantProfile | undefined): { pool?: string } {
+  return tenant?.pool ? { pool: tenant.pool } : {};
 }

@@ -79,36 +79,7 @@ export async function runFaultScenario(
     SCENARIO_START_US,
     [kinds].flat().map((kind) => ({ kind, atUs: healthyMin * MIN, durationUs: faultMin * MIN, model })),
   );
-  const finished: { request: InferenceRequest; spans: Span[] }[] = [];
-  fleet.onRecord((record) => finished.push(record));
-  const cluster = new SimCluster(fleet);
-  await cluster.start();
-  const collector = new Collector({
-    store,
-    log: createLogger('silent'),
-    context: { cluster: 'us-east-1' },
-    clockMs: () => fleet.nowUs / 1000,
-    manualScrape: true,
-    targets: simScrapeTargets(fleet, cluster.endpoints),
-  });
-  try {
-    await collector.startScraping();
-    const endUs = SCENARIO_START_US + (healthyMin + faultMin) * MIN;
-    for (let t = SCENARIO_START_US; t <= endUs; t += 5e6) {
-      fleet.runUntil(t);
-      await collector.scraper.scrapeAll();
-      const batch = finished.splice(0);
-      if (batch.length > 0)
-        await store.writeBatch({
-          requests: batch.map((r) => r.request),
-          spans: batch.flatMap((r) => r.spans),
-        });
-    }
-    await collector.buffer.flush();
-  } finally {
-    await collector.stop();
-    await cluster.stop();
-  }
+  await simulateIntoStore(fleet, store, SCENARIO_START_US + (healthyMin + faultMin) * MIN, 5e6);
   const truths = fleet.groundTruth;
   const truth = truths[0] as GroundTruth;
   // The faults' own span (a crash lasts until the replica is back), against as long before it.
@@ -125,6 +96,48 @@ export async function runFaultScenario(
     window,
     baseline,
   };
+}
+
+/**
+ * Runs the fleet to `endUs` through the real collection path at simulated time: engine /metrics
+ * and the nodes' DCGM exporters scraped over HTTP every `scrapeEveryUs` (stamped with the
+ * simulated clock), finished requests stored as the simulator records them.
+ */
+export async function simulateIntoStore(
+  fleet: Fleet,
+  store: DuckDbStore,
+  endUs: number,
+  scrapeEveryUs: number,
+): Promise<void> {
+  const finished: { request: InferenceRequest; spans: Span[] }[] = [];
+  fleet.onRecord((record) => finished.push(record));
+  const cluster = new SimCluster(fleet);
+  await cluster.start();
+  const collector = new Collector({
+    store,
+    log: createLogger('silent'),
+    context: { cluster: 'us-east-1' },
+    clockMs: () => fleet.nowUs / 1000,
+    manualScrape: true,
+    targets: simScrapeTargets(fleet, cluster.endpoints),
+  });
+  try {
+    await collector.startScraping();
+    for (let t = fleet.nowUs; t <= endUs; t += scrapeEveryUs) {
+      fleet.runUntil(t);
+      await collector.scraper.scrapeAll();
+      const batch = finished.splice(0);
+      if (batch.length > 0)
+        await store.writeBatch({
+          requests: batch.map((r) => r.request),
+          spans: batch.flatMap((r) => r.spans),
+        });
+    }
+    await collector.buffer.flush();
+  } finally {
+    await collector.stop();
+    await cluster.stop();
+  }
 }
 
 /** What the analysis named for one fault run, what was injected, and how long the diagnosis took. */

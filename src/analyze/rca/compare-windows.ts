@@ -1,4 +1,6 @@
 import type { RequestFilter, Store, TimeRange } from '../../store/store.ts';
+import { healthyVariation, significance } from './healthy-variation.ts';
+import { locateOnset } from './onset.ts';
 import { kvSignals, replicaSignals } from './replica-signals.ts';
 import { cacheUnfriendlyTenant, windowStats } from './window-stats.ts';
 
@@ -66,11 +68,37 @@ export interface PhaseShares {
   decode: number;
 }
 
+/**
+ * The analysis' answer: one cause, or "inconclusive" with the candidates when the evidence is weak
+ * or no candidate stands clearly above the others.
+ */
+export type Verdict =
+  { kind: 'cause'; cause: RankedCause } | { kind: 'inconclusive'; candidates: RankedCause[]; reason: string };
+
 export interface WindowComparison {
   window: TimeRange;
+  /** The part of the window compared: from where the change began (onset.ts) to its end. */
+  focus: TimeRange;
   baseline: TimeRange;
   phases: PhaseShares | null;
   causes: RankedCause[];
+  verdict: Verdict;
+}
+
+/** A cause is named only with at least this score… */
+export const CAUSE_MIN_SCORE = 0.2;
+
+function verdictOf(causes: readonly RankedCause[]): Verdict {
+  const [top] = causes;
+  if (!top)
+    return { kind: 'inconclusive', candidates: [], reason: 'nothing changed beyond healthy variation' };
+  if (top.score < CAUSE_MIN_SCORE)
+    return {
+      kind: 'inconclusive',
+      candidates: causes.slice(0, 3),
+      reason: `the strongest signal (${top.cause}, ${top.score.toFixed(2)}) is weak`,
+    };
+  return { kind: 'cause', cause: top };
 }
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
@@ -116,17 +144,22 @@ export async function compareWindows(
   window: TimeRange,
   baseline: TimeRange,
 ): Promise<WindowComparison> {
-  const [before, after, replicas] = await Promise.all([
+  const focus = await focusOf(store, filter, window, baseline);
+  const [before, after, replicas, variation] = await Promise.all([
     windowStats(store, filter, baseline),
-    windowStats(store, filter, window),
-    replicaSignals(store, filter, window, baseline),
+    windowStats(store, filter, focus),
+    replicaSignals(store, filter, focus, baseline),
+    healthyVariation(store, filter, baseline),
   ]);
   const names = replicas.map((r) => r.replica);
   const [kvBefore, kvAfter, tenant] = await Promise.all([
     kvSignals(store, names, baseline),
-    kvSignals(store, names, window),
-    cacheUnfriendlyTenant(store, filter, window, baseline),
+    kvSignals(store, names, focus),
+    cacheUnfriendlyTenant(store, filter, focus, baseline),
   ]);
+  /** How far outside healthy variation a signal moved (0–1; healthy-variation.ts). */
+  const sig = (signal: Parameters<typeof significance>[1]) =>
+    significance(variation, signal, before[signal], after[signal]);
   const dq = positive(after.queueUs, before.queueUs);
   const dp = positive(after.prefillUs, before.prefillUs);
   const dd = positive(after.decodeUs, before.decodeUs);
@@ -144,7 +177,7 @@ export async function compareWindows(
   const preemptRise = (after.preemptionsPerRequest ?? 0) - (before.preemptionsPerRequest ?? 0);
   const kvFull = (kvAfter.kvUsage ?? 0) >= 0.92 && kvAfter.preemptions > kvBefore.preemptions;
   const kvScore = Math.max(
-    clamp01(preemptRise / 0.3),
+    clamp01(preemptRise / 0.3) * sig('preemptionsPerRequest'),
     kvFull ? clamp01(((kvAfter.kvUsage ?? 0) - 0.9) / 0.08) : 0,
   );
   // A full cache under many more requests of about the same size is the load's symptom, not its cause.
@@ -160,7 +193,10 @@ export async function compareWindows(
     );
 
   // Fragmentation: many more requests, each far smaller: steps full of overhead, little work.
-  const fragmentation = clamp01((rateRatio - 1) / 3) * clamp01((1 - tokensRatio) / 0.7);
+  const fragmentation =
+    clamp01((rateRatio - 1) / 3) *
+    clamp01((1 - tokensRatio) / 0.7) *
+    Math.min(sig('ratePerSecond'), sig('tokensPerRequest'));
   if (fragmentation > 0.05)
     causes.push(
       cause('batch_fragmentation', fragmentation, [
@@ -171,8 +207,8 @@ export async function compareWindows(
 
   // Queue saturation: more arrivals of the same kind; a spike swells the batch (every decode step
   // slows) before it fills the queue, so both count.
-  const load = clamp01((rateRatio - 1) / 2) * (tokensRatio < 0.5 ? 0.3 : 1);
-  const queueing = phases ? phases.queue * clamp01((queueRatio - 1) / 3) : 0;
+  const load = clamp01((rateRatio - 1) / 2) * (tokensRatio < 0.5 ? 0.3 : 1) * sig('ratePerSecond');
+  const queueing = phases ? phases.queue * clamp01((queueRatio - 1) / 3) * sig('queueUs') : 0;
   const swelling = phases ? load * (phases.queue + phases.decode) : 0;
   if (queueing > 0.05 || swelling > 0.05)
     causes.push(
@@ -183,13 +219,17 @@ export async function compareWindows(
     );
 
   // Prefix-cache misses: less of the prompt served from cache, usually one tenant's long unique prompts.
-  const cacheDrop = (before.cachedShare ?? 0) - (after.cachedShare ?? 0);
-  if (cacheDrop > 0.1)
+  // Longer prompts on the same prefixes lower the cached share too, but not the cached tokens per
+  // request: only when those fell were prefixes missed (evicted, or prompts that share none).
+  const cachedPerRequest = (w: typeof before) => (w.cachedShare ?? 0) * (w.promptTokens ?? 0);
+  const missed = cachedPerRequest(after) < 0.85 * cachedPerRequest(before) ? 1 : 0.2;
+  const cacheDrop = ((before.cachedShare ?? 0) - (after.cachedShare ?? 0)) * sig('cachedShare') * missed;
+  if (cacheDrop > 0.03)
     causes.push(
       cause(
         'prefix_cache_miss',
         // Without a tenant to blame, a lower cached share is as likely longer prompts (the same prefixes).
-        clamp01(cacheDrop / 0.3) * (tenant ? 1 : 0.5),
+        clamp01(cacheDrop / 0.15) * (tenant ? 1 : 0.5),
         [
           evidence('prefix-cache hit share', '%', before.cachedShare, after.cachedShare),
           evidence('prefill time', 'ms', ms(before.prefillUs), ms(after.prefillUs)),
@@ -201,13 +241,19 @@ export async function compareWindows(
       ),
     );
 
+  // Longer prompts: their prefill, and the queue they build when the rate did not rise.
   const promptRatio = ratio(after.promptTokens, before.promptTokens);
-  if (phases && phases.prefill > 0.3 && promptRatio > 1.3)
+  const longerPromptsShare = phases ? phases.prefill + phases.queue * (1 - load) : 0;
+  if (phases && longerPromptsShare > 0.3 && promptRatio > 1.2)
     causes.push(
-      cause('prefill_bottleneck', phases.prefill * clamp01((promptRatio - 1) / 2) * (1 - kvScore), [
-        evidence('prompt tokens per request', '', before.promptTokens, after.promptTokens),
-        evidence('prefill time', 'ms', ms(before.prefillUs), ms(after.prefillUs)),
-      ]),
+      cause(
+        'prefill_bottleneck',
+        longerPromptsShare * clamp01((promptRatio - 1) / 1) * (1 - kvScore) * sig('promptTokens'),
+        [
+          evidence('prompt tokens per request', '', before.promptTokens, after.promptTokens),
+          evidence('prefill time', 'ms', ms(before.prefillUs), ms(after.prefillUs)),
+        ],
+      ),
     );
 
   // One GPU of a tensor-parallel group slower than the rest: the others idle in the all-reduce.
@@ -233,8 +279,14 @@ export async function compareWindows(
 
   // Every step slower without more work: on tensor-parallel replicas the all-reduces (NCCL over
   // NVLink) are the usual suspect; on single-GPU replicas, the decode itself.
+  // A significantly higher arrival rate swells the batch, which slows every step by itself.
+  const moreArrivals = clamp01((rateRatio - 1) / 0.5) * sig('ratePerSecond');
   const slowerSteps = phases
-    ? phases.decode * clamp01((tpotRatio - 1) / 0.6) * (1 - load) * (1 - straggler)
+    ? phases.decode *
+      clamp01((tpotRatio - 1) / 0.6) *
+      (1 - Math.max(load, moreArrivals)) *
+      (1 - straggler) *
+      sig('tpotUs')
     : 0;
   const tensorParallel = replicas.some((r) => r.gpuCount > 1);
   if (slowerSteps > 0.05)
@@ -310,7 +362,7 @@ export async function compareWindows(
   const outsideRise = positive(after.outsideEngineUs, before.outsideEngineUs);
   const outsideShare = outsideRise / Math.max(1, outsideRise + dTotal);
   const outsideRatio = ratio(after.outsideEngineUs, before.outsideEngineUs);
-  const overhead = outsideShare * clamp01((outsideRatio - 1) / 1) * (1 - kvScore);
+  const overhead = outsideShare * clamp01((outsideRatio - 1) / 1) * (1 - kvScore) * sig('outsideEngineUs');
   if (overhead > 0.05 && outsideRise >= 20_000)
     causes.push(
       cause('gateway_overhead', overhead, [
@@ -322,11 +374,23 @@ export async function compareWindows(
   const errorRise = after.errorRatio - before.errorRatio;
   if (errorRise > 0.01)
     causes.push(
-      cause('error_spike', clamp01(errorRise / 0.2) * 0.6, [
+      cause('error_spike', clamp01(errorRise / 0.2) * 0.6 * sig('errorRatio'), [
         evidence('error ratio', '%', before.errorRatio, after.errorRatio),
       ]),
     );
   // A signal discounted to nothing by a stronger explanation is not a cause.
   const named = causes.filter((c) => c.score >= 0.05).sort((a, b) => b.score - a.score);
-  return { window, baseline, phases, causes: named };
+  return { window, focus, baseline, phases, causes: named, verdict: verdictOf(named) };
+}
+
+/** From the onset of the change to the window's end; at least its last minute; the whole window without an onset. */
+async function focusOf(
+  store: Store,
+  filter: Omit<RequestFilter, 'range'>,
+  window: TimeRange,
+  baseline: TimeRange,
+): Promise<TimeRange> {
+  const onset = await locateOnset(store, filter, window, baseline);
+  if (onset === null) return window;
+  return { fromUs: Math.max(window.fromUs, Math.min(onset, window.toUs - 60e6)), toUs: window.toUs };
 }

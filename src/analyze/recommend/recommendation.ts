@@ -90,7 +90,7 @@ const num = (v: string | undefined): number | null => {
  * the node or the routing and are reported, not patched. Engine flags follow ENGINE_KNOBS.
  */
 export function recommend(
-  comparison: WindowComparison,
+  comparison: Pick<WindowComparison, 'window' | 'causes'>,
   facts: WorkloadFacts,
   nowUs: number,
 ): Recommendation[] {

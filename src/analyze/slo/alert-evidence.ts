@@ -43,7 +43,7 @@ export interface AlertReport {
   replicas: ReplicaEvidence[];
   /** How the latency increase splits between queue, prefill and decode; null when it did not rise. */
   phases: PhaseShares | null;
-  /** The best-ranked cause when one explains enough of the change (score ≥ 0.2). */
+  /** The analysis' cause when it names one (compare-windows.ts: verdict); null when inconclusive. */
   rootCause: RankedCause | null;
   otherCauses: RankedCause[];
   impact: DollarImpact;
@@ -53,8 +53,6 @@ export interface AlertReport {
    */
   proposals?: { id: string; title: string }[];
 }
-
-const ROOT_CAUSE_MIN_SCORE = 0.2;
 
 const errorRatio = (bad: number, total: number) => (total > 0 ? bad / total : 0);
 
@@ -107,19 +105,20 @@ export async function explainAlert(
     .sort((a, b) => b.bad - a.bad)
     .slice(0, 5);
 
-  const { window: compared, baseline } = await comparisonWindows(store, filter, alert, atUs);
+  const { window: compared, baseline } = await alertComparisonWindows(store, filter, alert, atUs);
   const comparison = await compareWindows(store, { where: filter.where ?? {} }, compared, baseline);
 
   const impact = await dollarImpact(store, spec, longWindow, baseline);
-  const [top, ...rest] = comparison.causes;
+  const verdict = comparison.verdict;
+  const rootCause = verdict.kind === 'cause' ? verdict.cause : null;
   return {
     window: longWindow,
     baseline,
     bands,
     replicas,
     phases: comparison.phases,
-    rootCause: top && top.score >= ROOT_CAUSE_MIN_SCORE ? top : null,
-    otherCauses: (top && top.score >= ROOT_CAUSE_MIN_SCORE ? rest : comparison.causes).slice(0, 3),
+    rootCause,
+    otherCauses: comparison.causes.filter((c) => c !== rootCause).slice(0, 3),
     impact,
   };
 }
@@ -130,10 +129,10 @@ export async function explainAlert(
  * when all the data is younger than the short window (a fresh deployment), its later half
  * against its earlier half.
  */
-async function comparisonWindows(
+export async function alertComparisonWindows(
   store: Store,
   filter: RequestFilter,
-  alert: BurnRateAlert,
+  alert: Pick<BurnRateAlert, 'shortUs' | 'longUs'>,
   atUs: number,
 ): Promise<{ window: TimeRange; baseline: TimeRange }> {
   const window = { fromUs: atUs - alert.shortUs, toUs: atUs };
