@@ -41,14 +41,14 @@ if (args.worker !== undefined) {
 const COUNT = Number(args.scenarios);
 const FIRST = Number(args.seed ?? Date.now() % 1_000_000_000);
 const JOBS = Math.max(1, Number(args.jobs));
-console.log(`bench:rca: ${COUNT} drawn scenarios, seeds ${FIRST}…${FIRST + COUNT - 1} (--seed ${FIRST} replays them)`);
+console.log(
+  `bench:rca: ${COUNT} drawn scenarios, seeds ${FIRST}…${FIRST + COUNT - 1} (--seed ${FIRST} replays them)`,
+);
 
 function worker(seeds: number[], done: (run: ScoredRun) => void): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/rca.ts', '--worker', seeds.join(',')],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/rca.ts', '--worker', seeds.join(',')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   createInterface({ input: child.stdout }).on('line', (line) => done(JSON.parse(line) as ScoredRun));
   return new Promise((resolve, reject) =>
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`)))),
@@ -83,11 +83,26 @@ const row = (name: string, g: { n: number; right: number; wrong: number; inconcl
 ];
 const header = ['scenarios', 'n', 'top-1 right', 'wrong', 'inconclusive'];
 console.log(`\nBy visibility (bad-event ratio in the window ÷ the baseline's)`);
-console.log(renderTable(header, Object.entries(s.byVisibility).map(([k, g]) => row(k, g))));
+console.log(
+  renderTable(
+    header,
+    Object.entries(s.byVisibility).map(([k, g]) => row(k, g)),
+  ),
+);
 console.log(`\nBy drawn strength (0 = barely noticeable … 1 = severe)`);
-console.log(renderTable(header, Object.entries(s.byStrength).map(([k, g]) => row(k, g))));
+console.log(
+  renderTable(
+    header,
+    Object.entries(s.byStrength).map(([k, g]) => row(k, g)),
+  ),
+);
 console.log(`\nBy fleet`);
-console.log(renderTable(header, Object.entries(s.byFleet).map(([k, g]) => row(k, g))));
+console.log(
+  renderTable(
+    header,
+    Object.entries(s.byFleet).map(([k, g]) => row(k, g)),
+  ),
+);
 console.log(`\nConfusion: injected fault (first of a pair) × answer (* = an injected fault's cause)`);
 console.log(renderTable(['injected', ...s.confusion.columns], s.confusion.rows));
 const visible = s.byVisibility['visible (≥ 2×)'];

@@ -78,7 +78,12 @@ function drawFault(random: Random, kind: FaultKind, model: string, atUs: number)
 }
 
 /** The fleet's tenants, each rate scaled (tenant mix drawn too: each tenant ×0.6–1.4). */
-function drawTenants(random: Random, model: string, pool: string | undefined, loadScale: number): TenantProfile[] {
+function drawTenants(
+  random: Random,
+  model: string,
+  pool: string | undefined,
+  loadScale: number,
+): TenantProfile[] {
   return demoTenants()
     .filter((t) => t.model === model && t.pool === pool)
     .map((t) => ({ ...t, requestsPerSecond: t.requestsPerSecond * loadScale * between(random, 0.6, 1.4) }));

@@ -38,8 +38,7 @@ function badRatios(requests: InferenceRequest[], baseline: TimeRange, window: Ti
   const before = requests.filter((r) => ended(r, baseline));
   const ttft = p95(before.flatMap((r) => (r.ttftUs === null ? [] : [r.ttftUs])));
   const tpot = p95(before.flatMap((r) => (r.tpotUs === null ? [] : [r.tpotUs])));
-  const bad = (r: InferenceRequest) =>
-    r.status !== 'ok' || (r.ttftUs ?? 0) > ttft || (r.tpotUs ?? 0) > tpot;
+  const bad = (r: InferenceRequest) => r.status !== 'ok' || (r.ttftUs ?? 0) > ttft || (r.tpotUs ?? 0) > tpot;
   const ratio = (rs: InferenceRequest[]) => (rs.length > 0 ? rs.filter(bad).length / rs.length : 0);
   return { baseline: ratio(before), window: ratio(requests.filter((r) => ended(r, window))) };
 }

@@ -34,7 +34,8 @@ export function scoreDrawnRun(run: DrawnRun): ScoredRun {
   const expected = scenario.faults.flatMap((f) => acceptedCauses(f.kind));
   const verdict = comparison.verdict;
   const answer = verdict.kind === 'cause' ? verdict.cause.cause : 'inconclusive';
-  const outcome = verdict.kind === 'inconclusive' ? 'inconclusive' : expected.includes(answer) ? 'right' : 'wrong';
+  const outcome =
+    verdict.kind === 'inconclusive' ? 'inconclusive' : expected.includes(answer) ? 'right' : 'wrong';
   const badRise = badRatio.window / Math.max(badRatio.baseline, 0.005);
   const faults = scenario.faults
     .map(
@@ -72,7 +73,12 @@ interface Group {
 
 function group(runs: readonly ScoredRun[]): Group {
   const count = (o: ScoredRun['outcome']) => runs.filter((r) => r.outcome === o).length;
-  return { n: runs.length, right: count('right'), wrong: count('wrong'), inconclusive: count('inconclusive') };
+  return {
+    n: runs.length,
+    right: count('right'),
+    wrong: count('wrong'),
+    inconclusive: count('inconclusive'),
+  };
 }
 
 function groupBy(runs: readonly ScoredRun[], key: (r: ScoredRun) => string): Record<string, Group> {
@@ -80,7 +86,8 @@ function groupBy(runs: readonly ScoredRun[], key: (r: ScoredRun) => string): Rec
   return Object.fromEntries(keys.map((k) => [k, group(runs.filter((r) => key(r) === k))]));
 }
 
-const strengthBucket = (s: number) => (s < 1 / 3 ? 'mild (< 0.33)' : s < 2 / 3 ? 'medium' : 'severe (≥ 0.67)');
+const strengthBucket = (s: number) =>
+  s < 1 / 3 ? 'mild (< 0.33)' : s < 2 / 3 ? 'medium' : 'severe (≥ 0.67)';
 
 /** Accuracy tables: by visibility, strength and fleet, and the confusion matrix. */
 export function summarize(runs: readonly ScoredRun[]) {
