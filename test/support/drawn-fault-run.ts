@@ -18,16 +18,17 @@ export interface DrawnRun {
   truths: GroundTruth[];
   comparison: WindowComparison;
   /**
-   * Share of requests that broke the scenario's SLO (an error, or TTFT or TPOT above the baseline's
-   * 95th percentile) in the baseline and in the analysed window: how visible the fault was.
+   * Share of requests that broke the scenario's SLO in the baseline and in the analysed window: how
+   * visible the fault was. The SLO is a 99 % one calibrated on the healthy fleet: an error, or TTFT
+   * or TPOT above the baseline's 99th percentile, is a bad event.
    */
   badRatio: { baseline: number; window: number };
   diagnosisMs: number;
 }
 
-const p95 = (values: number[]) => {
+const p99 = (values: number[]) => {
   const sorted = values.sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? Infinity;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? Infinity;
 };
 
 function badRatios(requests: InferenceRequest[], baseline: TimeRange, window: TimeRange) {
@@ -36,8 +37,8 @@ function badRatios(requests: InferenceRequest[], baseline: TimeRange, window: Ti
     return end >= range.fromUs && end < range.toUs;
   };
   const before = requests.filter((r) => ended(r, baseline));
-  const ttft = p95(before.flatMap((r) => (r.ttftUs === null ? [] : [r.ttftUs])));
-  const tpot = p95(before.flatMap((r) => (r.tpotUs === null ? [] : [r.tpotUs])));
+  const ttft = p99(before.flatMap((r) => (r.ttftUs === null ? [] : [r.ttftUs])));
+  const tpot = p99(before.flatMap((r) => (r.tpotUs === null ? [] : [r.tpotUs])));
   const bad = (r: InferenceRequest) => r.status !== 'ok' || (r.ttftUs ?? 0) > ttft || (r.tpotUs ?? 0) > tpot;
   const ratio = (rs: InferenceRequest[]) => (rs.length > 0 ? rs.filter(bad).length / rs.length : 0);
   return { baseline: ratio(before), window: ratio(requests.filter((r) => ended(r, window))) };

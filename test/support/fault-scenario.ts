@@ -123,8 +123,8 @@ export async function simulateIntoStore(
   });
   try {
     await collector.startScraping();
-    for (let t = fleet.nowUs; t <= endUs; t += scrapeEveryUs) {
-      fleet.runUntil(t);
+    for (let t = fleet.nowUs; t < endUs + scrapeEveryUs; t += scrapeEveryUs) {
+      fleet.runUntil(Math.min(t, endUs)); // the last step ends exactly at endUs
       await collector.scraper.scrapeAll();
       const batch = finished.splice(0);
       if (batch.length > 0)

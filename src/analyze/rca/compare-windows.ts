@@ -176,9 +176,17 @@ export async function compareWindows(
   // KV pressure: the cache full and sequences preempted, usually from longer requests.
   const preemptRise = (after.preemptionsPerRequest ?? 0) - (before.preemptionsPerRequest ?? 0);
   const kvFull = (kvAfter.kvUsage ?? 0) >= 0.92 && kvAfter.preemptions > kvBefore.preemptions;
+  // Before it preempts, a cache filling with longer requests shows as heavier requests and higher
+  // KV usage (a tenant with long uncached prompts does that too: its own cause, below).
+  const heavier = clamp01((tokensRatio - 1) / 0.4) * sig('tokensPerRequest');
+  const kvRise =
+    kvAfter.kvUsage !== null && kvBefore.kvUsage !== null
+      ? clamp01((kvAfter.kvUsage - kvBefore.kvUsage) / 0.2)
+      : 0.5;
   const kvScore = Math.max(
     clamp01(preemptRise / 0.3) * sig('preemptionsPerRequest'),
     kvFull ? clamp01(((kvAfter.kvUsage ?? 0) - 0.9) / 0.08) : 0,
+    heavier * kvRise * (tenant ? 0.5 : 1),
   );
   // A full cache under many more requests of about the same size is the load's symptom, not its cause.
   const loadDriven = rateRatio > 1.5 && tokensRatio < 1.5;
@@ -220,16 +228,20 @@ export async function compareWindows(
 
   // Prefix-cache misses: less of the prompt served from cache, usually one tenant's long unique prompts.
   // Longer prompts on the same prefixes lower the cached share too, but not the cached tokens per
-  // request: only when those fell were prefixes missed (evicted, or prompts that share none).
+  // request. A tenant whose uncached prompts grew is the clear case; without one, only a fall in
+  // cached tokens per request says prefixes were missed.
   const cachedPerRequest = (w: typeof before) => (w.cachedShare ?? 0) * (w.promptTokens ?? 0);
-  const missed = cachedPerRequest(after) < 0.85 * cachedPerRequest(before) ? 1 : 0.2;
+  // Heavier requests without such a tenant evict cached prefixes as a symptom of KV pressure.
+  const missed = tenant
+    ? 1
+    : (cachedPerRequest(after) < 0.85 * cachedPerRequest(before) ? 0.5 : 0.2) * (1 - heavier);
   const cacheDrop = ((before.cachedShare ?? 0) - (after.cachedShare ?? 0)) * sig('cachedShare') * missed;
   if (cacheDrop > 0.03)
     causes.push(
       cause(
         'prefix_cache_miss',
         // Without a tenant to blame, a lower cached share is as likely longer prompts (the same prefixes).
-        clamp01(cacheDrop / 0.15) * (tenant ? 1 : 0.5),
+        clamp01(cacheDrop / 0.15),
         [
           evidence('prefix-cache hit share', '%', before.cachedShare, after.cachedShare),
           evidence('prefill time', 'ms', ms(before.prefillUs), ms(after.prefillUs)),
@@ -284,7 +296,7 @@ export async function compareWindows(
   const slowerSteps = phases
     ? phases.decode *
       clamp01((tpotRatio - 1) / 0.6) *
-      (1 - Math.max(load, moreArrivals)) *
+      (1 - Math.max(load, moreArrivals, heavier)) *
       (1 - straggler) *
       sig('tpotUs')
     : 0;

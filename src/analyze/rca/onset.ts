@@ -11,7 +11,7 @@ interface Minute {
   count: number;
   signals: Record<SignalName, number | null>;
 }
-type SignalName = 'ttft' | 'tpot' | 'e2e' | 'errors';
+type SignalName = 'ttft' | 'tpot' | 'e2e' | 'errors' | 'throughput';
 
 function minuteOf(row: AggregateRow): Minute {
   const count = row.values.count ?? 0;
@@ -23,6 +23,7 @@ function minuteOf(row: AggregateRow): Minute {
       tpot: row.values.avg_tpot_us ?? null,
       e2e: row.values.avg_e2e_us ?? null,
       errors: count > 0 ? (row.values.errors ?? 0) / count : null,
+      throughput: count,
     },
   };
 }
@@ -59,9 +60,9 @@ function departs(minute: Minute, name: SignalName, base: { median: number; sprea
  * Where in an alert's window the change began. An alert's short window often starts before the
  * fault (it fires a few minutes in), so comparing the whole window dilutes every signal; the
  * analysis compares from the onset instead. The onset is the first minute whose mean TTFT, TPOT or
- * e2e latency, or error ratio, leaves the baseline's healthy range (median + 4 robust deviations
- * and 15 % above the median) — the same signals the SLO burned on. Null when no minute does, or
- * the baseline has too few minutes to say what healthy is.
+ * e2e latency, error ratio or completions leave the baseline's healthy range (median + 4 robust
+ * deviations and 15 % above the median) — the signals the SLO burned on, and the load behind them.
+ * Null when no minute does, or the baseline has too few minutes to say what healthy is.
  */
 export async function locateOnset(
   store: Store,
@@ -89,7 +90,7 @@ export async function locateOnset(
   const healthyMinutes = before
     .map(minuteOf)
     .filter((m) => m.startUs >= baseline.fromUs && m.startUs + MINUTE_US <= baseline.toUs);
-  const names: SignalName[] = ['ttft', 'tpot', 'e2e', 'errors'];
+  const names: SignalName[] = ['ttft', 'tpot', 'e2e', 'errors', 'throughput'];
   const bases = names.map((name) => [name, healthy(healthyMinutes, name)] as const);
   if (bases.every(([, base]) => base === null)) return null;
   const minutes = during.map(minuteOf).sort((a, b) => a.startUs - b.startUs);

@@ -62,18 +62,26 @@ export async function windowStats(
   filter: Omit<RequestFilter, 'range'>,
   range: TimeRange,
 ): Promise<WindowStats> {
-  const [[row], arrived] = await Promise.all([
-    store.aggregateRequests({ ...filter, range, timeBy: 'completion', groupBy: [], measures: MEASURES }),
-    store.aggregateRequests({
-      ...filter,
-      range,
-      timeBy: 'arrival',
-      groupBy: [],
-      bucketUs: MINUTE_US,
-      measures: [{ fn: 'count' }],
-    }),
-  ]);
+  const [row] = await store.aggregateRequests({
+    ...filter,
+    range,
+    timeBy: 'completion',
+    groupBy: [],
+    measures: MEASURES,
+  });
   const v = (key: string) => row?.values[key] ?? null;
+  // Requests that arrived in the range's last seconds are mostly still running (not stored yet):
+  // the arrival rate is taken up to a mean request's length before the end.
+  const lagUs = Math.min(v('avg_e2e_us') ?? 0, (range.toUs - range.fromUs) / 2);
+  const settled = { fromUs: range.fromUs, toUs: range.toUs - lagUs };
+  const arrived = await store.aggregateRequests({
+    ...filter,
+    range: settled,
+    timeBy: 'arrival',
+    groupBy: [],
+    bucketUs: MINUTE_US,
+    measures: [{ fn: 'count' }],
+  });
   const count = v('count') ?? 0;
   const prompt = v('sum_prompt_tokens') ?? 0;
   const output = v('sum_output_tokens') ?? 0;
@@ -86,7 +94,7 @@ export async function windowStats(
   const engineUs = queue !== null && prefill !== null && decode !== null ? queue + prefill + decode : null;
   return {
     count,
-    ratePerSecond: arrivalRate(arrived, range),
+    ratePerSecond: arrivalRate(arrived, settled),
     errorRatio: count > 0 ? (v('errors') ?? 0) / count : 0,
     queueUs: queue,
     prefillUs: prefill,
