@@ -27,7 +27,7 @@ export type Cause = (typeof CAUSES)[number];
 
 export const CAUSE_TITLES: Record<Cause, string> = {
   queue_saturation: 'queue saturation',
-  kv_pressure: 'KV-cache pressure (preemptions)',
+  kv_pressure: 'KV-cache pressure (longer requests fill the cache; preemptions)',
   prefix_cache_miss: 'prefix-cache misses',
   batch_fragmentation: 'batch fragmentation (many tiny requests)',
   prefill_bottleneck: 'prefill bottleneck (longer prompts)',

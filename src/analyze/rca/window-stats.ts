@@ -110,7 +110,11 @@ export async function windowStats(
   };
 }
 
-/** The tenant whose prompt tokens grew most while its prompts were served least from cache. */
+/**
+ * The tenant whose prompt tokens grew most while its prompts were served least from cache, among
+ * those whose share of requests grew and whose prompts hit the cache at most half as often as
+ * everyone else's.
+ */
 export async function cacheUnfriendlyTenant(
   store: Store,
   filter: Omit<RequestFilter, 'range'>,
@@ -124,13 +128,16 @@ export async function cacheUnfriendlyTenant(
       timeBy: 'completion',
       groupBy: ['tenant'],
       measures: [
+        { fn: 'count' },
         { fn: 'sum', field: 'prompt_tokens' },
         { fn: 'sum', field: 'cached_prompt_tokens' },
       ],
     });
   const [now, before] = await Promise.all([byTenant(window), byTenant(baseline)]);
-  const total = now.reduce((s, r) => s + (r.values.sum_prompt_tokens ?? 0), 0);
-  const totalBefore = before.reduce((s, r) => s + (r.values.sum_prompt_tokens ?? 0), 0);
+  const sum = (rows: AggregateRow[], key: string) => rows.reduce((s, r) => s + (r.values[key] ?? 0), 0);
+  const total = sum(now, 'sum_prompt_tokens');
+  const totalBefore = sum(before, 'sum_prompt_tokens');
+  const [requests, requestsBefore] = [sum(now, 'count'), sum(before, 'count')];
   let best: { tenant: string; promptShare: number; cachedShare: number; growth: number } | null = null;
   for (const r of now) {
     const prompt = r.values.sum_prompt_tokens ?? 0;
@@ -140,6 +147,16 @@ export async function cacheUnfriendlyTenant(
     const shareBefore = totalBefore > 0 ? (was?.values.sum_prompt_tokens ?? 0) / totalBefore : 0;
     const cached = (r.values.sum_cached_prompt_tokens ?? 0) / prompt;
     const growth = (share - shareBefore) * (1 - cached);
+    // The tenant sends more of the requests, not only longer ones (longer prompts for everyone
+    // shift token shares between tenants too).
+    const requestShare = (r.values.count ?? 0) / Math.max(1, requests);
+    const requestShareBefore = requestsBefore > 0 ? (was?.values.count ?? 0) / requestsBefore : 0;
+    if (requestShare - requestShareBefore < 0.03) continue;
+    // Its prompts are the uncached ones: well below everyone else's cached share.
+    const othersPrompt = total - prompt;
+    const othersCached =
+      othersPrompt > 0 ? (sum(now, 'sum_cached_prompt_tokens') - cached * prompt) / othersPrompt : 0;
+    if (othersPrompt > 0 && cached > 0.5 * othersCached) continue;
     if (growth > (best?.growth ?? 0.05))
       best = { tenant: r.group.tenant ?? '', promptShare: share, cachedShare: cached, growth };
   }
