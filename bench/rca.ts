@@ -12,31 +12,19 @@
  * TTFT/TPOT above the baseline's p95) in the analysed window. Goals: ≥ 90 % top-1 on visible
  * scenarios; ≤ 10 % wrong answers (rather than inconclusive) on the others.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/table.ts';
-import { scoreDrawnRun, summarize, type ScoredRun } from '../test/support/rca-score.ts';
-import { runDrawnScenario } from '../test/support/drawn-fault-run.ts';
+import { summarize } from '../test/support/rca-score.ts';
+import { runDrawnScenarios } from '../test/support/rca-workers.ts';
 
 const { values: args } = parseArgs({
   options: {
     scenarios: { type: 'string', default: '200' },
     seed: { type: 'string' },
     jobs: { type: 'string', default: '2' },
-    worker: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
-
-if (args.worker !== undefined) {
-  // A worker: runs the seeds it is given, one JSON line each.
-  for (const seed of args.worker.split(',').map(Number)) {
-    const scored = scoreDrawnRun(await runDrawnScenario(seed));
-    process.stdout.write(`${JSON.stringify(scored)}\n`);
-  }
-  process.exit(0);
-}
 
 const COUNT = Number(args.scenarios);
 const FIRST = Number(args.seed ?? Date.now() % 1_000_000_000);
@@ -45,32 +33,11 @@ console.log(
   `bench:rca: ${COUNT} drawn scenarios, seeds ${FIRST}…${FIRST + COUNT - 1} (--seed ${FIRST} replays them)`,
 );
 
-function worker(seeds: number[], done: (run: ScoredRun) => void): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/rca.ts', '--worker', seeds.join(',')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  createInterface({ input: child.stdout }).on('line', (line) => done(JSON.parse(line) as ScoredRun));
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`)))),
-  );
-}
-
 const started = performance.now();
-const runs: ScoredRun[] = [];
-const seeds = Array.from({ length: COUNT }, (_, i) => FIRST + i);
-await Promise.all(
-  Array.from({ length: JOBS }, (_, j) =>
-    worker(
-      seeds.filter((_, i) => i % JOBS === j),
-      (run) => {
-        runs.push(run);
-        if (args.verbose || run.outcome === 'wrong' || (run.visible && run.outcome !== 'right'))
-          console.log(`  ${run.outcome}: ${run.line}`);
-      },
-    ),
-  ),
-);
-runs.sort((a, b) => a.seed - b.seed);
+const runs = await runDrawnScenarios(FIRST, COUNT, JOBS, (run) => {
+  if (args.verbose || run.outcome === 'wrong' || (run.visible && run.outcome !== 'right'))
+    console.log(`  ${run.outcome}: ${run.line}`);
+});
 
 const s = summarize(runs);
 const pct = (n: number, of: number) => (of === 0 ? '—' : `${((100 * n) / of).toFixed(1)} %`);

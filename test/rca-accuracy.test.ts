@@ -3,54 +3,68 @@ import { describe, it } from 'node:test';
 import { EXPECTED_CAUSE } from '../src/analyze/rca/fault-causes.ts';
 import { FAULT_KINDS } from '../src/sim/faults.ts';
 import { diagnoseFaultScenario, FAULT_COMBINATIONS } from './support/fault-scenario.ts';
+import { summarize } from './support/rca-score.ts';
+import { runDrawnScenarios } from './support/rca-workers.ts';
 
-const SEEDS = [1, 2];
+/** Drawn at run time (KUBEBURNER_RCA_SEED replays a run): scenarios the analysis was not tuned to. */
+const FIRST_SEED = Number(process.env.KUBEBURNER_RCA_SEED ?? Date.now() % 1_000_000_000);
+const DRAWN = 40;
 
 /**
- * Root-cause analysis scored against the simulator's ground truth: every fault scenario, several
- * seeds, through the real scrape path (engine /metrics and DCGM over HTTP, at simulated time).
- * `npm run bench:rca` runs more seeds and prints the confusion matrix.
+ * Root-cause analysis scored against the simulator's ground truth, through the real scrape path
+ * (engine /metrics and DCGM over HTTP, at simulated time). `npm run bench:rca` runs ≥ 200 drawn
+ * scenarios and prints the tables.
  */
-describe('root-cause analysis against injected faults', () => {
-  it(`names the injected fault first in at least 90 % of ${FAULT_KINDS.length} scenarios × ${SEEDS.length} seeds`, async () => {
-    const misses: string[] = [];
-    let runs = 0;
-    for (const seed of SEEDS)
-      for (const kind of FAULT_KINDS) {
-        const { causes, truths } = await diagnoseFaultScenario(kind, seed);
-        runs++;
-        const top = causes[0];
-        if (top?.cause !== EXPECTED_CAUSE[kind])
-          misses.push(
-            `${kind} seed ${seed}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`,
-          );
-        else {
-          // Every named cause carries its evidence, and the replica when it is about one.
-          assert.ok(top.evidence.length > 0);
-          if (kind === 'tp_straggler' || kind === 'replica_crash')
-            assert.equal(top.replica, truths[0]?.replicas[0]);
-          if (kind === 'cache_unfriendly_tenant') assert.equal(top.tenant, truths[0]?.tenant);
-        }
-      }
-    const accuracy = (runs - misses.length) / runs;
-    assert.ok(accuracy >= 0.9, `top-1 accuracy ${(accuracy * 100).toFixed(0)} %: ${misses.join('; ')}`);
+describe('root-cause analysis against injected faults', { timeout: 900_000 }, () => {
+  it(`on ${DRAWN} drawn scenarios (alert-shaped windows): ≥ 90 % top-1 when the fault doubled the SLO's bad events, ≤ 10 % wrong below that`, async () => {
+    console.log(
+      `drawn RCA scenarios: seeds ${FIRST_SEED}…${FIRST_SEED + DRAWN - 1} (KUBEBURNER_RCA_SEED=${FIRST_SEED} replays them)`,
+    );
+    const runs = await runDrawnScenarios(FIRST_SEED, DRAWN, 2);
+    const { byVisibility } = summarize(runs);
+    const visible = byVisibility['visible (≥ 2×)'] ?? { n: 0, right: 0, wrong: 0, inconclusive: 0 };
+    const faint = byVisibility['faint (< 2×)'] ?? { n: 0, right: 0, wrong: 0, inconclusive: 0 };
+    const misses = runs.filter((r) => r.outcome === 'wrong' || (r.visible && r.outcome !== 'right'));
+    console.log(
+      `visible: ${visible.right}/${visible.n} right; faint: ${faint.wrong}/${faint.n} wrong, ${faint.inconclusive} inconclusive`,
+    );
+    for (const miss of misses) console.log(`  ${miss.outcome}: ${miss.line}`);
+    assert.ok(visible.n >= 10, `only ${visible.n} visible scenarios were drawn`);
+    assert.ok(visible.right >= 0.9 * visible.n, `top-1 ${visible.right}/${visible.n} on visible scenarios`);
+    assert.ok(faint.wrong <= 0.1 * faint.n, `${faint.wrong}/${faint.n} wrong answers on faint scenarios`);
+    // Every answer that names a cause carries evidence a reader can check (the line shows it).
+    assert.ok(runs.every((r) => r.answer === 'inconclusive' || r.line.includes(r.answer)));
   });
 
-  it(`names one of the injected faults first in at least 90 % of ${FAULT_COMBINATIONS.length} combinations × ${SEEDS.length} seeds`, async () => {
+  // Regression: the demo's fault strengths, the fault's own window (seed 1).
+  it(`names each injected fault at the demo's strength (${FAULT_KINDS.length} faults)`, async () => {
     const misses: string[] = [];
-    let runs = 0;
-    for (const seed of SEEDS)
-      for (const combination of FAULT_COMBINATIONS) {
-        const { causes } = await diagnoseFaultScenario(combination, seed);
-        runs++;
-        const expected = combination.map((kind) => EXPECTED_CAUSE[kind]);
-        const top = causes[0];
-        if (!top || !expected.includes(top.cause))
-          misses.push(
-            `${combination.join(' + ')} seed ${seed}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`,
-          );
+    for (const kind of FAULT_KINDS) {
+      const { causes, truths } = await diagnoseFaultScenario(kind, 1);
+      const top = causes[0];
+      if (top?.cause !== EXPECTED_CAUSE[kind])
+        misses.push(`${kind}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`);
+      else {
+        assert.ok(top.evidence.length > 0);
+        if (kind === 'tp_straggler' || kind === 'replica_crash')
+          assert.equal(top.replica, truths[0]?.replicas[0]);
+        if (kind === 'cache_unfriendly_tenant') assert.equal(top.tenant, truths[0]?.tenant);
       }
-    const accuracy = (runs - misses.length) / runs;
-    assert.ok(accuracy >= 0.9, `top-1 accuracy ${(accuracy * 100).toFixed(0)} %: ${misses.join('; ')}`);
+    }
+    assert.deepEqual(misses, []);
+  });
+
+  it(`names one of two faults injected together (${FAULT_COMBINATIONS.length} pairs, at least 7)`, async () => {
+    const misses: string[] = [];
+    for (const combination of FAULT_COMBINATIONS) {
+      const { causes } = await diagnoseFaultScenario(combination, 1);
+      const expected = combination.map((kind) => EXPECTED_CAUSE[kind]);
+      const top = causes[0];
+      if (!top || !expected.includes(top.cause))
+        misses.push(
+          `${combination.join(' + ')}: got ${top ? `${top.cause} (${top.score.toFixed(2)})` : 'nothing'}`,
+        );
+    }
+    assert.ok(misses.length <= 1, misses.join('; '));
   });
 });
