@@ -189,6 +189,21 @@ describe('web UI in a real browser against the demo', { timeout: 240_000, skip: 
     await shoot('flame-graph');
   });
 
+  it('explains a request that queued in the demo’s load spike as queue saturation first', async () => {
+    const { requests } = await api<{ requests: { requestId: string; queueUs: number }[] }>(
+      '/api/requests?from=15m&model=llama-3-70b&order_by=queue_us&limit=1',
+    );
+    const queued = requests[0];
+    assert.ok(queued && queued.queueUs > 1e6, 'a 70B request waited over a second in the load spike');
+    await open(`/requests/${encodeURIComponent(queued.requestId)}`);
+    await page.getByTestId('flame').waitFor();
+    await page.waitForLoadState('networkidle');
+    const label = (await page.getByTestId('root-cause').textContent()) ?? '';
+    assert.match(label, /during queue saturation: .*arrival rate/);
+    assert.match(label, /this request: /);
+    await shoot('request-in-incident');
+  });
+
   it('shows each SLO’s budget and burn, with the alert history', async () => {
     const { slos } = await api<{
       slos: { slo: string; budgetRemaining: number; alerts: { state: string }[] }[];

@@ -1,5 +1,7 @@
 import type { InferenceRequest } from '../model/request.ts';
 import { measureKey, type Store, type TimeRange } from '../store/store.ts';
+import { CAUSE_TITLES, compareWindows, type Cause } from './rca/compare-windows.ts';
+import { pickComparisonWindows } from './rca/comparison-windows.ts';
 
 /**
  * The mean request of the same model around one request: what "normal" looked like then. Means,
@@ -20,9 +22,20 @@ export interface PeerMeans {
 
 export type ExplainedPhase = 'queue' | 'prefill' | 'decode' | 'outside engine';
 
+/** The incident the request's model was in when the request ran, as the window analysis names it. */
+export interface Incident {
+  cause: Cause;
+  title: string;
+  /** The cause's evidence, one line. */
+  summary: string;
+  window: TimeRange;
+}
+
 export interface RequestExplanation {
   /** One line for the UI: what made this request slow, or that it was typical. */
   label: string;
+  /** Set when the request ran inside an incident that explains its slowest phase (named first). */
+  incident?: Incident;
   /** The phase that added the most time over the mean peer; null when it was not slow. */
   phase: ExplainedPhase | null;
   /** Time this request took beyond its peers' mean (e2e), µs; null without peers. */
@@ -65,6 +78,64 @@ export async function peerMeans(store: Store, request: InferenceRequest): Promis
     promptTokens: mean('prompt_tokens'),
     outputTokens: mean('output_tokens'),
     costUsd: mean('cost_usd'),
+  };
+}
+
+/** The incident analysis looks at the 5 minutes up to a request's end against the 30 before them. */
+const INCIDENT_WINDOWS = { shortUs: 5 * 60e6, longUs: 30 * 60e6 };
+
+/**
+ * The incident around a request: the minutes up to its end compared with a healthy stretch before
+ * (comparison-windows.ts picks both as for an alert; compare-windows.ts compares from the change's
+ * onset); null unless the analysis names a cause.
+ */
+export async function incidentAround(store: Store, request: InferenceRequest): Promise<Incident | null> {
+  const endUs = request.arrivalUs + Math.max(0, request.e2eUs ?? 0) + 1;
+  const filter = { where: { model: [request.model] } };
+  const { window, baseline } = await pickComparisonWindows(
+    store,
+    { ...filter, range: { fromUs: endUs - INCIDENT_WINDOWS.longUs, toUs: endUs } },
+    INCIDENT_WINDOWS,
+    endUs,
+  );
+  const { verdict } = await compareWindows(store, filter, window, baseline);
+  if (verdict.kind !== 'cause') return null;
+  const { cause, summary } = verdict.cause;
+  return { cause, title: CAUSE_TITLES[cause], summary, window };
+}
+
+/** The phases each cause slows: a request slow in one of them is explained by the incident first. */
+const CAUSE_PHASES: Record<Cause, readonly ExplainedPhase[]> = {
+  queue_saturation: ['queue', 'decode'],
+  kv_pressure: ['queue', 'prefill', 'decode'],
+  prefix_cache_miss: ['prefill', 'queue'],
+  batch_fragmentation: ['queue', 'decode'],
+  prefill_bottleneck: ['prefill', 'queue'],
+  decode_bottleneck: ['decode'],
+  tp_straggler: ['decode', 'prefill'],
+  interconnect_slowdown: ['decode', 'prefill'],
+  replica_unhealthy: ['queue', 'decode'],
+  replica_outlier: ['queue', 'prefill', 'decode'],
+  gateway_overhead: ['outside engine'],
+  error_spike: [],
+};
+
+/**
+ * Puts the incident first when it explains the request's slowest phase, or when the request was
+ * no slower than its peers then (the incident slowed them all): a request that waited 66 s in a
+ * load spike is a load-spike request before it is a long one.
+ */
+export function inIncidentTerms(
+  explanation: RequestExplanation,
+  incident: Incident | null,
+): RequestExplanation {
+  if (!incident || explanation.excessUs === null) return explanation; // none, failed, or no peers
+  if (explanation.phase !== null && !CAUSE_PHASES[incident.cause].includes(explanation.phase))
+    return explanation;
+  return {
+    ...explanation,
+    incident,
+    label: `during ${incident.summary} — this request: ${explanation.label}`,
   };
 }
 

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { REQUEST_DIMENSIONS, REQUEST_NUMERIC_FIELDS, type Store } from '../store/store.ts';
 import { attributeRequest } from '../analyze/attribution.ts';
 import { allocateSpanCosts } from '../analyze/cost/span-allocation.ts';
-import { explainRequest, peerMeans } from '../analyze/request-explanation.ts';
+import {
+  explainRequest,
+  inIncidentTerms,
+  incidentAround,
+  peerMeans,
+} from '../analyze/request-explanation.ts';
 import { phaseMeans, typicalRequest } from '../analyze/typical-request.ts';
 import { isEngine } from '../model/engine.ts';
 import { withDerivedPhases } from '../normalize/decompose.ts';
@@ -96,7 +101,7 @@ export function requestRoutes(options: { store: Store; nowUs: () => number }): H
       'One request: spans with duration and cost, attribution, root-cause label, typical peer',
       {
         description:
-          'Spans include phases derived from the request’s timestamps; a request priced as a whole has its cost split over its GPU-busy spans (attribute kb.cost_source). `attribution` splits the end-to-end time into parts that sum to it; `explanation` compares the request with the mean successful request of its model within ±15 min.',
+          'Spans include phases derived from the request’s timestamps; a request priced as a whole has its cost split over its GPU-busy spans (attribute kb.cost_source). `attribution` splits the end-to-end time into parts that sum to it; `explanation` compares the request with the mean successful request of its model within ±15 min, and names first the incident it ran in (the 5 minutes up to its end against the 30 before) when that incident slows its slowest phase.',
         notFound: 'No such request (or not one of the token’s teams)',
       },
     ),
@@ -105,12 +110,15 @@ export function requestRoutes(options: { store: Store; nowUs: () => number }): H
       if (!found || !canSeeTeam(c.get('scope'), found.request.team))
         return c.json({ error: `request ${c.req.param('id')} not found` }, 404);
       const spans = allocateSpanCosts(found.request, withDerivedPhases(found.request, found.spans));
-      const peers = await peerMeans(store, found.request);
+      const [peers, incident] = await Promise.all([
+        peerMeans(store, found.request),
+        incidentAround(store, found.request),
+      ]);
       return c.json({
         request: found.request,
         spans,
         attribution: attributeRequest(found.request, spans),
-        explanation: explainRequest(found.request, peers),
+        explanation: inIncidentTerms(explainRequest(found.request, peers), incident),
         typical: peers,
       });
     },

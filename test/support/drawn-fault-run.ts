@@ -1,5 +1,5 @@
 import { compareWindows, type WindowComparison } from '../../src/analyze/rca/compare-windows.ts';
-import { alertComparisonWindows } from '../../src/analyze/slo/alert-evidence.ts';
+import { pickComparisonWindows } from '../../src/analyze/rca/comparison-windows.ts';
 import type { InferenceRequest } from '../../src/model/request.ts';
 import { drawScenario, type DrawnScenario } from '../../src/sim/drawn-scenario.ts';
 import type { FaultKind, GroundTruth } from '../../src/sim/faults.ts';
@@ -57,7 +57,7 @@ export async function runDrawnScenario(seed: number, kinds?: readonly FaultKind[
     await simulateIntoStore(fleet, store, atUs, SCRAPE_EVERY_US);
     const filter = { where: { model: [scenario.model] } };
     const started = performance.now();
-    const { window, baseline } = await alertComparisonWindows(
+    const { window, baseline } = await pickComparisonWindows(
       store,
       { ...filter, range: { fromUs: atUs - ALERT.longUs, toUs: atUs }, timeBy: 'completion' },
       ALERT,

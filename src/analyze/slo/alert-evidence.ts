@@ -1,5 +1,6 @@
-import type { RequestFilter, Store, TimeRange } from '../../store/store.ts';
+import type { Store, TimeRange } from '../../store/store.ts';
 import { compareWindows, type PhaseShares, type RankedCause } from '../rca/compare-windows.ts';
+import { pickComparisonWindows } from '../rca/comparison-windows.ts';
 import type { EventSeries } from './burn-rate.ts';
 import { sloBadSpend, sloBandEvents, sloMeasures, sloRequestFilter, sloSpendMeasures } from './events.ts';
 import type { BurnRateAlert, SloSpec } from './spec.ts';
@@ -105,7 +106,7 @@ export async function explainAlert(
     .sort((a, b) => b.bad - a.bad)
     .slice(0, 5);
 
-  const { window: compared, baseline } = await alertComparisonWindows(store, filter, alert, atUs);
+  const { window: compared, baseline } = await pickComparisonWindows(store, filter, alert, atUs);
   const comparison = await compareWindows(store, { where: filter.where ?? {} }, compared, baseline);
 
   const impact = await dollarImpact(store, spec, longWindow, baseline);
@@ -121,37 +122,6 @@ export async function explainAlert(
     otherCauses: comparison.causes.filter((c) => c !== rootCause).slice(0, 3),
     impact,
   };
-}
-
-/**
- * What to compare: the short window against the long window's length before the long window (a
- * healthy baseline). When nothing was stored then, against the older part of the long window;
- * when all the data is younger than the short window (a fresh deployment), its later half
- * against its earlier half.
- */
-export async function alertComparisonWindows(
-  store: Store,
-  filter: RequestFilter,
-  alert: Pick<BurnRateAlert, 'shortUs' | 'longUs'>,
-  atUs: number,
-): Promise<{ window: TimeRange; baseline: TimeRange }> {
-  const window = { fromUs: atUs - alert.shortUs, toUs: atUs };
-  const before = { fromUs: atUs - 2 * alert.longUs, toUs: atUs - alert.longUs };
-  const minutesWithArrivals = (range: TimeRange) =>
-    store.aggregateRequests({
-      ...filter,
-      range,
-      timeBy: 'arrival',
-      groupBy: [],
-      bucketUs: 60e6,
-      measures: [{ fn: 'count' }],
-    });
-  if ((await minutesWithArrivals(before)).length > 0) return { window, baseline: before };
-  const minutes = await minutesWithArrivals({ fromUs: atUs - alert.longUs, toUs: atUs });
-  const first = minutes[0]?.bucketStartUs ?? window.fromUs;
-  if (first < window.fromUs) return { window, baseline: { fromUs: first, toUs: window.fromUs } };
-  const middle = Math.floor((first + atUs) / 2);
-  return { window: { fromUs: middle, toUs: atUs }, baseline: { fromUs: first, toUs: middle } };
 }
 
 async function dollarImpact(
