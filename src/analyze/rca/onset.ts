@@ -1,24 +1,28 @@
 import type { AggregateRow, RequestFilter, Store, TimeRange } from '../../store/store.ts';
 
-const MINUTE_US = 60e6;
-/** A minute departs from healthy when a latency or the error ratio is this many robust deviations out… */
-const DEPARTURE_Z = 4;
-/** …and at least this much above the healthy median (tiny spreads make tiny changes look large). */
-const MIN_RELATIVE_RISE = 0.15;
+/** Completions are counted in buckets this wide; a candidate onset is any bucket's start. */
+const BUCKET_US = 15e6;
+/** The change must stand this many standard errors above the baseline… */
+const MIN_Z = 5;
+/** …and be at least this much above its mean (tiny spreads make tiny changes look large). */
+const MIN_RELATIVE_RISE = 0.1;
 
-interface Minute {
+type Signal = 'ttft' | 'tpot' | 'e2e' | 'errors' | 'throughput';
+const SIGNALS: readonly Signal[] = ['ttft', 'tpot', 'e2e', 'errors', 'throughput'];
+
+interface Bucket {
   startUs: number;
   count: number;
-  signals: Record<SignalName, number | null>;
+  /** Per-request means in the bucket (errors: the error ratio); throughput: the count itself. */
+  means: Record<Signal, number | null>;
 }
-type SignalName = 'ttft' | 'tpot' | 'e2e' | 'errors' | 'throughput';
 
-function minuteOf(row: AggregateRow): Minute {
+function bucketOf(row: AggregateRow): Bucket {
   const count = row.values.count ?? 0;
   return {
     startUs: row.bucketStartUs ?? 0,
     count,
-    signals: {
+    means: {
       ttft: row.values.avg_ttft_us ?? null,
       tpot: row.values.avg_tpot_us ?? null,
       e2e: row.values.avg_e2e_us ?? null,
@@ -28,41 +32,42 @@ function minuteOf(row: AggregateRow): Minute {
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length === 0
-    ? 0
-    : s.length % 2
-      ? (s[mid] as number)
-      : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-
-/** Median and robust spread (MAD scaled to a normal σ) of one signal over healthy minutes. */
-function healthy(minutes: readonly Minute[], name: SignalName): { median: number; spread: number } | null {
-  const values = minutes.flatMap((m) => (m.signals[name] === null ? [] : [m.signals[name] as number]));
-  if (values.length < 3) return null;
-  const mid = median(values);
-  return { median: mid, spread: 1.4826 * median(values.map((v) => Math.abs(v - mid))) };
+/**
+ * A signal's healthy level and its noise: the request-weighted mean over the baseline's buckets,
+ * and the spread of one request (from the spread of bucket means × √ requests per bucket), or of
+ * one bucket for throughput.
+ */
+function healthyLevel(buckets: readonly Bucket[], signal: Signal): { mean: number; sd: number } | null {
+  const known = buckets.filter((b) => b.means[signal] !== null && b.count > 0);
+  if (known.length < 6) return null;
+  const weight = (b: Bucket) => (signal === 'throughput' ? 1 : b.count);
+  const total = known.reduce((s, b) => s + weight(b), 0);
+  const mean = known.reduce((s, b) => s + weight(b) * (b.means[signal] as number), 0) / total;
+  const variance =
+    known.reduce((s, b) => s + weight(b) * ((b.means[signal] as number) - mean) ** 2, 0) / total;
+  const perBucket = signal === 'throughput' ? 1 : total / known.length;
+  return { mean, sd: Math.sqrt(variance * perBucket) };
 }
 
-function departs(minute: Minute, name: SignalName, base: { median: number; spread: number }): boolean {
-  const value = minute.signals[name];
-  if (value === null) return false;
-  if (name === 'errors') return value - base.median > Math.max(0.02, DEPARTURE_Z * base.spread);
-  return (
-    value > base.median * (1 + MIN_RELATIVE_RISE) &&
-    value - base.median > DEPARTURE_Z * Math.max(base.spread, 1)
-  );
+/** How many standard errors the buckets from `from` on stand above the healthy level. */
+function shiftZ(buckets: readonly Bucket[], signal: Signal, level: { mean: number; sd: number }): number {
+  const known = buckets.filter((b) => b.means[signal] !== null && b.count > 0);
+  const weight = (b: Bucket) => (signal === 'throughput' ? 1 : b.count);
+  const n = known.reduce((s, b) => s + weight(b), 0);
+  if (n === 0) return 0;
+  const mean = known.reduce((s, b) => s + weight(b) * (b.means[signal] as number), 0) / n;
+  const floor = signal === 'errors' ? 0.02 : Math.max(1e-9, level.mean * MIN_RELATIVE_RISE);
+  if (mean - level.mean < floor) return 0;
+  return (mean - level.mean) / (Math.max(level.sd, 1e-9) / Math.sqrt(n));
 }
 
 /**
  * Where in an alert's window the change began. An alert's short window often starts before the
  * fault (it fires a few minutes in), so comparing the whole window dilutes every signal; the
- * analysis compares from the onset instead. The onset is the first minute whose mean TTFT, TPOT or
- * e2e latency, error ratio or completions leave the baseline's healthy range (median + 4 robust
- * deviations and 15 % above the median) — the signals the SLO burned on, and the load behind them.
- * Null when no minute does, or the baseline has too few minutes to say what healthy is.
+ * analysis compares from the onset instead. Every 15-second bucket start is a candidate: the
+ * onset is the one after which TTFT, TPOT, e2e, the error ratio or completions stand furthest
+ * above the baseline's level, in standard errors (a step change peaks exactly where it begins).
+ * Null unless that is at least 5 standard errors and 10 % above the level (2 points for errors).
  */
 export async function locateOnset(
   store: Store,
@@ -70,13 +75,13 @@ export async function locateOnset(
   window: TimeRange,
   baseline: TimeRange,
 ): Promise<number | null> {
-  const perMinute = (range: TimeRange) =>
+  const buckets = (range: TimeRange) =>
     store.aggregateRequests({
       ...filter,
       range,
       timeBy: 'completion',
       groupBy: [],
-      bucketUs: MINUTE_US,
+      bucketUs: BUCKET_US,
       measures: [
         { fn: 'count' },
         { fn: 'count', filter: { status: ['error', 'timeout'] }, as: 'errors' },
@@ -85,17 +90,23 @@ export async function locateOnset(
         { fn: 'avg', field: 'e2e_us' },
       ],
     });
-  const [before, during] = await Promise.all([perMinute(baseline), perMinute(window)]);
-  // Whole minutes only: a baseline's partial first or last minute is not a healthy sample.
-  const healthyMinutes = before
-    .map(minuteOf)
-    .filter((m) => m.startUs >= baseline.fromUs && m.startUs + MINUTE_US <= baseline.toUs);
-  const names: SignalName[] = ['ttft', 'tpot', 'e2e', 'errors', 'throughput'];
-  const bases = names.map((name) => [name, healthy(healthyMinutes, name)] as const);
-  if (bases.every(([, base]) => base === null)) return null;
-  const minutes = during.map(minuteOf).sort((a, b) => a.startUs - b.startUs);
-  for (const minute of minutes)
-    if (bases.some(([name, base]) => base !== null && departs(minute, name, base)))
-      return Math.max(window.fromUs, minute.startUs);
-  return null;
+  const [before, during] = await Promise.all([buckets(baseline), buckets(window)]);
+  // Whole buckets only: a partial first or last bucket holds fewer completions than a healthy one.
+  const whole = (rows: AggregateRow[], range: TimeRange) =>
+    rows
+      .map(bucketOf)
+      .filter((b) => b.startUs >= range.fromUs && b.startUs + BUCKET_US <= range.toUs)
+      .sort((a, b) => a.startUs - b.startUs);
+  const healthy = whole(before, baseline);
+  const candidates = whole(during, window);
+  let best: { z: number; startUs: number } | null = null;
+  for (const signal of SIGNALS) {
+    const level = healthyLevel(healthy, signal);
+    if (!level) continue;
+    for (let i = 0; i < candidates.length; i++) {
+      const z = shiftZ(candidates.slice(i), signal, level);
+      if (z >= MIN_Z && z > (best?.z ?? 0)) best = { z, startUs: (candidates[i] as Bucket).startUs };
+    }
+  }
+  return best ? Math.max(window.fromUs, best.startUs) : null;
 }
