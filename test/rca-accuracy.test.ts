@@ -33,9 +33,7 @@ describe('root-cause analysis against injected faults', { timeout: 900_000 }, ()
       `drawn RCA scenarios: seeds ${FIRST_SEED}…${FIRST_SEED + DRAWN - 1} (KUBEBURNER_RCA_SEED=${FIRST_SEED} replays them)`,
     );
     const runs = await runDrawnScenarios(FIRST_SEED, DRAWN, 2);
-    const { byVisibility } = summarize(runs);
-    const visible = byVisibility['visible (≥ 2×)'] ?? { n: 0, right: 0, wrong: 0, inconclusive: 0 };
-    const faint = byVisibility['faint (< 2×)'] ?? { n: 0, right: 0, wrong: 0, inconclusive: 0 };
+    const { visible, faint } = summarize(runs);
     const misses = runs.filter((r) => r.outcome === 'wrong' || (r.visible && r.outcome !== 'right'));
     console.log(
       `visible: ${visible.right}/${visible.n} right; faint: ${faint.wrong}/${faint.n} wrong, ${faint.inconclusive} inconclusive`,

@@ -96,7 +96,9 @@ export function summarize(runs: readonly ScoredRun[]) {
   const times = runs.map((r) => r.diagnosisMs).sort((a, b) => a - b);
   return {
     all: group(runs),
-    byVisibility: groupBy(runs, (r) => (r.visible ? 'visible (≥ 2×)' : 'faint (< 2×)')),
+    /** Faults that at least doubled the SLO's bad events, and the fainter ones. */
+    visible: group(runs.filter((r) => r.visible)),
+    faint: group(runs.filter((r) => !r.visible)),
     byStrength: groupBy(runs, (r) => strengthBucket(r.strength)),
     byFleet: groupBy(runs, (r) => r.fleet),
     confusion: {

@@ -32,30 +32,35 @@ function bucketOf(row: AggregateRow): Bucket {
   };
 }
 
+/** Buckets are weighed by their requests; throughput (a count per bucket) by the bucket. */
+const weight = (signal: Signal, b: Bucket) => (signal === 'throughput' ? 1 : b.count);
+
+/** The buckets that have the signal, their total weight, and the signal's weighted mean over them. */
+function weightedMean(buckets: readonly Bucket[], signal: Signal) {
+  const known = buckets.filter((b) => b.means[signal] !== null && b.count > 0);
+  const n = known.reduce((s, b) => s + weight(signal, b), 0);
+  const mean = n > 0 ? known.reduce((s, b) => s + weight(signal, b) * (b.means[signal] as number), 0) / n : 0;
+  return { known, n, mean };
+}
+
 /**
  * A signal's healthy level and its noise: the request-weighted mean over the baseline's buckets,
  * and the spread of one request (from the spread of bucket means × √ requests per bucket), or of
  * one bucket for throughput.
  */
 function healthyLevel(buckets: readonly Bucket[], signal: Signal): { mean: number; sd: number } | null {
-  const known = buckets.filter((b) => b.means[signal] !== null && b.count > 0);
+  const { known, n, mean } = weightedMean(buckets, signal);
   if (known.length < 6) return null;
-  const weight = (b: Bucket) => (signal === 'throughput' ? 1 : b.count);
-  const total = known.reduce((s, b) => s + weight(b), 0);
-  const mean = known.reduce((s, b) => s + weight(b) * (b.means[signal] as number), 0) / total;
   const variance =
-    known.reduce((s, b) => s + weight(b) * ((b.means[signal] as number) - mean) ** 2, 0) / total;
-  const perBucket = signal === 'throughput' ? 1 : total / known.length;
+    known.reduce((s, b) => s + weight(signal, b) * ((b.means[signal] as number) - mean) ** 2, 0) / n;
+  const perBucket = signal === 'throughput' ? 1 : n / known.length;
   return { mean, sd: Math.sqrt(variance * perBucket) };
 }
 
-/** How many standard errors the buckets from `from` on stand above the healthy level. */
+/** How many standard errors these buckets stand above the healthy level (0 below the rise floor). */
 function shiftZ(buckets: readonly Bucket[], signal: Signal, level: { mean: number; sd: number }): number {
-  const known = buckets.filter((b) => b.means[signal] !== null && b.count > 0);
-  const weight = (b: Bucket) => (signal === 'throughput' ? 1 : b.count);
-  const n = known.reduce((s, b) => s + weight(b), 0);
+  const { n, mean } = weightedMean(buckets, signal);
   if (n === 0) return 0;
-  const mean = known.reduce((s, b) => s + weight(b) * (b.means[signal] as number), 0) / n;
   const floor = signal === 'errors' ? 0.02 : Math.max(1e-9, level.mean * MIN_RELATIVE_RISE);
   if (mean - level.mean < floor) return 0;
   return (mean - level.mean) / (Math.max(level.sd, 1e-9) / Math.sqrt(n));

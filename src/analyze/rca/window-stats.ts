@@ -155,7 +155,9 @@ export async function cacheUnfriendlyTenant(
     // Its prompts are the uncached ones: well below everyone else's cached share.
     const othersPrompt = total - prompt;
     const othersCached =
-      othersPrompt > 0 ? (sum(now, 'sum_cached_prompt_tokens') - cached * prompt) / othersPrompt : 0;
+      othersPrompt > 0
+        ? (sum(now, 'sum_cached_prompt_tokens') - (r.values.sum_cached_prompt_tokens ?? 0)) / othersPrompt
+        : 0;
     if (othersPrompt > 0 && cached > 0.5 * othersCached) continue;
     if (growth > (best?.growth ?? 0.05))
       best = { tenant: r.group.tenant ?? '', promptShare: share, cachedShare: cached, growth };

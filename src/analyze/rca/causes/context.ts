@@ -1,5 +1,9 @@
-import type { HealthyVariation, RatioSignal, ShareSignal } from '../healthy-variation.ts';
-import { significance } from '../healthy-variation.ts';
+import {
+  significance,
+  type HealthyVariation,
+  type RatioSignal,
+  type ShareSignal,
+} from '../healthy-variation.ts';
 import type { ReplicaSignal } from '../replica-signals.ts';
 import type { WindowStats } from '../window-stats.ts';
 import { clamp01, positive, type Cause, type RankedCause } from './cause.ts';
