@@ -137,15 +137,21 @@ describe(
         within(request.prefillUs / 1000, t.prompt_ms, 0.25, 30, `${o.requestId} prefill`);
         within(request.decodeUs / 1000, t.predicted_ms, 0.25, 30, `${o.requestId} decode`);
         const clientE2eMs = o.endMs - o.sentMs;
-        within(
-          request.queueUs / 1000,
-          clientE2eMs - t.prompt_ms - t.predicted_ms,
-          0.25,
-          50,
-          `${o.requestId} queue`,
+        // The client's clock also holds its own and the gateway's hand-off time (tens of ms on a
+        // busy 2-core host, more for the first of twelve sent at once): the stored queue, measured
+        // at the engine, may fall short of it by that much but never exceed it.
+        const clientQueueMs = clientE2eMs - t.prompt_ms - t.predicted_ms;
+        const queueMs = request.queueUs / 1000;
+        assert.ok(
+          queueMs <= clientQueueMs + 10 && queueMs >= clientQueueMs - Math.max(0.25 * clientQueueMs, 120),
+          `${o.requestId} queue: ${queueMs.toFixed(1)} ms vs ${clientQueueMs.toFixed(1)} ms on the client's clock`,
         );
         const clientTtftMs = o.stream ? o.firstContentMs! - o.sentMs : clientE2eMs - t.predicted_ms;
-        within(request.ttftUs! / 1000, clientTtftMs, 0.15, 50, `${o.requestId} TTFT`);
+        const ttftMs = request.ttftUs! / 1000;
+        assert.ok(
+          ttftMs <= clientTtftMs + 10 && ttftMs >= clientTtftMs - Math.max(0.15 * clientTtftMs, 120),
+          `${o.requestId} TTFT: ${ttftMs.toFixed(1)} ms vs ${clientTtftMs.toFixed(1)} ms on the client's clock`,
+        );
         assert.equal(request.outputTokens, t.predicted_n);
         assert.equal(request.promptTokens, t.prompt_n + t.cache_n);
         if (!o.stream)
