@@ -81,7 +81,10 @@ export async function compareWindows(
   return { window, focus, baseline, phases: context.shared.phases, causes: named, verdict: verdictOf(named) };
 }
 
-/** From the onset of the change to the window's end; at least its last minute; the whole window without an onset. */
+/**
+ * From the onset of the change to the window's end; at least the window's last fifth (a minute of
+ * an alert's 5); the whole window without an onset.
+ */
 async function focusOf(
   store: Store,
   filter: Omit<RequestFilter, 'range'>,
@@ -90,5 +93,6 @@ async function focusOf(
 ): Promise<TimeRange> {
   const onset = await locateOnset(store, filter, window, baseline);
   if (onset === null) return window;
-  return { fromUs: Math.max(window.fromUs, Math.min(onset, window.toUs - 60e6)), toUs: window.toUs };
+  const lastFifthUs = (window.toUs - window.fromUs) / 5;
+  return { fromUs: Math.max(window.fromUs, Math.min(onset, window.toUs - lastFifthUs)), toUs: window.toUs };
 }

@@ -1,7 +1,13 @@
 import type { AggregateRow, RequestFilter, Store, TimeRange } from '../../store/store.ts';
 
-/** Completions are counted in buckets this wide; a candidate onset is any bucket's start. */
-const BUCKET_US = 15e6;
+/**
+ * Completions are counted in buckets of a twentieth of the window (15 s for an alert's 5 minutes;
+ * 3 s at least, for a minute someone asks about); a candidate onset is any bucket's start.
+ */
+export function onsetBucketUs(window: TimeRange): number {
+  const twentieth = Math.round((window.toUs - window.fromUs) / 20 / 1e6) * 1e6;
+  return Math.min(15e6, Math.max(3e6, twentieth));
+}
 /** The change must stand this many standard errors above the baseline… */
 const MIN_Z = 5;
 /** …and be at least this much above its mean (tiny spreads make tiny changes look large). */
@@ -69,7 +75,7 @@ function shiftZ(buckets: readonly Bucket[], signal: Signal, level: { mean: numbe
 /**
  * Where in an alert's window the change began. An alert's short window often starts before the
  * fault (it fires a few minutes in), so comparing the whole window dilutes every signal; the
- * analysis compares from the onset instead. Every 15-second bucket start is a candidate: the
+ * analysis compares from the onset instead. Every bucket start (onsetBucketUs) is a candidate: the
  * onset is the one after which TTFT, TPOT, e2e, the error ratio or completions stand furthest
  * above the baseline's level, in standard errors (a step change peaks exactly where it begins).
  * Null unless that is at least 5 standard errors and 10 % above the level (2 points for errors).
@@ -80,13 +86,14 @@ export async function locateOnset(
   window: TimeRange,
   baseline: TimeRange,
 ): Promise<number | null> {
+  const bucketUs = onsetBucketUs(window);
   const buckets = (range: TimeRange) =>
     store.aggregateRequests({
       ...filter,
       range,
       timeBy: 'completion',
       groupBy: [],
-      bucketUs: BUCKET_US,
+      bucketUs,
       measures: [
         { fn: 'count' },
         { fn: 'count', filter: { status: ['error', 'timeout'] }, as: 'errors' },
@@ -100,7 +107,7 @@ export async function locateOnset(
   const whole = (rows: AggregateRow[], range: TimeRange) =>
     rows
       .map(bucketOf)
-      .filter((b) => b.startUs >= range.fromUs && b.startUs + BUCKET_US <= range.toUs)
+      .filter((b) => b.startUs >= range.fromUs && b.startUs + bucketUs <= range.toUs)
       .sort((a, b) => a.startUs - b.startUs);
   const healthy = whole(before, baseline);
   const candidates = whole(during, window);

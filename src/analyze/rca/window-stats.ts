@@ -1,10 +1,11 @@
 import type { AggregateRow, Measure, RequestFilter, Store, TimeRange } from '../../store/store.ts';
+import { arrivalRateFromEngines } from './arrival-rate.ts';
 
 /** What the requests of one window looked like (the RCA compares a window with a baseline). */
 export interface WindowStats {
   /** Requests that completed in the window. */
   count: number;
-  /** Arrivals per second (requests stored so far; a lower bound while a backlog is still running). */
+  /** Arrivals per second: completions plus the engines' in-flight growth, else stored arrivals. */
   ratePerSecond: number;
   errorRatio: number;
   queueUs: number | null;
@@ -12,8 +13,9 @@ export interface WindowStats {
   decodeUs: number | null;
   ttftUs: number | null;
   tpotUs: number | null;
+  /** Prompt tokens per completed (ok) request. */
   promptTokens: number | null;
-  /** Prompt + output tokens per request. */
+  /** Prompt + output tokens per completed (ok) request. */
   tokensPerRequest: number | null;
   /** Share of prompt tokens served from the prefix cache. */
   cachedShare: number | null;
@@ -29,6 +31,8 @@ export interface WindowStats {
 
 const MINUTE_US = 60e6;
 
+const COMPLETED = { status: ['ok'] } as const;
+
 const MEASURES: Measure[] = [
   { fn: 'count' },
   { fn: 'count', filter: { status: ['error', 'timeout'] }, as: 'errors' },
@@ -37,20 +41,42 @@ const MEASURES: Measure[] = [
   { fn: 'avg', field: 'decode_us' },
   { fn: 'avg', field: 'ttft_us' },
   { fn: 'avg', field: 'tpot_us' },
-  { fn: 'avg', field: 'prompt_tokens' },
-  { fn: 'sum', field: 'prompt_tokens' },
-  { fn: 'sum', field: 'output_tokens' },
-  { fn: 'sum', field: 'cached_prompt_tokens' },
+  // A failed request's tokens were never counted (stored as 0): tokens are per completed request.
+  { fn: 'count', filter: COMPLETED, as: 'completed' },
+  { fn: 'sum', field: 'prompt_tokens', filter: COMPLETED, as: 'prompt' },
+  { fn: 'sum', field: 'output_tokens', filter: COMPLETED, as: 'output' },
+  { fn: 'sum', field: 'cached_prompt_tokens', filter: COMPLETED, as: 'cached' },
   { fn: 'sum', field: 'preemptions' },
   { fn: 'avg', field: 'e2e_us' },
 ];
 
-/** Arrivals per second from the first minute that had any (a range reaching back before the data began is not idle). */
-function arrivalRate(minutes: readonly AggregateRow[], range: TimeRange): number {
+/**
+ * Arrivals per second of the stored requests, from the first minute that had any (a range
+ * reaching back before the data began is not idle). Requests that arrived in the range's last
+ * seconds are mostly still running (not stored yet): arrivals are counted up to a mean request's
+ * length before the end — a lower bound while a backlog builds (arrival-rate.ts does better when
+ * the engines report their gauges).
+ */
+async function storedArrivalRate(
+  store: Store,
+  filter: Omit<RequestFilter, 'range'>,
+  range: TimeRange,
+  meanE2eUs: number | null,
+): Promise<number> {
+  const lagUs = Math.min(meanE2eUs ?? 0, (range.toUs - range.fromUs) / 2);
+  const settled = { fromUs: range.fromUs, toUs: range.toUs - lagUs };
+  const minutes = await store.aggregateRequests({
+    ...filter,
+    range: settled,
+    timeBy: 'arrival',
+    groupBy: [],
+    bucketUs: MINUTE_US,
+    measures: [{ fn: 'count' }],
+  });
   const first = minutes[0]?.bucketStartUs;
   if (first === undefined) return 0;
   const count = minutes.reduce((sum, m) => sum + (m.values.count ?? 0), 0);
-  return count / ((range.toUs - Math.max(range.fromUs, first)) / 1e6);
+  return count / ((settled.toUs - Math.max(settled.fromUs, first)) / 1e6);
 }
 
 /**
@@ -70,21 +96,10 @@ export async function windowStats(
     measures: MEASURES,
   });
   const v = (key: string) => row?.values[key] ?? null;
-  // Requests that arrived in the range's last seconds are mostly still running (not stored yet):
-  // the arrival rate is taken up to a mean request's length before the end.
-  const lagUs = Math.min(v('avg_e2e_us') ?? 0, (range.toUs - range.fromUs) / 2);
-  const settled = { fromUs: range.fromUs, toUs: range.toUs - lagUs };
-  const arrived = await store.aggregateRequests({
-    ...filter,
-    range: settled,
-    timeBy: 'arrival',
-    groupBy: [],
-    bucketUs: MINUTE_US,
-    measures: [{ fn: 'count' }],
-  });
   const count = v('count') ?? 0;
-  const prompt = v('sum_prompt_tokens') ?? 0;
-  const output = v('sum_output_tokens') ?? 0;
+  const completed = v('completed') ?? 0;
+  const prompt = v('prompt') ?? 0;
+  const output = v('output') ?? 0;
   const [queue, prefill, decode, e2e] = [
     v('avg_queue_us'),
     v('avg_prefill_us'),
@@ -94,16 +109,18 @@ export async function windowStats(
   const engineUs = queue !== null && prefill !== null && decode !== null ? queue + prefill + decode : null;
   return {
     count,
-    ratePerSecond: arrivalRate(arrived, settled),
+    ratePerSecond:
+      (await arrivalRateFromEngines(store, filter, range, count)) ??
+      (await storedArrivalRate(store, filter, range, v('avg_e2e_us'))),
     errorRatio: count > 0 ? (v('errors') ?? 0) / count : 0,
     queueUs: queue,
     prefillUs: prefill,
     decodeUs: decode,
     ttftUs: v('avg_ttft_us'),
     tpotUs: v('avg_tpot_us'),
-    promptTokens: v('avg_prompt_tokens'),
-    tokensPerRequest: count > 0 ? (prompt + output) / count : null,
-    cachedShare: prompt > 0 ? (v('sum_cached_prompt_tokens') ?? 0) / prompt : null,
+    promptTokens: completed > 0 ? prompt / completed : null,
+    tokensPerRequest: completed > 0 ? (prompt + output) / completed : null,
+    cachedShare: prompt > 0 ? (v('cached') ?? 0) / prompt : null,
     preemptionsPerRequest: count > 0 ? (v('sum_preemptions') ?? 0) / count : null,
     engineUs,
     outsideEngineUs: e2e !== null && engineUs !== null ? Math.max(0, e2e - engineUs) : null,
