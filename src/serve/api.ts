@@ -15,6 +15,7 @@ import { requestRoutes } from './api-requests.ts';
 import { costRoutes } from './api-cost.ts';
 import { engineRoutes } from './api-engine.ts';
 import { overviewRoutes } from './api-overview.ts';
+import { analysisRoutes } from './api-analysis.ts';
 import type { RecommendationBook } from '../analyze/recommend/decisions.ts';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { WEB_ROOT } from './web-root.ts';
@@ -90,6 +91,7 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
   app.route('/api', requestRoutes({ store, nowUs }));
   app.route('/api', costRoutes({ store, nowUs }));
   app.route('/api', engineRoutes({ store, nowUs, prices }));
+  app.route('/api', analysisRoutes({ store, nowUs }));
   app.route('/api', sloRoutes({ store, nowUs, source: options.slo ?? null }));
   app.route('/api', recommendationRoutes(options.recommendations ?? null));
   for (const [name, read] of Object.entries(options.extras ?? {}))
