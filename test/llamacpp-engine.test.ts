@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { InferenceRequest } from '../src/model/request.ts';
 import type { Span } from '../src/model/span.ts';
 import { mkdirSync } from 'node:fs';
 import { browserMissing, launchChromium } from './support/browser.ts';
-import { configFile } from './support/config-file.ts';
+import type { CliProcess } from './support/cli-process.ts';
+import { collectInFrontOf } from './support/llama-collect.ts';
 import { observeChat, type ClientObservation } from './support/engine-client.ts';
 import { llamaServerMissing, startLlamaServer, type RunningLlamaServer } from './support/llama-server.ts';
-import { freePort } from './support/net.ts';
 import { seededRandom } from './support/random.ts';
 
 /**
@@ -31,7 +29,7 @@ describe(
   { skip: llamaServerMissing() ?? false, timeout: 300_000 },
   () => {
     let engine: RunningLlamaServer;
-    let collect: ChildProcess;
+    let collect: CliProcess;
     let api: string;
     let gateway: string;
     const observations: ClientObservation[] = [];
@@ -44,29 +42,12 @@ describe(
       // One compute thread: on a 2-core machine, two would starve the client and KubeBurner of CPU
       // and put their own scheduling delays into the client's clock.
       engine = await startLlamaServer({ slots: 4, contextTokens: 2048, threads: 1 });
-      const [apiPort, gatewayPort] = [await freePort(), await freePort()];
-      const { path } = configFile('kb-llamacpp-', apiPort, [
-        'collect:',
-        '  cluster: real-engine',
-        '  otlp: { enabled: false }',
-        '  scrape:',
-        '    targets:',
-        `      - { url: '${engine.url}/metrics', engine: llamacpp, replica: llama-0, model: tiny-llama, gpu_type: CPU, interval_s: 0.5, slots: true, namespace: ml, workload: llama }`,
-        `pricing: { overrides: [{ gpu_type: CPU, usd_per_gpu_hour: ${CPU_USD_PER_HOUR} }] }`,
-        'gateway:',
-        `  port: ${gatewayPort}`,
-        `  upstreams: [{ name: llama-0, url: '${engine.url}', models: [tiny-llama] }]`,
-        '  health: { interval: 1h }',
-      ]);
-      collect = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', path, 'collect'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      process.once('exit', () => collect.exitCode === null && collect.kill('SIGKILL'));
-      await new Promise<void>((resolve) =>
-        createInterface({ input: collect.stdout! }).once('line', () => resolve()),
-      );
-      api = `http://127.0.0.1:${apiPort}`;
-      gateway = `http://127.0.0.1:${gatewayPort}`;
+      ({ collect, api, gateway } = await collectInFrontOf(engine, {
+        prefix: 'kb-llamacpp-',
+        usdPerHour: CPU_USD_PER_HOUR,
+        intervalS: 0.5,
+        targetExtra: 'namespace: ml, workload: llama',
+      }));
       await new Promise((resolve) => setTimeout(resolve, 1200)); // two scrapes: the replica's batch is known
       // The client's own first fetches load its HTTP stack and open its connections (tens of ms):
       // not time the requests spend anywhere the product could see. One per request.
@@ -92,11 +73,7 @@ describe(
     });
 
     after(async () => {
-      if (collect && collect.exitCode === null) {
-        const exited = new Promise((resolve) => collect.once('exit', resolve));
-        collect.kill('SIGINT');
-        await exited;
-      }
+      await collect?.stop();
       await engine?.stop();
     });
 
