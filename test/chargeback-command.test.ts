@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../src/config/index.ts';
 import { makeRequest } from '../src/model/request.ts';
 import { openStore } from '../src/store/open.ts';
+import { focusViolations } from './support/focus-rules.ts';
 
 const run = promisify(execFile);
 
@@ -65,6 +66,27 @@ describe('kubeburner chargeback', () => {
         ['search', '3.000000', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'],
         ['(idle)', '1.000000', '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'],
       ],
+    );
+
+    // FOCUS, with the account named in the config.
+    writeFileSync(
+      configFile,
+      `data_dir: ${dir}\nlog: { level: warn }\npricing: { focus: { billing_account_id: ml-platform-42 } }\n`,
+    );
+    const focusOut = (await cli('--period', '2026-11', '--by', 'team', '--format', 'focus')).stdout;
+    const focus = parse(focusOut, { columns: true }) as Record<string, string>[];
+    const header = (parse(focusOut, { to_line: 1 }) as string[][])[0]!;
+    assert.deepEqual(focusViolations(header, focus), []);
+    assert.deepEqual(
+      focus.map((r) => [r.x_Team, r.BilledCost, r.PricingUnit, r.BillingAccountId]),
+      [
+        ['ads', '2.000000', 'Tokens', 'ml-platform-42'],
+        ['search', '3.000000', 'Tokens', 'ml-platform-42'],
+        ['(idle)', '1.000000', 'GPU-Hours', 'ml-platform-42'],
+      ],
+    );
+    await assert.rejects(cli('--format', 'xlsx'), (err: { stderr: string }) =>
+      /--format must be table, csv, focus, json/.test(err.stderr),
     );
 
     const bad = await cli('--by', 'colour').then(

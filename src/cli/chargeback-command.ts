@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
+import { FOCUS_VERSION, focusDataset, focusIdentity } from '../analyze/cost/focus-dataset.ts';
 import {
   CHARGEBACK_DIMENSIONS,
   COST_BASES,
@@ -22,7 +23,10 @@ interface ChargebackOptions {
   basis: CostBasis;
   csv?: boolean;
   json?: boolean;
+  format?: string;
 }
+
+const FORMATS = ['table', 'csv', 'focus', 'json'] as const;
 
 function dimensions(value: string, previous: ChargebackDimension[] | undefined): ChargebackDimension[] {
   const parsed = value.split(',').map((d) => d.trim());
@@ -54,12 +58,18 @@ export function chargebackCommand(): Command {
       'usage (idle as its own lines) or allocation (idle shared among the teams using the same cluster and model)',
       'usage',
     )
-    .option('--csv', 'print FOCUS-aligned CSV')
-    .option('--json', 'print the report as JSON')
+    .option(
+      '--format <format>',
+      `table; csv (compact, FOCUS-aligned); focus (a FOCUS ${FOCUS_VERSION} dataset, all mandatory columns); json`,
+    )
+    .option('--csv', 'same as --format csv')
+    .option('--json', 'same as --format json')
     .action(async (options: ChargebackOptions, command: Command) => {
       if (!['day', 'month', 'total'].includes(options.granularity))
         throw new RangeError(`--granularity must be day, month or total, not "${options.granularity}"`);
       if (options.period && options.from) throw new RangeError('give either --period or --from/--to');
+      if (options.format && !(FORMATS as readonly string[]).includes(options.format))
+        throw new RangeError(`--format must be ${FORMATS.join(', ')}, not "${options.format}"`);
       if (!(COST_BASES as readonly string[]).includes(options.basis))
         throw new RangeError(`--basis must be ${COST_BASES.join(' or ')}, not "${options.basis}"`);
       const range = options.period
@@ -74,8 +84,11 @@ export function chargebackCommand(): Command {
           basis: options.basis,
         }),
       );
-      if (options.csv) return void process.stdout.write(chargebackCsv(report));
-      if (options.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
+      const format = options.format ?? (options.csv ? 'csv' : options.json ? 'json' : 'table');
+      if (format === 'csv') return void process.stdout.write(chargebackCsv(report));
+      if (format === 'focus')
+        return void process.stdout.write(focusDataset(report, focusIdentity(config.pricing.focus)));
+      if (format === 'json') return void process.stdout.write(`${JSON.stringify(report)}\n`);
       const idlePools = report.rows.some((r) => r.kind === 'idle');
       const head = [
         'period start',

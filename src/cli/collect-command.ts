@@ -1,3 +1,4 @@
+import { focusIdentity } from '../analyze/cost/focus-dataset.ts';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command } from 'commander';
@@ -141,6 +142,7 @@ export function collectCommand(): Command {
       }
       const app = createApi({
         store,
+        focus: focusIdentity(config.pricing.focus),
         log,
         nowUs: () => Date.now() * 1000,
         extras: {

@@ -1,3 +1,4 @@
+import { focusIdentity } from '../analyze/cost/focus-dataset.ts';
 import { listenApi } from './api-server.ts';
 import { configSchema, tenantTeams } from '../config/schema.ts';
 import { startSloRuntime } from './slo-runtime.ts';
@@ -202,6 +203,7 @@ export function demoCommand(): Command {
       const status = new FleetStatus(fleet);
       const app = createApi({
         store,
+        focus: focusIdentity(config.pricing.focus),
         log,
         nowUs: () => fleet.nowUs,
         metrics: () => canonical.text(),

@@ -1,3 +1,4 @@
+import { focusIdentity } from '../analyze/cost/focus-dataset.ts';
 import { Command } from 'commander';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { RecommendationBook } from '../analyze/recommend/decisions.ts';
@@ -32,6 +33,7 @@ export function serveCommand(): Command {
         : null;
       const app = createApi({
         store,
+        focus: focusIdentity(config.pricing.focus),
         log,
         nowUs: clock,
         slo: sloRuntime?.evaluator ?? null,

@@ -332,6 +332,19 @@ const pricingSchema = z
         }),
       )
       .default([]),
+    /**
+     * Who bills whom in the FOCUS export (`chargeback --format focus`): for internal chargeback,
+     * the platform team's own account and names rather than the cloud's (defaults: docs/cost.md).
+     */
+    focus: z
+      .strictObject({
+        billing_account_id: z.string().min(1).optional(),
+        billing_account_name: z.string().min(1).optional(),
+        invoice_issuer: z.string().min(1).optional(),
+        provider: z.string().min(1).optional(),
+        publisher: z.string().min(1).optional(),
+      })
+      .prefault({}),
   })
   .prefault({});
 

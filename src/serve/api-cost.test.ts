@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import { syntheticData } from '../../test/support/synthetic.ts';
 import { listen } from '../../test/support/http.ts';
 import { createApi } from './api.ts';
+import { focusViolations } from '../../test/support/focus-rules.ts';
 
 const NOV_1 = Date.UTC(2026, 10, 1) * 1000;
 
@@ -55,6 +56,18 @@ describe('cost API over HTTP', () => {
     const rows = parse(await res.text(), { columns: true }) as Record<string, string>[];
     const pairs = new Set(rows.map((r) => `${r.x_Team}|${r.x_Cluster}`));
     assert.equal(pairs.size, rows.length);
+    assert.ok(Math.abs(rows.reduce((s, r) => s + Number(r.BilledCost), 0) - totalCost) < 1e-4);
+  });
+
+  it('serves a FOCUS 1.2 dataset that meets the column rules and sums to the same cost', async () => {
+    const res = await fetch(`${base}/api/chargeback?period=2026-11&by=team&format=focus`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-focus-version'), '1.2');
+    assert.match(res.headers.get('content-disposition') ?? '', /kubeburner-focus-1\.2\.csv/);
+    const text = await res.text();
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    const header = (parse(text, { to_line: 1 }) as string[][])[0]!;
+    assert.deepEqual(focusViolations(header, rows), []);
     assert.ok(Math.abs(rows.reduce((s, r) => s + Number(r.BilledCost), 0) - totalCost) < 1e-4);
   });
 

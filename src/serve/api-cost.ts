@@ -8,6 +8,7 @@ import {
   chargebackReport,
 } from '../analyze/cost/chargeback.ts';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
+import { FOCUS_VERSION, focusDataset, type FocusIdentity } from '../analyze/cost/focus-dataset.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 import { range, seriesStepUs } from './api-params.ts';
 import { scopedWhere, type ApiEnv } from './auth.ts';
@@ -23,7 +24,11 @@ const seriesQuery = z.object({
  * Chargeback (JSON or CSV), the latency–cost series and wasted spend. A team-scoped token gets its
  * teams' usage only: idle GPU cost belongs to no team, so it is not in a scoped answer.
  */
-export function costRoutes(options: { store: Store; nowUs: () => number }): Hono<ApiEnv> {
+export function costRoutes(options: {
+  store: Store;
+  nowUs: () => number;
+  focus: FocusIdentity;
+}): Hono<ApiEnv> {
   const { store, nowUs } = options;
   const app = new Hono<ApiEnv>();
 
@@ -49,7 +54,12 @@ export function costRoutes(options: { store: Store; nowUs: () => number }): Hono
           .pipe(z.array(z.enum(CHARGEBACK_DIMENSIONS)).min(1))
           .describe(`comma-separated: ${CHARGEBACK_DIMENSIONS.join(', ')}`),
         granularity: z.enum(['day', 'month', 'total']).default('month'),
-        format: z.enum(['json', 'csv']).default('json'),
+        format: z
+          .enum(['json', 'csv', 'focus'])
+          .default('json')
+          .describe(
+            `csv: compact, FOCUS-aligned; focus: a FOCUS ${FOCUS_VERSION} dataset (all mandatory columns)`,
+          ),
         include_idle: z.enum(['true', 'false']).default('true'),
         basis: z.enum(COST_BASES).default('usage'),
       }),
@@ -67,6 +77,12 @@ export function costRoutes(options: { store: Store; nowUs: () => number }): Hono
         ...(scope.teams ? { where: scopedWhere(scope, {}) } : {}),
       });
       if (q.format === 'json') return c.json(report);
+      if (q.format === 'focus')
+        return c.body(focusDataset(report, options.focus), 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="kubeburner-focus-${FOCUS_VERSION}.csv"`,
+          'x-focus-version': FOCUS_VERSION,
+        });
       return c.body(chargebackCsv(report), 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': 'attachment; filename="kubeburner-chargeback.csv"',

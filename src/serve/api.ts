@@ -18,6 +18,7 @@ import { overviewRoutes } from './api-overview.ts';
 import { analysisRoutes } from './api-analysis.ts';
 import type { RecommendationBook } from '../analyze/recommend/decisions.ts';
 import { PriceBook } from '../analyze/cost/price-book.ts';
+import { DEFAULT_FOCUS_IDENTITY, type FocusIdentity } from '../analyze/cost/focus-dataset.ts';
 import { WEB_ROOT } from './web-root.ts';
 
 export interface ApiOptions {
@@ -40,6 +41,8 @@ export interface ApiOptions {
   webRoot?: string | null;
   /** Where a bug (a 500) is logged; its details never go into the answer. */
   log?: Logger;
+  /** Who bills whom in the FOCUS export (config `pricing.focus`; its defaults when absent). */
+  focus?: FocusIdentity;
 }
 
 const VERSION = '0.1.0';
@@ -89,7 +92,7 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
   );
   app.route('/api', overviewRoutes({ store, nowUs, slo: options.slo ?? null }));
   app.route('/api', requestRoutes({ store, nowUs }));
-  app.route('/api', costRoutes({ store, nowUs }));
+  app.route('/api', costRoutes({ store, nowUs, focus: options.focus ?? DEFAULT_FOCUS_IDENTITY }));
   app.route('/api', engineRoutes({ store, nowUs, prices }));
   app.route('/api', analysisRoutes({ store, nowUs }));
   app.route('/api', sloRoutes({ store, nowUs, source: options.slo ?? null }));

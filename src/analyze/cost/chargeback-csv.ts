@@ -41,7 +41,7 @@ export function chargebackCsv(report: ChargebackReport): string {
     isoUtc(row.periodStartUs),
     isoUtc(row.periodEndUs),
     'Usage',
-    description(row, report),
+    chargeDescription(row, report),
     'USD',
     money(row.costUsd + row.idleShareUsd),
     money(row.costUsd + row.idleShareUsd),
@@ -75,11 +75,12 @@ const PLAIN_NUMBER = /^[-+]?\d+(\.\d+)?(e[-+]?\d+)?$/i;
  * one that starts like a formula (`=HYPERLINK(…)`). Such cells get a leading apostrophe (OWASP's
  * advice for CSV injection); plain numbers stay numbers.
  */
-function inertCell(value: string): string {
+export function inertCell(value: string): string {
   return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
 }
 
-function description(row: ChargebackRow, report: ChargebackReport): string {
+/** What a chargeback row charges for, in words (ChargeDescription). */
+export function chargeDescription(row: ChargebackRow, report: ChargebackReport): string {
   const parts = report.by.map((d) => `${d}=${row.group[d] ?? ''}`);
   if (row.kind === 'idle')
     return `Idle GPU time (no request running), ${[...parts, `node_pool=${row.nodePool ?? ''}`].join(' ')}`;

@@ -151,6 +151,7 @@ describe('chargeback report', () => {
       cachedPromptTokens: 0,
       outputTokens: 5,
       costUsd: 1,
+      idleGpuHours: 0,
       idleShareUsd: 0,
       cacheSavingsUsd: 0,
       usdPer1kTokens: null,

@@ -1,6 +1,6 @@
 import type { RequestDimension, Store, TimeRange } from '../../store/store.ts';
 import { measureKey, type Measure } from '../../store/store.ts';
-import { IDLE_COST_METRIC } from './time-share-estimate.ts';
+import { IDLE_COST_METRIC, IDLE_GPU_SECONDS_METRIC } from './time-share-estimate.ts';
 
 const DAY_US = 86_400_000_000;
 
@@ -47,6 +47,8 @@ export interface ChargebackRow {
   outputTokens: number;
   /** Usage rows: the requests' own cost. Idle rows: the idle cost. */
   costUsd: number;
+  /** Idle rows: the GPU-hours that stood idle (GPUs × hours); 0 on usage rows. */
+  idleGpuHours: number;
   /** Allocation basis: this row's share of idle cost (0 in the usage basis). */
   idleShareUsd: number;
   /** What the cached prompt tokens would have cost to compute (not in costUsd). */
@@ -168,16 +170,21 @@ async function idleRows(
   query: ChargebackQuery,
   by: readonly ChargebackDimension[],
 ): Promise<ChargebackRow[]> {
-  const points = await store.queryMetric({
-    name: IDLE_COST_METRIC,
-    range: query.range,
-    groupBy: ['cluster', 'model'],
-    groupByLabels: ['namespace', 'workload', 'node_pool'],
-    stepUs: DAY_US,
-    aggregate: 'sum',
-  });
+  const daily = (name: string) =>
+    store.queryMetric({
+      name,
+      range: query.range,
+      groupBy: ['cluster', 'model'],
+      groupByLabels: ['namespace', 'workload', 'node_pool'],
+      stepUs: DAY_US,
+      aggregate: 'sum',
+    });
+  const [costs, gpuSeconds] = await Promise.all([daily(IDLE_COST_METRIC), daily(IDLE_GPU_SECONDS_METRIC)]);
   const rows = new Map<string, ChargebackRow>();
-  for (const point of points) {
+  for (const [point, isCost] of [
+    ...costs.map((p) => [p, true] as const),
+    ...gpuSeconds.map((p) => [p, false] as const),
+  ]) {
     const [periodStartUs, periodEndUs] = period(point.bucketStartUs, query);
     const known: Partial<Record<ChargebackDimension, string>> = {
       cluster: point.group.cluster ?? '',
@@ -195,7 +202,8 @@ async function idleRows(
       kind: 'idle' as const,
       nodePool,
     };
-    row.costUsd += point.value;
+    if (isCost) row.costUsd += point.value;
+    else row.idleGpuHours += point.value / 3600;
     rows.set(key, row);
   }
   return [...rows.values()];
@@ -313,6 +321,7 @@ function emptyRow(
     cachedPromptTokens: 0,
     outputTokens: 0,
     costUsd: 0,
+    idleGpuHours: 0,
     idleShareUsd: 0,
     cacheSavingsUsd: 0,
     usdPer1kTokens: null,
@@ -326,6 +335,7 @@ function addInto(sum: ChargebackRow, row: ChargebackRow): ChargebackRow {
   sum.cachedPromptTokens += row.cachedPromptTokens;
   sum.outputTokens += row.outputTokens;
   sum.costUsd += row.costUsd;
+  sum.idleGpuHours += row.idleGpuHours;
   sum.idleShareUsd += row.idleShareUsd;
   sum.cacheSavingsUsd += row.cacheSavingsUsd;
   return sum;

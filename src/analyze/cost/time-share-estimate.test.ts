@@ -104,10 +104,12 @@ describe('time-share cost estimate for collected requests', () => {
     const estimator = new TimeShareCostEstimator(book, (r) => hardware.get(r));
     const at = (timeMs: number, value: number) => ({ ...sample('vllm-0', value), timeMs });
     assert.deepEqual(estimator.observeSamples([at(0, 0)]), [], 'first scrape has no interval yet');
-    const [idle] = estimator.observeSamples([at(15_000, 2)]);
-    // previous scrape saw 0 running: 15 s × $3.60 × 2 GPUs / 3600 s = $0.03
+    const [idle, gpuSeconds] = estimator.observeSamples([at(15_000, 2)]);
+    // previous scrape saw 0 running: 15 s × $3.60 × 2 GPUs / 3600 s = $0.03, over 30 GPU-seconds
     assert.equal(idle?.name, 'llm.gpu.idle_cost');
     assert.ok(Math.abs(idle!.value - 0.03) < 1e-12, String(idle?.value));
+    assert.equal(gpuSeconds?.name, 'llm.gpu.idle_gpu_seconds');
+    assert.equal(gpuSeconds?.value, 30);
     assert.equal(estimator.observeSamples([at(30_000, 0)])[0]?.value, 0, 'busy interval is not idle');
     assert.deepEqual(
       estimator.observeSamples([at(600_000, 0)]),
@@ -140,7 +142,7 @@ describe('time-share cost estimate for collected requests', () => {
     const estimator = new TimeShareCostEstimator(spot, (r) => placed.get(r));
     const at = (replica: string, timeMs: number) => ({ ...sample(replica, 0), timeMs });
     estimator.observeSamples([at('spot-0', 0), at('contract-0', 0)]);
-    const [spotIdle, contractIdle] = estimator.observeSamples([
+    const [spotIdle, , contractIdle] = estimator.observeSamples([
       at('spot-0', 3_600_000 / 60),
       at('contract-0', 3_600_000 / 60),
     ]);

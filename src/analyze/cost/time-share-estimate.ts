@@ -30,6 +30,8 @@ function placementLabels(placement: ReplicaPlacement): Record<string, string> {
 
 const RUNNING_METRIC = 'llm.requests.running';
 export const IDLE_COST_METRIC = 'llm.gpu.idle_cost';
+/** The GPU time behind that idle cost (GPUs × seconds): what finance's GPU-hours are counted in. */
+export const IDLE_GPU_SECONDS_METRIC = 'llm.gpu.idle_gpu_seconds';
 /** Longer than any sane scrape interval: a gap this long means the target was unreachable. */
 const MAX_IDLE_GAP_MS = 120_000;
 
@@ -72,8 +74,8 @@ export class TimeShareCostEstimator {
   ) {}
 
   /**
-   * Tracks each replica's running gauge and returns its idle cost since the previous scrape
-   * (`llm.gpu.idle_cost` increases): the interval counts as idle when the previous scrape saw no
+   * Tracks each replica's running gauge and returns its idle cost and GPU time since the previous
+   * scrape (`llm.gpu.idle_cost`, `llm.gpu.idle_gpu_seconds` increases): the interval counts as idle when the previous scrape saw no
    * running request. Gaps longer than MAX_IDLE_GAP_MS (a target that was down) are not charged.
    */
   observeSamples(samples: readonly MetricSample[]): MetricSample[] {
@@ -91,16 +93,21 @@ export class TimeShareCostEstimator {
       if (!placement) continue;
       const usdPerHour = this.usdPerHour(placement, s.cluster);
       if (usdPerHour === null) continue;
-      idle.push({
+      const idleMs = previousRunning === 0 ? elapsedMs : 0;
+      const sample = (name: string, value: number): MetricSample => ({
         timeMs: s.timeMs,
-        name: IDLE_COST_METRIC,
-        value: previousRunning === 0 ? (usdPerHour * elapsedMs) / 3.6e6 : 0,
+        name,
+        value,
         cluster: s.cluster,
         model: s.model,
         replica: s.replica,
         engine: s.engine,
         labels: placementLabels(placement),
       });
+      idle.push(
+        sample(IDLE_COST_METRIC, (usdPerHour * idleMs) / 3.6e6),
+        sample(IDLE_GPU_SECONDS_METRIC, (placement.gpuCount * idleMs) / 1000),
+      );
     }
     return idle;
   }
