@@ -545,6 +545,33 @@ export const CANONICAL_METRICS = [
     semconv: false,
     sources: {},
   },
+  {
+    name: 'llm.gpu.idle_gpu_seconds',
+    instrument: 'counter',
+    unit: 's',
+    description:
+      'GPU time of a replica while it runs no request (GPUs × seconds; beside `llm.gpu.idle_cost`)',
+    semconv: false,
+    sources: {},
+  },
+  {
+    name: 'llm.cost.ledger_usd',
+    instrument: 'counter',
+    unit: 'USD',
+    description:
+      'the cost ledger per replica and scrape interval (derived by KubeBurner), label `part` = bill | usage | underfilled | idle | unattributed; bill = the other four; `late` = true on corrections',
+    semconv: false,
+    sources: {},
+  },
+  {
+    name: 'llm.cost.ledger_gpu_seconds',
+    instrument: 'counter',
+    unit: 's',
+    description:
+      'the same ledger in GPU-seconds (GPUs × seconds held), label `part` as in `llm.cost.ledger_usd`',
+    semconv: false,
+    sources: {},
+  },
   // SLO status history, written by KubeBurner's own evaluator every evaluation (label `slo`).
   {
     name: 'kubeburner.slo.sli',
