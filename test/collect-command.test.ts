@@ -10,6 +10,16 @@ import { configFile } from './support/config-file.ts';
 import { freePort } from './support/net.ts';
 import { ENGINE_FIXTURES } from './support/fixtures.ts';
 
+/** The fixture's trace moved so that its last span ends half a second ago (the ledger bills the present). */
+function endingNow(trace: string): string {
+  const times = [...trace.matchAll(/"(?:start|end)TimeUnixNano": *"(\d+)"/g)].map((m) => BigInt(m[1]!));
+  const shift = BigInt(Date.now() - 500) * 1_000_000n - times.reduce((a, b) => (a > b ? a : b));
+  return trace.replace(
+    /"((?:start|end)TimeUnixNano)": *"(\d+)"/g,
+    (_m, key: string, ns: string) => `"${key}": "${BigInt(ns) + shift}"`,
+  );
+}
+
 describe('kubeburner collect', () => {
   it('scrapes the configured targets, receives OTLP, serves /metrics and /api/collector, and stops on SIGINT', async () => {
     const fixture = readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-v1-metrics-synthetic.prom`, 'utf8');
@@ -21,6 +31,8 @@ describe('kubeburner collect', () => {
       'collect:',
       '  cluster: us-east-1',
       `  otlp: { host: 127.0.0.1, port: ${otlpPort}, grpc_port: ${grpcPort} }`,
+      // The fixture's gauge says 14 run, more than the test sends: hold 3 s for them, not 2 min.
+      '  ledger: { settle: 1s, max_hold: 3s }',
       '  scrape:',
       '    targets:',
       `      - { url: '${engineUrl}', replica: vllm-qwen3-8b, gpu_type: H100, gpu_count: 1, interval_s: 0.5 }`,
@@ -53,10 +65,13 @@ describe('kubeburner collect', () => {
       const otlp = await fetch(`http://127.0.0.1:${otlpPort}/v1/traces`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`),
+        body: endingNow(
+          readFileSync(`${ENGINE_FIXTURES}/vllm/vllm-llm_request-trace-otlp-synthetic.json`, 'utf8'),
+        ),
       });
       assert.equal(otlp.status, 200);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Priced once the scrapes around them settle: the next scrape, then the 3-s hold.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
       const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/collector`)).json()) as {
         targets: { up: boolean; engine: string; scrapes: number }[];
         otlp: { acceptedRequests: number };
@@ -83,9 +98,10 @@ describe('kubeburner collect', () => {
         }[];
       };
       assert.equal(requests.requests.length, 2);
-      // Priced by time share: H100 on-demand default × (prefill + decode) ÷ the 14 running in the scraped fixture.
+      // Priced by the ledger: H100 on-demand default × (prefill + decode), a slot of the 14 the
+      // engine said ran (the scraped fixture's gauge; its batch size is not configured).
       for (const r of requests.requests) {
-        assert.equal(r.attributes['kb.cost'], 'estimated:time-share', JSON.stringify(r));
+        assert.equal(r.attributes['kb.cost'], 'ledger', JSON.stringify(r));
         assert.ok(
           Math.abs(r.costUsd! - (6.88 * (r.prefillUs + r.decodeUs)) / 3.6e9 / 14) < 1e-12,
           `${r.costUsd}`,

@@ -54,10 +54,25 @@ function spanFromTenant(tenant: string): string {
   });
 }
 
+/** The fixture's requests run from 2026-01-01T00:00:00.25Z for up to 11.4 s: the collector's clock is set there. */
+const FIXTURE_START_MS = Date.UTC(2026, 0, 1);
+
 describe('collected requests: price from node labels, placement, team and model alias from config', () => {
   let metricsServer: Server;
   let store: DuckDbStore;
   let collector: Collector;
+  let nowMs = FIXTURE_START_MS - 1000;
+
+  /** Time passes past the requests, the replica is scraped, the ledger settles, the buffer writes. */
+  async function settleAndStore() {
+    nowMs = Math.max(nowMs, FIXTURE_START_MS + 20_000);
+    await collector.scraper.scrapeAll();
+    // The fixture's gauge says 14 run at every scrape, more than this test sends: the ledger
+    // waits its longest hold (2 min) for them before it settles.
+    nowMs += 130_000;
+    collector.pricing!.settle(nowMs * 1000);
+    await collector.buffer.flush();
+  }
 
   before(async () => {
     metricsServer = createServer((_req, res) => res.end(METRICS));
@@ -70,6 +85,8 @@ describe('collected requests: price from node labels, placement, team and model 
       context: { cluster: 'eu-west-4' },
       otlp: { host: '127.0.0.1', port: 0, grpcPort: null, maxBodyBytes: 1_000_000 },
       prices: new PriceBook('on_demand'),
+      clockMs: () => nowMs,
+      manualScrape: true,
       tenantTeams: { acme: 'search' },
       modelAliases: { 'Qwen/Qwen3-8B': 'qwen3-8b' },
       targets: [
@@ -89,7 +106,7 @@ describe('collected requests: price from node labels, placement, team and model 
       ],
     });
     await collector.start();
-    await collector.scraper.scrapeAll(); // the running gauge (14) is known before traces arrive
+    await collector.scraper.scrapeAll(); // the interval begins before the requests, 14 running
   });
 
   after(async () => {
@@ -108,16 +125,23 @@ describe('collected requests: price from node labels, placement, team and model 
   it('prices a fixture request at the node label’s price, shared by the running batch', async () => {
     assert.equal((await post(TRACE)).status, 200);
     await collector.buffer.flush();
+    assert.equal(
+      await store.getRequest('chatcmpl-7f1c2a9d4b8e4f6a9c3d2e1f0a9b8c7d'),
+      null,
+      'waits for its interval',
+    );
+    await settleAndStore();
     const found = await store.getRequest('chatcmpl-7f1c2a9d4b8e4f6a9c3d2e1f0a9b8c7d');
     assert.ok(found);
     const { request } = found;
     // $2.80/GPU-h (node label, not the on-demand list price) × 1 GPU × (prefill 0.058211 s +
-    // decode 3.268004 s) ÷ 3600 ÷ 14 requests running (the fixture's gauge).
+    // decode 3.268004 s) ÷ 3600, a fourteenth: the engine ran 14 (the fixture's gauge at both
+    // scrapes), its batch size unknown, so it paid a slot of 14; the other 12 are unattributed.
     const expected = (2.8 * (0.058211 + 3.268004)) / 3600 / 14;
     assert.ok(Math.abs(request.costUsd! - expected) < 1e-12, `${request.costUsd} vs ${expected}`);
     assert.equal(request.gpuType, 'H100', 'GPU type from the GPU Feature Discovery label');
     assert.deepEqual([request.namespace, request.workload, request.node], ['llm', 'qwen3-8b', 'gpu-node-7']);
-    assert.equal(request.attributes['kb.cost'], 'estimated:time-share');
+    assert.equal(request.attributes['kb.cost'], 'ledger');
     assert.equal(request.model, 'qwen3-8b', 'the served name stored under its configured alias');
   });
 
@@ -128,7 +152,7 @@ describe('collected requests: price from node labels, placement, team and model 
 
   it('bills a request to the team configured for the tenant in its user.id', async () => {
     assert.equal((await post(spanFromTenant('acme'))).status, 200);
-    await collector.buffer.flush();
+    await settleAndStore();
     const found = await store.getRequest('chatcmpl-from-acme');
     assert.deepEqual([found?.request.tenant, found?.request.team], ['acme', 'search']);
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chargebackReport } from '../src/analyze/cost/chargeback.ts';
 import { PriceBook } from '../src/analyze/cost/price-book.ts';
-import { TimeShareCostEstimator } from '../src/analyze/cost/time-share-estimate.ts';
+import { LedgerPricing } from '../src/analyze/cost/ledger/ledger-pricing.ts';
+import { LEDGER_TIMING } from '../src/collect/collector.ts';
 import { GPU_TIME_PARTS, gpuTimeBreakdown } from '../src/analyze/gpu-breakdown.ts';
 import type { MetricSample } from '../src/model/metric-sample.ts';
 import { makeRequest, type InferenceRequest } from '../src/model/request.ts';
@@ -57,8 +58,8 @@ const handScrapes = (idleUsd: number, idleAt: number): MetricSample[] => [
 /**
  * A small deterministic run worked out by hand: one vLLM 8B replica on one H100, requests of
  * exactly 1,050 unique prompt tokens and 10 output tokens, few enough that each runs alone. Its
- * running gauge is sampled every simulated second and turned into idle cost exactly as the
- * collector does for a scrape.
+ * running gauge is sampled every simulated second and its requests go through the cost ledger
+ * exactly as the collector's do, which records the idle time.
  */
 async function smallRun(seconds: number) {
   const prices = new PriceBook();
@@ -86,9 +87,26 @@ async function smallRun(seconds: number) {
     },
   });
   const finished: { request: InferenceRequest; spans: Span[] }[] = [];
-  fleet.onRecord((record) => finished.push(record));
-  const estimator = new TimeShareCostEstimator(prices, () => ({ gpuType: 'H100', gpuCount: 1 }));
   const samples: MetricSample[] = [];
+  const pricing = new LedgerPricing(
+    {
+      offerRequests: () => true,
+      offerSamples: (s) => (samples.push(...s), true),
+    },
+    () => ({
+      terms: { usdPerHour: prices.findUsdPerGpuHour('H100', 'us-east-1')!, gpuCount: 1, capacity: null },
+      cluster: 'us-east-1',
+      model: 'llama-3-8b',
+      engine: 'vllm',
+      labels: {},
+    }),
+    LEDGER_TIMING,
+    { maxWaiting: 1e6 },
+  );
+  fleet.onRecord((record) => {
+    finished.push(record);
+    pricing.offerRequests([record]);
+  });
   const replica = fleet.replicas[0];
   assert.ok(replica);
   for (let s = 0; s <= seconds; s++) {
@@ -103,8 +121,11 @@ async function smallRun(seconds: number) {
       engine: 'vllm',
       labels: {},
     };
-    samples.push(running, ...estimator.observeSamples([running]));
+    samples.push(running);
+    pricing.observeSamples([running]);
+    pricing.settle(START + s * 1e6);
   }
+  pricing.settleAll();
   const store = await DuckDbStore.open({ path: ':memory:' });
   await store.writeBatch({
     requests: finished.map((f) => f.request),
@@ -284,7 +305,7 @@ describe('GPU time breakdown on a deterministic simulator run', () => {
     }
   });
 
-  it('splits requests priced only at request level (time-share estimate) by their prefill and decode time', async () => {
+  it('splits requests priced only at request level (the cost ledger) by their prefill and decode time', async () => {
     // Engines collected from traces carry a request cost and phase times but no priced spans.
     // 2 GPUs at $0.001 per GPU-second, a 100 s window, requests counted when they complete in it.
     const store = await DuckDbStore.open({ path: ':memory:' });

@@ -134,7 +134,7 @@ describe(
       console.log(
         `sent ${workload.counts.sent}; answers by status ${JSON.stringify([...workload.counts.statuses])}`,
       );
-      await sleep(2000); // the last records reach the store
+      await sleep(10_000); // the last requests are priced (the ledger settles 6 s after a scrape) and stored
       for (const [i, { fault, startMs, endMs }] of injected.entries()) {
         // An alert's window: it fires some seconds into the fault, its window reaching back before it.
         const window = { from: endMs - WINDOW_MS, to: endMs };

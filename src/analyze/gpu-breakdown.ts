@@ -3,14 +3,14 @@ import type { SpanKind } from '../model/span.ts';
 import type { AggregateRow, RequestDimension, SpanAggregateRow, Store, TimeRange } from '../store/store.ts';
 import { COMPLETION_LAG_US } from '../store/store.ts';
 import type { PriceBook } from './cost/price-book.ts';
-import { IDLE_COST_METRIC } from './cost/time-share-estimate.ts';
+import { IDLE_COST_METRIC } from './cost/replica-price.ts';
 import { engineActiveByGpu } from './gpu-activity.ts';
 
 /**
  * Where a replica's GPU time went in a window. Every GPU-second the replica held is in exactly
  * one part, so the shares sum to 1:
  * - prefill / decode: useful work, from the priced prefill and decode spans (clipped to the window);
- *   for a replica whose spans carry no cost (requests priced by the time-share estimate, as
+ *   for a replica whose spans carry no cost (requests priced by the cost ledger, as
  *   every engine collected from traces or scrapes is), from the requests that completed in the
  *   window, their cost split by their summed prefill and decode time;
  * - recomputed_prefill: prefill done again after a preemption or KV eviction (cache-miss overhead);
@@ -266,7 +266,7 @@ export async function gpuTimeBreakdown(
     );
     const own = requestCosts.filter((r) => r.group.replica === replica);
     const requestUsd = own.reduce((sum, r) => sum + (r.values.sum_cost_usd ?? 0), 0);
-    // Spans without cost but requests with it: the request-level time-share estimate. (A replica
+    // Spans without cost but requests with it: the request-level ledger price. (A replica
     // mixing both would be counted twice by adding; the spans win unless they hold under 1 %.)
     const fromRequests = requestUsd > 0 && busyTotal(fromSpans) * usdPerGpuSecond < 0.01 * requestUsd;
     const busy = fromRequests ? busyFromRequests(own, seconds) : fromSpans;

@@ -2,7 +2,8 @@ import { focusIdentity } from '../analyze/cost/focus-dataset.ts';
 import { PriceBook } from '../analyze/cost/price-book.ts';
 import { sloSpec } from '../analyze/slo/spec.ts';
 import { Command } from 'commander';
-import { Collector } from '../collect/collector.ts';
+import { Collector, LEDGER_TIMING } from '../collect/collector.ts';
+import { parseDurationMs } from '../util/time.ts';
 import { tenantTeams } from '../config/schema.ts';
 import type { RequestRecord } from '../normalize/merge-gateway.ts';
 import { kubernetesApi } from '../collect/scrape/kubernetes-api.ts';
@@ -60,6 +61,11 @@ export function collectCommand(): Command {
         log,
         context: { cluster: collect.cluster },
         prices: PriceBook.fromConfig(config.pricing),
+        ledgerTiming: {
+          ...LEDGER_TIMING,
+          settleUs: parseDurationMs(collect.ledger.settle) * 1000,
+          maxHoldUs: parseDurationMs(collect.ledger.max_hold) * 1000,
+        },
         tenantTeams: tenantTeams(config),
         modelAliases: config.model_aliases,
         otlp: collect.otlp.enabled

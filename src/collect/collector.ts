@@ -9,7 +9,9 @@ import { Spool, replaySpool } from './spool.ts';
 import type { OtlpTls } from './otlp/tls.ts';
 import type { RequestRecord } from '../normalize/merge-gateway.ts';
 import type { PriceBook } from '../analyze/cost/price-book.ts';
-import { TimeShareCostEstimator, type ReplicaPlacement } from '../analyze/cost/time-share-estimate.ts';
+import { placementLabels, replicaUsdPerHour, type ReplicaPlacement } from '../analyze/cost/replica-price.ts';
+import { LedgerPricing, type ReplicaAccount } from '../analyze/cost/ledger/ledger-pricing.ts';
+import type { LedgerTiming } from '../analyze/cost/ledger/replica-ledger.ts';
 import { nodeFacts } from '../analyze/cost/node-labels.ts';
 import type { InferenceRequest } from '../model/request.ts';
 import { isEngine, type Engine } from '../model/engine.ts';
@@ -45,8 +47,10 @@ export interface CollectorOptions {
   maxPendingRequests?: number;
   /** Scraped samples as stored (counters as increases), for exporters such as the canonical /metrics. */
   onSamples?: (samples: readonly MetricSample[]) => void;
-  /** Prices collected requests by time share; without it they stay unpriced. */
+  /** Prices collected requests through the cost ledger; without it they stay unpriced. */
   prices?: PriceBook;
+  /** How long the ledger waits for late records and running requests (defaults: LEDGER_TIMING). */
+  ledgerTiming?: LedgerTiming;
   /** Served model name → stored name (config `model_aliases`). */
   modelAliases?: Readonly<Record<string, string>>;
   /** Tenant → team (config `tenants`), for requests whose source does not name the team. */
@@ -77,6 +81,13 @@ export interface CollectorOptions {
  * Where a gateway beside the collector hands its request records: announced as they are forwarded
  * (so the engine's trace can wait for them), offered when they end. False: refused (full).
  */
+/**
+ * Records reach the collector a few seconds after the fact (trace exporters batch for 5 s); an
+ * interval the engine says requests still ran at waits for them up to 2 minutes; a scrape gap over
+ * 2 minutes (a target that was down) is not held time anyone can vouch for.
+ */
+export const LEDGER_TIMING: LedgerTiming = { settleUs: 6e6, maxHoldUs: 120e6, maxGapUs: 120e6 };
+
 export interface GatewayRecordSink {
   expect(traceId: string): void;
   offerGateway(record: RequestRecord): boolean;
@@ -99,7 +110,10 @@ export class Collector implements GatewayRecordSink {
   private readonly placements = new Map<string, ReplicaPlacement>();
   /** Replica → engine, from its target or what its scrapes were detected as. */
   private readonly engines = new Map<string, Engine>();
-  private readonly estimator: TimeShareCostEstimator | null;
+  /** Replica → sequences in a full batch, as its scrapes report it (llama.cpp's slots). */
+  private readonly maxBatches = new Map<string, number>();
+  readonly pricing: LedgerPricing | null;
+  private settleTimer: NodeJS.Timeout | null = null;
   readonly spool: Spool | null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private currentTargets: readonly ScrapeTargetConfig[];
@@ -107,10 +121,6 @@ export class Collector implements GatewayRecordSink {
   constructor(private readonly options: CollectorOptions) {
     this.currentTargets = options.targets ?? [];
     this.learnPlacements(options.targets ?? []);
-    const estimator = options.prices
-      ? new TimeShareCostEstimator(options.prices, (replica) => this.placements.get(replica))
-      : null;
-    this.estimator = estimator;
     const clockMs = options.clockMs;
     const spool = options.spoolDir ? new Spool(options.spoolDir) : null;
     this.spool = spool;
@@ -119,6 +129,17 @@ export class Collector implements GatewayRecordSink {
       ...(clockMs ? { nowUs: () => clockMs() * 1000 } : {}),
       ...(spool ? { onSettled: (ids: string[]) => spool.release(ids) } : {}),
     });
+    const prices = options.prices;
+    const pricing = prices
+      ? new LedgerPricing(
+          this.buffer,
+          (replica) => this.accountOf(replica, prices),
+          options.ledgerTiming ?? LEDGER_TIMING,
+          { maxWaiting: options.maxPendingRequests ?? 100_000 },
+        )
+      : null;
+    this.pricing = pricing;
+    const sink = pricing ?? this.buffer;
     this.scraper = new Scraper(
       options.discovery ?? new StaticDiscovery(options.targets ?? []),
       this.buffer,
@@ -127,14 +148,14 @@ export class Collector implements GatewayRecordSink {
         observe: (samples) => {
           // One name per model everywhere: scraped series under the same alias as requests.
           for (const s of samples) s.model = this.alias(s.model);
-          const idle = estimator?.observeSamples(samples) ?? [];
-          // Derived idle cost; when the buffer is full it is dropped like the scrape it came from.
-          if (idle.length > 0 && this.buffer.offerSamples(idle)) options.onSamples?.(idle);
           for (const s of samples) {
+            if (s.name === 'llm.batch.max_sequences') this.maxBatches.set(s.replica, s.value);
             if (s.engine !== 'dcgm' && s.model !== 'unknown')
               this.replicas.set(s.replica, { model: s.model, cluster: s.cluster });
             if (isEngine(s.engine) && !this.engines.has(s.replica)) this.engines.set(s.replica, s.engine);
           }
+          pricing?.observeSamples(samples);
+          this.settleLedger();
         },
         delivered: (samples) => options.onSamples?.(samples),
       },
@@ -145,7 +166,7 @@ export class Collector implements GatewayRecordSink {
     );
     const context = { ...options.context, replicaInfo: (replica: string) => this.replicas.get(replica) };
     // Records waiting for their caller count against the same limit as the buffer: past it, 429.
-    this.callers = new CallerJoiner(this.buffer, {
+    this.callers = new CallerJoiner(sink, {
       awaitCallers: options.awaitCallerSpans ?? false,
       maxHeld: options.maxPendingRequests ?? 100_000,
     });
@@ -167,10 +188,7 @@ export class Collector implements GatewayRecordSink {
       },
       log: options.log,
       onRequests: (requests) => options.onRequests?.(requests),
-      enrichRequest: (request) => {
-        this.enrich(request);
-        estimator?.price(request);
-      },
+      enrichRequest: (request) => this.enrich(request),
     });
     const otlp = options.otlp;
     const auth = new OtlpAuth(otlp?.bearerTokensSha256 ?? []);
@@ -208,6 +226,10 @@ export class Collector implements GatewayRecordSink {
 
   async startScraping(): Promise<void> {
     await this.refreshTargets();
+    if (this.pricing) {
+      this.settleTimer = setInterval(() => this.settleLedger(), 1000);
+      this.settleTimer.unref();
+    }
     const every = this.options.discoveryRefreshMs;
     if (this.options.discovery && every) {
       this.refreshTimer = setInterval(() => {
@@ -242,12 +264,43 @@ export class Collector implements GatewayRecordSink {
       if (t.node) placement.node = t.node;
       const nodePool = t.node_pool ?? facts.nodePool;
       if (nodePool) placement.nodePool = nodePool;
+      if (t.max_batch) placement.maxBatch = t.max_batch;
       this.placements.set(replicaOf(t), placement);
       if (t.engine && isEngine(t.engine)) this.engines.set(replicaOf(t), t.engine);
       // A target that names its model joins traces to it before its first scrape.
       if (t.model && !this.replicas.has(replicaOf(t)))
         this.replicas.set(replicaOf(t), { model: this.alias(t.model), cluster: t.cluster });
     }
+  }
+
+  /** Settles the ledger's ready intervals; a bug there is logged, never lost data (records wait). */
+  private settleLedger(): void {
+    const nowUs = (this.options.clockMs ?? Date.now)() * 1000;
+    try {
+      this.pricing?.settle(nowUs);
+    } catch (err) {
+      this.options.log.error({ err }, 'cost ledger failed to settle');
+    }
+  }
+
+  /** A replica's terms for the ledger: its price, GPUs and full batch; undefined when unpriced. */
+  private accountOf(replica: string, prices: PriceBook): ReplicaAccount | undefined {
+    const placement = this.placements.get(replica);
+    const where = this.replicas.get(replica);
+    if (!placement || !where) return undefined;
+    const usdPerHour = replicaUsdPerHour(prices, placement, where.cluster);
+    if (usdPerHour === null) return undefined;
+    return {
+      terms: {
+        usdPerHour,
+        gpuCount: placement.gpuCount,
+        capacity: placement.maxBatch ?? this.maxBatches.get(replica) ?? null,
+      },
+      cluster: where.cluster,
+      model: where.model,
+      engine: this.engines.get(replica) ?? 'other',
+      labels: placementLabels(placement),
+    };
   }
 
   expect(traceId: string): void {
@@ -261,12 +314,11 @@ export class Collector implements GatewayRecordSink {
    */
   offerGateway(record: RequestRecord): boolean {
     this.enrich(record.request);
-    this.estimator?.price(record.request);
     // Logged first: a served request is kept even when the buffer refuses it now (stored on restart).
     this.spool?.append(record);
     const taken = this.joiner
       ? this.joiner.offerGateway(record, record.request.prefillUs !== null)
-      : this.buffer.offerRequests([record]);
+      : (this.pricing ?? this.buffer).offerRequests([record]);
     if (taken && !this.joiner) this.options.onGatewayAlone?.([record]);
     return taken;
   }
@@ -372,6 +424,13 @@ export class Collector implements GatewayRecordSink {
     const deadline = Date.now() + 10_000;
     while ((this.joiner?.stop() ?? 0) + this.callers.stop() > 0 && Date.now() < deadline)
       await this.buffer.flush();
+    // Whatever waits in the ledger is priced with what is known now (or left unpriced).
+    if (this.settleTimer) clearInterval(this.settleTimer);
+    this.pricing?.settleAll();
+    while ((this.pricing?.held ?? 0) > 0 && Date.now() < deadline) {
+      await this.buffer.flush();
+      this.pricing?.settleAll();
+    }
     await this.buffer.stop();
     await this.spool?.close();
     this.options.log.info(

@@ -215,6 +215,11 @@ const collectSchema = z
     /** Requests held in memory before receivers push back with 429. */
     max_pending_requests: z.number().int().positive().default(100_000),
     /**
+     * The cost ledger (docs/cost.md): requests wait `settle` after an interval ends for late
+     * records, and up to `max_hold` for requests the engine said were running; then it settles.
+     */
+    ledger: z.strictObject({ settle: duration.default('6s'), max_hold: duration.default('2m') }).prefault({}),
+    /**
      * Accepted requests are logged here (fsynced) before they are acknowledged, and what a crash
      * left unstored is stored on the next start (docs/security.md). `dir` is under data_dir.
      */

@@ -546,6 +546,14 @@ export const CANONICAL_METRICS = [
     sources: {},
   },
   {
+    name: 'llm.batch.max_sequences',
+    instrument: 'gauge',
+    unit: '{sequence}',
+    description: 'sequences the replica runs at once with a full batch (its slots)',
+    semconv: false,
+    sources: { llamacpp: '`/slots`: the number of slots (`-np`)' },
+  },
+  {
     name: 'llm.gpu.idle_gpu_seconds',
     instrument: 'counter',
     unit: 's',

@@ -92,5 +92,6 @@ export function normalizeLlamacppSlots(body: unknown, context: NormalizeContext)
   out.add('llm.requests.running', slots.filter((s) => s.is_processing).length, undefined, {
     source: 'slots',
   });
+  out.add('llm.batch.max_sequences', slots.length, undefined);
   return out.samples;
 }

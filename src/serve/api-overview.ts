@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { REQUEST_DIMENSIONS, type Store, type TimeRange } from '../store/store.ts';
 import { topRegressions, type Regression } from '../analyze/regressions.ts';
-import { IDLE_COST_METRIC } from '../analyze/cost/time-share-estimate.ts';
+import { IDLE_COST_METRIC } from '../analyze/cost/replica-price.ts';
 import { range } from './api-params.ts';
 import { scopedWhere, type ApiEnv, type TeamScope } from './auth.ts';
 import { sloVisible, type SloApiSource } from './api-slo.ts';

@@ -1,6 +1,6 @@
 import type { RequestDimension, Store, TimeRange } from '../../store/store.ts';
 import { measureKey, type Measure } from '../../store/store.ts';
-import { IDLE_COST_METRIC, IDLE_GPU_SECONDS_METRIC } from './time-share-estimate.ts';
+import { IDLE_COST_METRIC, IDLE_GPU_SECONDS_METRIC } from './replica-price.ts';
 
 const DAY_US = 86_400_000_000;
 

@@ -5,7 +5,11 @@
 export const COST_METHOD_ATTRIBUTE = 'kb.cost';
 /** Shared step by step among the batch by the work done (the simulator, step-attribution.ts). */
 export const STEP_ATTRIBUTED = 'attributed:step';
-/** Estimated from the request's busy time and the replica's batch size (time-share-estimate.ts). */
-export const TIME_SHARE_ESTIMATE = 'estimated:time-share';
+/**
+ * The cost ledger's share of its replica (ledger/): a slot's worth of each scrape interval it was
+ * busy in; `ledger:late` when some came from intervals settled before the request was known.
+ */
+export const LEDGER_PRICED = 'ledger';
+export const LEDGER_PRICED_LATE = 'ledger:late';
 /** On a prefill span: USD its cached prompt tokens saved (not part of the span's cost). */
 export const CACHE_SAVINGS_ATTRIBUTE = 'kb.cache_savings_usd';

@@ -1,5 +1,5 @@
 import type { RequestDimension, Store, TimeRange } from '../../store/store.ts';
-import { IDLE_COST_METRIC } from './time-share-estimate.ts';
+import { IDLE_COST_METRIC } from './replica-price.ts';
 
 export interface LatencyCostQuery {
   range: TimeRange;

@@ -7,7 +7,7 @@ const GPU_BUSY: ReadonlySet<SpanKind> = new Set(['prefill', 'decode', 'kv_transf
 export const ALLOCATED_COST_ATTRIBUTE = 'kb.cost_source';
 
 /**
- * A dollar figure on every span of a request priced as a whole (time-share pricing prices the
+ * A dollar figure on every span of a request priced as a whole (the cost ledger prices the
  * request, not its spans): the request's cost split over its GPU-busy spans by duration, zero on
  * the others. Spans priced already, or a request without a price, are returned unchanged.
  */

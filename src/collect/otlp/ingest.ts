@@ -23,7 +23,7 @@ export interface OtlpIngestOptions {
   requestSink?: RequestSink;
   log: Logger;
   onRequests?: (requests: readonly DecomposedRequest[]) => void;
-  /** Fills in what the source cannot know (team, placement) and the cost (time-share estimate). */
+  /** Fills in what the source cannot know (team, placement); the cost ledger prices it later. */
   enrichRequest?: (request: DecomposedRequest['request']) => void;
   /** Where calling applications' GenAI client spans go (the caller joiner); ignored without. */
   callerSink?: { offerCallers(callers: readonly CallerSpan[]): void };

@@ -36,6 +36,12 @@ export const scrapeTargetSchema = z
     api_url: z.url().optional(),
     /** llama.cpp: also read /slots for KV occupancy (2026 builds have no KV gauge). */
     slots: z.boolean().default(false),
+    /**
+     * Sequences the replica runs at once with a full batch (vLLM `--max-num-seqs`, SGLang
+     * `--max-running-requests`, llama.cpp `-np`, learnt from /slots): busy time below it is
+     * under-filled in the cost ledger (docs/cost.md). Unknown: nothing is called under-filled.
+     */
+    max_batch: z.number().int().positive().optional(),
   })
   .superRefine((target, ctx) => {
     // Bad node labels are a config error, reported where the config is checked, not at start-up.

@@ -88,7 +88,7 @@ describe('ledger: one interval settled', () => {
   it('charges no request more than the whole replica for its time in the interval, nor idle time anyone was busy', () => {
     fc.assert(
       fc.property(intervals, (input) => {
-        const { usd, shares } = settleInterval(input);
+        const { usd, shares, unseen } = settleInterval(input);
         const perSecond = input.usdPerHour / 3600;
         for (const s of input.spans) {
           const inside = Math.max(0, Math.min(s.endUs, input.toUs) - Math.max(s.startUs, input.fromUs)) / 1e6;
@@ -96,7 +96,7 @@ describe('ledger: one interval settled', () => {
         }
         // Idle is exactly the time no span covers (brute force on a grid of the span ends).
         const uncovered = uncoveredSeconds(input);
-        const idleOrUnseen = usd.idle + usd.unattributed;
+        const idleOrUnseen = usd.idle + (unseen ? usd.unattributed : 0);
         close(idleOrUnseen, uncovered * perSecond, 'idle');
       }),
       { numRuns: 300 },
@@ -128,6 +128,17 @@ describe('ledger: one interval settled', () => {
     assert.equal(usd.idle, 0);
     const quiet = settleInterval(base([], { runningAtStart: 3, runningAtEnd: 0 }));
     close(quiet.usd.idle, 10, 'a gauge that fell to 0: idle');
+    // Capacity unknown, the engine ran 4 while one request is known: it pays a quarter.
+    const shared = settleInterval(
+      base([{ requestId: 'A', startUs: 0, endUs: 10e6 }], {
+        capacity: null,
+        runningAtStart: 4,
+        runningAtEnd: 4,
+      }),
+    );
+    close(shared.shares.get('A')!, 2.5, 'A');
+    close(shared.usd.unattributed, 7.5, 'the other three');
+    assert.equal(shared.usd.underfilled, 0);
   });
 });
 

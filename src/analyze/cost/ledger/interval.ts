@@ -98,11 +98,21 @@ const zeroParts = (): LedgerParts<number> => ({
 });
 
 /**
- * Settles one interval. In a stretch with n requests busy, each takes 1 ÷ max(n, capacity) of the
- * replica (a slot's worth when the batch has room), the rest of a part-full batch is under-filled;
- * with none busy the replica is idle — unless the engine reported requests running at both ends
- * of an interval in which no request is known at all: that time is unattributed (work we never
- * saw: requests that bypass the gateway and send no traces).
+ * The slots n busy requests share a stretch of the replica among: its full batch when known; else
+ * at least as many as the engine reported running at the interval's ends (requests we do not
+ * know of shared the GPU too).
+ */
+function slotsOf(input: IntervalInput, n: number): number {
+  return Math.max(n, input.capacity ?? Math.max(input.runningAtStart, input.runningAtEnd));
+}
+
+/**
+ * Settles one interval. In a stretch with n requests busy, each takes 1 ÷ slots of the replica
+ * (slotsOf: a slot's worth when the batch has room); the rest of a part-full batch is under-filled
+ * (with the capacity unknown: unattributed, the engine's other requests). With none busy the
+ * replica is idle — unless the engine reported requests running at both ends of an interval in
+ * which no request is known at all: that time is unattributed (work we never saw: requests that
+ * bypass the gateway and send no traces).
  */
 export function settleInterval(input: IntervalInput): SettledInterval {
   const seconds = zeroParts();
@@ -116,10 +126,12 @@ export function settleInterval(input: IntervalInput): SettledInterval {
       else seconds.idle += dt;
       continue;
     }
-    const slots = Math.max(n, input.capacity ?? n);
+    const slots = slotsOf(input, n);
     for (const id of segment.active) shareSeconds.set(id, (shareSeconds.get(id) ?? 0) + dt / slots);
     seconds.usage += (dt * n) / slots;
-    seconds.underfilled += dt * (1 - n / slots);
+    // Without a known capacity, what the engine ran beyond the known requests is theirs to nobody.
+    if (input.capacity === null) seconds.unattributed += dt * (1 - n / slots);
+    else seconds.underfilled += dt * (1 - n / slots);
   }
   seconds.bill = (input.toUs - input.fromUs) / 1e6;
   const usdPerSecond = input.usdPerHour / 3600;
@@ -136,10 +148,10 @@ export function settleInterval(input: IntervalInput): SettledInterval {
 
 /**
  * A request that comes after its interval was settled: the share it can take without changing
- * what anyone was charged — a slot of a batch that had room (1 ÷ capacity of the replica), or the
- * whole of an idle stretch's slot — and how the interval's parts move to make room for it
- * (under-filled or idle time becomes usage; the bill stays). Where the batch was full, or its
- * capacity unknown and others were busy, it takes nothing.
+ * what anyone was charged — a slot the batch had spare (under-filled, or with the capacity unknown
+ * the engine's unnamed requests), or a slot of an idle stretch — and how the interval's parts move
+ * to make room for it (spare or idle time becomes usage; the bill stays). Where the batch was
+ * full it takes nothing.
  */
 export function lateShare(
   input: IntervalInput,
@@ -153,15 +165,18 @@ export function lateShare(
     if (!segment.active.includes(late.requestId)) continue;
     const dt = (segment.endUs - segment.startUs) / 1e6;
     const others = segment.active.length - 1;
-    const slots = input.capacity ?? 1;
+    const slots = slotsOf(input, others);
+    const spare = input.capacity === null ? 'unattributed' : 'underfilled';
     if (others === 0) {
-      delta.usage += dt / slots;
-      delta.underfilled += dt * (1 - 1 / slots);
+      // It alone was busy: the stretch was idle (or unattributed), now one slot's use.
+      const alone = Math.max(1, slots);
+      delta.usage += dt / alone;
+      delta[spare] += dt * (1 - 1 / alone);
       if (unseen) delta.unattributed -= dt;
       else delta.idle -= dt;
-    } else if (input.capacity !== null && others < input.capacity) {
+    } else if (others < slots) {
       delta.usage += dt / slots;
-      delta.underfilled -= dt / slots;
+      delta[spare] -= dt / slots;
     }
   }
   const usdPerSecond = input.usdPerHour / 3600;

@@ -103,6 +103,25 @@ describe('ledger pricing stage', () => {
     assert.ok(sink.samples.every((s) => s.labels.workload === 'w'));
   });
 
+  it('puts the cache hit’s saving beside the price: the prefill cost of the tokens it did not compute', () => {
+    const sink = new Sink();
+    const stage = new LedgerPricing(sink, () => ACCOUNT, TIMING, { maxWaiting: 10 });
+    stage.observeSamples([running('r0', 0, 0)]);
+    const hit = record('hit', 'r0', 1000, 1000); // prefill 0.1 s, decode 0.9 s
+    hit.request.promptTokens = 1000;
+    hit.request.cachedPromptTokens = 750;
+    stage.offerRequests([hit]);
+    stage.observeSamples([running('r0', 5000, 0)]);
+    stage.settle(60e6);
+    const priced = sink.records[0]!.request;
+    // 1 s alone in a 4-slot batch at $3.60/h: $0.00025; its prefill tenth over 250 computed tokens.
+    assert.ok(Math.abs(priced.costUsd! - 0.00025) < 1e-15, String(priced.costUsd));
+    assert.ok(
+      Math.abs(priced.cacheSavingsUsd! - (0.000025 / 250) * 750) < 1e-15,
+      String(priced.cacheSavingsUsd),
+    );
+  });
+
   it('passes on at once what it cannot price, and pushes back past its limit', () => {
     const sink = new Sink();
     const stage = new LedgerPricing(sink, (r) => (r === 'r0' ? ACCOUNT : undefined), TIMING, {

@@ -2,6 +2,8 @@ import type { InferenceRequest } from '../../../model/request.ts';
 import type { MetricSample } from '../../../model/metric-sample.ts';
 import type { RequestRecord } from '../../../normalize/merge-gateway.ts';
 import type { LedgerParts } from './interval.ts';
+import { COST_METHOD_ATTRIBUTE, LEDGER_PRICED, LEDGER_PRICED_LATE } from '../cost-method.ts';
+import { IDLE_COST_METRIC, IDLE_GPU_SECONDS_METRIC } from '../replica-price.ts';
 import { ReplicaLedger, type LedgerEntry, type LedgerTiming, type ReplicaTerms } from './replica-ledger.ts';
 
 /** Ledger entries as metric samples: USD and GPU-seconds per part (label `part`), at the interval's end. */
@@ -44,8 +46,8 @@ export function busySpan(request: InferenceRequest): { startUs: number; endUs: n
  * The pricing stage between the joiners and the store: each request of a priced replica waits in
  * its replica's ledger until the intervals it ran in are settled, then goes on with its share as
  * its cost (`kb.cost: ledger`, or `ledger:late`); every settled interval goes on as ledger
- * samples. Requests already priced (the simulator's step attribution), of unknown replicas or
- * without an end go on at once.
+ * samples. Requests of unknown replicas or without an end go on at once, and so do requests priced
+ * already (the simulator's step attribution) — their busy time counted in the ledger all the same.
  */
 export class LedgerPricing {
   private readonly ledgers = new Map<string, ReplicaLedger>();
@@ -69,14 +71,22 @@ export class LedgerPricing {
     const now: RequestRecord[] = [];
     for (const record of records) {
       const { request } = record;
-      const span = request.costUsd === null ? busySpan(request) : null;
+      const span = busySpan(request);
       const ledger = span ? this.ledgerOf(request.replica) : null;
-      if (!span || !ledger || this.waiting.has(request.requestId)) {
+      if (
+        !span ||
+        !ledger ||
+        this.waiting.has(request.requestId) ||
+        ledger.tooOld({ requestId: '', ...span })
+      ) {
         now.push(record);
         continue;
       }
-      this.waiting.set(request.requestId, record);
       ledger.addSpan({ requestId: request.requestId, ...span });
+      // Priced already (the simulator's exact step attribution): it keeps its price and goes on;
+      // its busy time still fills the batch, so idle and under-fill stay true.
+      if (request.costUsd !== null) now.push(record);
+      else this.waiting.set(request.requestId, record);
     }
     return now.length === 0 || this.sink.offerRequests(now);
   }
@@ -127,7 +137,25 @@ export class LedgerPricing {
 function priceRecord(request: InferenceRequest, usd: number | null, late: boolean): void {
   if (usd === null) return;
   request.costUsd = usd;
-  request.attributes = { ...request.attributes, 'kb.cost': late ? 'ledger:late' : 'ledger' };
+  request.cacheSavingsUsd = cacheSavings(request, usd);
+  request.attributes = {
+    ...request.attributes,
+    [COST_METHOD_ATTRIBUTE]: late ? LEDGER_PRICED_LATE : LEDGER_PRICED,
+  };
+}
+
+/**
+ * Cached prompt tokens × what each computed prompt token cost in this request's prefill (its cost
+ * split by prefill and decode time, the prefill part ÷ computed tokens). Linear in tokens, so it
+ * leaves out the attention FLOPs a long cached prefix also spares; null without a hit, a prefill
+ * time or any computed token.
+ */
+function cacheSavings(request: InferenceRequest, usd: number): number | null {
+  const computed = request.promptTokens - request.cachedPromptTokens;
+  const busyUs = (request.prefillUs ?? 0) + (request.decodeUs ?? 0);
+  if (request.cachedPromptTokens <= 0 || computed <= 0 || request.prefillUs === null || busyUs <= 0)
+    return null;
+  return ((usd * request.prefillUs) / busyUs / computed) * request.cachedPromptTokens;
 }
 
 function ledgerSamples(entry: LedgerEntry, replica: string, account: ReplicaAccount): MetricSample[] {
@@ -145,5 +173,13 @@ function ledgerSamples(entry: LedgerEntry, replica: string, account: ReplicaAcco
       value: values[part],
       labels: { ...account.labels, part, ...(entry.late ? { late: 'true' } : {}) },
     }));
-  return [...parts(LEDGER_USD_METRIC, entry.usd), ...parts(LEDGER_GPU_SECONDS_METRIC, entry.gpuSeconds)];
+  // The idle part also under the idle metrics chargeback, the overview and the GPU view read.
+  const idle = (name: string, value: number) =>
+    value === 0 ? [] : [{ ...at, name, value, labels: { ...account.labels } }];
+  return [
+    ...parts(LEDGER_USD_METRIC, entry.usd),
+    ...parts(LEDGER_GPU_SECONDS_METRIC, entry.gpuSeconds),
+    ...idle(IDLE_COST_METRIC, entry.usd.idle),
+    ...idle(IDLE_GPU_SECONDS_METRIC, entry.gpuSeconds.idle),
+  ];
 }

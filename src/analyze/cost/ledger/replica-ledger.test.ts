@@ -51,7 +51,7 @@ const timelines = fc
   });
 
 /** Plays a timeline into a ledger in time order, as the collector would, and settles to the end. */
-function play(t: Timeline): { entries: LedgerEntry[]; priced: PricedRequest[] } {
+function play(t: Timeline): { entries: LedgerEntry[]; priced: PricedRequest[]; earlyStartUs: number } {
   const ledger = new ReplicaLedger(TERMS, TIMING);
   const events = [
     ...t.scrapes.map((atUs) => ({ atUs, scrape: true as const })),
@@ -59,11 +59,14 @@ function play(t: Timeline): { entries: LedgerEntry[]; priced: PricedRequest[] } 
   ].sort((a, b) => a.atUs - b.atUs);
   const entries: LedgerEntry[] = [];
   const priced: PricedRequest[] = [];
+  // The earliest start among requests known before the first interval settled (the reach back).
+  let earlyStartUs = Infinity;
   const collect = (r: ReturnType<ReplicaLedger['settle']>) => {
     entries.push(...r.entries);
     priced.push(...r.priced);
   };
   for (const e of events) {
+    if (entries.length === 0 && 'span' in e) earlyStartUs = Math.min(earlyStartUs, e.span.startUs);
     if ('scrape' in e) {
       // The engine's own count: every request busy then, known to us or not.
       const running = t.spans.filter((s) => s.startUs <= e.atUs && s.endUs > e.atUs).length;
@@ -72,7 +75,7 @@ function play(t: Timeline): { entries: LedgerEntry[]; priced: PricedRequest[] } 
     collect(ledger.settle(e.atUs));
   }
   collect(ledger.settle((events.at(-1)?.atUs ?? 0) + 10 * TIMING.maxHoldUs));
-  return { entries, priced };
+  return { entries, priced, earlyStartUs };
 }
 
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
@@ -83,11 +86,21 @@ describe('ledger: one replica over time', () => {
   it('bills every scraped interval once, splits it exactly, and prices every request once — late ones too', () => {
     fc.assert(
       fc.property(timelines, (t) => {
-        const { entries, priced } = play(t);
+        const { entries, priced, earlyStartUs } = play(t);
         const held = t.scrapes
           .slice(1)
           .map((at, i) => at - t.scrapes[i]!)
           .filter((gap) => gap <= TIMING.maxGapUs);
+        // Requests known before the first interval settled may stretch it back: to one's start,
+        // at most maxGapUs before the first scrape, and never past a request known by then.
+        const first = t.scrapes[0]!;
+        const openedUs = Math.min(...entries.filter((e) => !e.late).map((e) => e.fromUs));
+        if (openedUs < first) {
+          assert.ok(openedUs >= first - TIMING.maxGapUs, 'reaches back at most maxGapUs');
+          assert.ok(openedUs >= earlyStartUs, 'to a request known before it settled');
+          assert.ok(t.spans.some((s) => s.startUs === openedUs) || openedUs === first - TIMING.maxGapUs);
+          held.push(first - openedUs);
+        }
         near(sum(entries.map((e) => e.usd.bill)), (sum(held) / 3.6e9) * TERMS.usdPerHour, 'bill');
         const parts = (k: 'usage' | 'underfilled' | 'idle' | 'unattributed') =>
           sum(entries.map((e) => e.usd[k]));

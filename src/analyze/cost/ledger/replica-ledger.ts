@@ -61,6 +61,7 @@ interface Settled {
  */
 export class ReplicaLedger {
   private readonly scrapes: Scrape[] = [];
+  private firstScrapeUs: number | undefined;
   private readonly open: BusySpan[] = [];
   /** Spans that touch intervals settled before they came, with where settling had got to then. */
   private readonly late: { span: BusySpan; settledToUs: number }[] = [];
@@ -81,7 +82,36 @@ export class ReplicaLedger {
   observeScrape(atUs: number, running: number): void {
     const last = this.scrapes.at(-1);
     if (last && atUs <= last.atUs) return;
+    this.firstScrapeUs ??= atUs;
     this.scrapes.push({ atUs, running });
+    this.reachBack();
+  }
+
+  /**
+   * The replica was held while its requests ran, before its first scrape too (it was just
+   * discovered, or the collector just started): until the first interval is settled, it begins
+   * with the earliest request known, at most `maxGapUs` before the first scrape.
+   */
+  private reachBack(): void {
+    const first = this.scrapes[0];
+    // Only while the first scrape still opens the ledger (not once a gap after it was skipped).
+    if (!first || this.firstScrapeUs === undefined || this.settled.length > 0) return;
+    if (first.atUs > this.firstScrapeUs) return;
+    const earliest = Math.min(...this.open.map((s) => s.startUs));
+    const fromUs = Math.max(earliest, this.firstScrapeUs - this.timing.maxGapUs);
+    if (!(fromUs < first.atUs)) return;
+    const busy = this.open.filter((s) => s.startUs <= fromUs && s.endUs > fromUs).length;
+    this.scrapes.unshift({ atUs: fromUs, running: busy });
+  }
+
+  /** A span that ended before anything this ledger can ever bill (before its reach back). */
+  tooOld(span: BusySpan): boolean {
+    if (this.firstScrapeUs === undefined) return false;
+    const reach =
+      this.settled.length === 0
+        ? this.firstScrapeUs - this.timing.maxGapUs
+        : (this.settled[0]?.input.fromUs ?? -Infinity);
+    return span.endUs <= reach;
   }
 
   addSpan(span: BusySpan): void {
@@ -89,6 +119,7 @@ export class ReplicaLedger {
     if (span.startUs < settledToUs) this.late.push({ span, settledToUs });
     // Its part after the settled intervals is priced as any other's.
     if (span.endUs > settledToUs) this.open.push(span);
+    this.reachBack();
   }
 
   private settledToUs(): number {
@@ -174,7 +205,8 @@ export class ReplicaLedger {
   }
 
   /**
-   * Spans whose every touched interval is settled, or that waited `maxHoldUs` past their end:
+   * Spans whose every touched interval is settled, or that waited past their end longer than any
+   * interval can stay open (`maxGapUs` + `maxHoldUs`):
    * priced (null when no settled interval covers any of their busy time), and forgotten.
    */
   private pricedSpans(nowUs: number): PricedRequest[] {
@@ -182,7 +214,9 @@ export class ReplicaLedger {
     const out: PricedRequest[] = [];
     for (let i = this.open.length - 1; i >= 0; i--) {
       const span = this.open[i] as BusySpan;
-      if (span.endUs > settledTo && nowUs < span.endUs + this.timing.maxHoldUs) continue;
+      // Unsettled: wait, unless no scrape came for so long that none will settle it (target gone).
+      if (span.endUs > settledTo && nowUs < span.endUs + this.timing.maxGapUs + this.timing.maxHoldUs)
+        continue;
       const late = this.lateIds.delete(span.requestId);
       out.push({ requestId: span.requestId, usd: this.costs.get(span.requestId) ?? null, late });
       this.costs.delete(span.requestId);
