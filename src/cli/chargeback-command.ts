@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
 import { FOCUS_VERSION, focusDataset, focusIdentity } from '../analyze/cost/focus-dataset.ts';
-import { reconciliation, type ReconciliationLine } from '../analyze/cost/reconciliation.ts';
 import {
   CHARGEBACK_DIMENSIONS,
   COST_BASES,
@@ -42,23 +41,6 @@ function usd(value: number): string {
   return `$${value.toFixed(Math.abs(value) < 1 ? 4 : 2)}`;
 }
 
-/** The cost ledger per period and cluster: the bill, and where it went. */
-function reconciliationTable(lines: readonly ReconciliationLine[]): string {
-  return renderTable(
-    ['period start', 'cluster', 'bill', 'usage', 'under-filled', 'idle', 'unattributed', 'requests'],
-    lines.map((l) => [
-      formatUs(l.periodStartUs).slice(0, 10),
-      l.cluster,
-      usd(l.usd.bill),
-      usd(l.usd.usage),
-      usd(l.usd.underfilled),
-      usd(l.usd.idle),
-      usd(l.usd.unattributed),
-      usd(l.requestsUsd),
-    ]),
-  );
-}
-
 export function chargebackCommand(): Command {
   return new Command('chargeback')
     .description('GPU cost by team, cluster, workload or model per day or month; --csv for finance')
@@ -94,16 +76,13 @@ export function chargebackCommand(): Command {
         ? calendarPeriod(options.period)
         : { fromUs: parseTimeUs(options.from ?? '30d'), toUs: parseTimeUs(options.to ?? 'now') };
       const { config } = commandContext(command);
-      const [report, ledger] = await withStore(config, (store) =>
-        Promise.all([
-          chargebackReport(store, {
-            range,
-            by: options.by ?? ['team'],
-            granularity: options.granularity,
-            basis: options.basis,
-          }),
-          reconciliation(store, { range, granularity: options.granularity }),
-        ]),
+      const report = await withStore(config, (store) =>
+        chargebackReport(store, {
+          range,
+          by: options.by ?? ['team'],
+          granularity: options.granularity,
+          basis: options.basis,
+        }),
       );
       const format = options.format ?? (options.csv ? 'csv' : options.json ? 'json' : 'table');
       if (format === 'csv') return void process.stdout.write(chargebackCsv(report));
@@ -153,7 +132,5 @@ export function chargebackCommand(): Command {
             : '') +
           ` from ${formatUs(range.fromUs)} to ${formatUs(range.toUs)}\n`,
       );
-      // The ledger exists for collected replicas (the simulator prices its own requests exactly).
-      if (ledger.some((l) => l.usd.bill > 0)) process.stdout.write(`\n${reconciliationTable(ledger)}\n`);
     });
 }

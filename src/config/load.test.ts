@@ -25,23 +25,6 @@ describe('config', () => {
     assert.equal(config.server.host, '127.0.0.1');
   });
 
-  it('puts a static target without its own cluster in the collector’s', () => {
-    const config = parseConfigYaml(
-      [
-        'collect:',
-        '  cluster: prod-eu',
-        '  scrape:',
-        '    targets:',
-        "      - { url: 'http://vllm-0:8000/metrics' }",
-        "      - { url: 'http://vllm-1:8000/metrics', cluster: lab }",
-      ].join('\n'),
-    );
-    assert.deepEqual(
-      config.collect.scrape.targets.map((t) => t.cluster),
-      ['prod-eu', 'lab'],
-    );
-  });
-
   it('names the path and reason of every problem', () => {
     const found = problems(`
 slos:

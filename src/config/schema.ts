@@ -229,25 +229,6 @@ const collectSchema = z
   })
   .prefault({});
 
-/**
- * A static target without its own `cluster` is in the collector's (`collect.cluster`), so its
- * samples, its requests and its cost ledger all carry the same cluster.
- */
-const collectWithTargetClusters = z.preprocess((raw) => {
-  const collect = raw as { cluster?: unknown; scrape?: { targets?: unknown } } | undefined;
-  const targets = collect?.scrape?.targets;
-  if (!collect || typeof collect.cluster !== 'string' || !Array.isArray(targets)) return raw;
-  return {
-    ...collect,
-    scrape: {
-      ...collect.scrape,
-      targets: targets.map((t: unknown) =>
-        t && typeof t === 'object' && !('cluster' in t) ? { ...t, cluster: collect.cluster } : t,
-      ),
-    },
-  };
-}, collectSchema);
-
 const gatewayTenantSchema = z.strictObject({
   name: z.string().min(1),
   team: z.string().min(1),
@@ -404,7 +385,7 @@ export const configSchema = z
       })
       .prefault({}),
     store: storeSchema,
-    collect: collectWithTargetClusters,
+    collect: collectSchema,
     pricing: pricingSchema,
     /**
      * Tenants (the `tenant` of a request: API key owner, `user` field, OTLP attribute) and the team

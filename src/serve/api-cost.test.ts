@@ -37,17 +37,9 @@ describe('cost API over HTTP', () => {
   it('returns the month’s cost by team as JSON', async () => {
     const res = await fetch(`${base}/api/chargeback?period=2026-11&by=team`);
     assert.equal(res.status, 200);
-    const report = (await res.json()) as {
-      rows: { group: { team: string } }[];
-      totals: { costUsd: number };
-      reconciliation: { cluster: string; requestsUsd: number; usd: { bill: number } }[];
-    };
+    const report = (await res.json()) as { rows: { group: { team: string } }[]; totals: { costUsd: number } };
     assert.ok(report.rows.length >= 4);
     assert.ok(Math.abs(report.totals.costUsd - totalCost) < 1e-6);
-    // No ledger in this store (requests priced by the simulator): the requests' cost per cluster, no bill.
-    const perCluster = report.reconciliation.reduce((s, l) => s + l.requestsUsd, 0);
-    assert.ok(Math.abs(perCluster - totalCost) < 1e-6, `${perCluster} vs ${totalCost}`);
-    assert.ok(report.reconciliation.every((l) => l.usd.bill === 0));
     const allocation = (await (
       await fetch(`${base}/api/chargeback?period=2026-11&by=team&basis=allocation`)
     ).json()) as {

@@ -8,7 +8,6 @@ import {
   chargebackReport,
 } from '../analyze/cost/chargeback.ts';
 import { chargebackCsv } from '../analyze/cost/chargeback-csv.ts';
-import { reconciliation } from '../analyze/cost/reconciliation.ts';
 import { FOCUS_VERSION, focusDataset, type FocusIdentity } from '../analyze/cost/focus-dataset.ts';
 import { latencyCostSeries, wastedSpendSeries } from '../analyze/cost/latency-cost-series.ts';
 import { range, seriesStepUs } from './api-params.ts';
@@ -38,7 +37,7 @@ export function costRoutes(options: {
     doc('cost', 'Chargeback: cost, tokens and unit costs by team, cluster, workload, model …', {
       csv: true,
       description:
-        'Usage rows per group and period, plus idle GPU cost rows (kind=idle) kept apart from usage. basis=allocation spreads idle cost over the usage of the same cluster and model. format=csv gives the finance export, format=focus a FOCUS 1.2 dataset. The JSON answer carries `reconciliation`: per period and cluster, the cost ledger’s bill (GPU-hours held × price) and its parts — usage, under-filled, idle, unattributed — with the stored requests’ cost beside them (null for a team-scoped token).',
+        'Usage rows per group and period, plus idle GPU cost rows (kind=idle) kept apart from usage. basis=allocation spreads idle cost over the usage of the same cluster and model. format=csv gives the finance export.',
     }),
     query(
       z.object({
@@ -77,15 +76,7 @@ export function costRoutes(options: {
         basis: scope.teams === null ? q.basis : 'usage',
         ...(scope.teams ? { where: scopedWhere(scope, {}) } : {}),
       });
-      if (q.format === 'json')
-        return c.json({
-          ...report,
-          // The bill and where it went, per period and cluster: fleet-wide, so not for team tokens.
-          reconciliation:
-            scope.teams === null
-              ? await reconciliation(store, { range: reportRange, granularity: q.granularity })
-              : null,
-        });
+      if (q.format === 'json') return c.json(report);
       if (q.format === 'focus')
         return c.body(focusDataset(report, options.focus), 200, {
           'content-type': 'text/csv; charset=utf-8',

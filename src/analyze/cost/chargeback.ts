@@ -282,11 +282,7 @@ export function calendarPeriod(text: string): TimeRange {
   throw new RangeError(`invalid period "${text}": use YYYY-MM, YYYY-Qn or YYYY`);
 }
 
-/** The charge period a UTC day falls in, clipped to the query's range. */
-export function period(
-  dayStartUs: number,
-  query: Pick<ChargebackQuery, 'range' | 'granularity'>,
-): [number, number] {
+function period(dayStartUs: number, query: ChargebackQuery): [number, number] {
   const { fromUs, toUs } = query.range;
   if (query.granularity === 'total') return [fromUs, toUs];
   if (query.granularity === 'day') return [Math.max(dayStartUs, fromUs), Math.min(dayStartUs + DAY_US, toUs)];
