@@ -97,7 +97,8 @@ export class ReplicaLedger {
     // Only while the first scrape still opens the ledger (not once a gap after it was skipped).
     if (!first || this.firstScrapeUs === undefined || this.settled.length > 0) return;
     if (first.atUs > this.firstScrapeUs) return;
-    const earliest = Math.min(...this.open.map((s) => s.startUs));
+    // A loop, not Math.min(...spread): tens of thousands of waiting spans overflow an argument list.
+    const earliest = this.open.reduce((min, s) => Math.min(min, s.startUs), Infinity);
     const fromUs = Math.max(earliest, this.firstScrapeUs - this.timing.maxGapUs);
     if (!(fromUs < first.atUs)) return;
     const busy = this.open.filter((s) => s.startUs <= fromUs && s.endUs > fromUs).length;
